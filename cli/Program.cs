@@ -1,0 +1,11 @@
+// Entry point: registers one Spectre.Console.Cli command per verb; each command lives in Commands/.
+using Grpo.Cli.Commands;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("grpo");
+    config.AddCommand<TorchInfoCommand>("torch-info").WithDescription("Check that libtorch loads (runs one op).");
+});
+return app.Run(args);

@@ -1,0 +1,16 @@
+// Smallest possible proof that libtorch loads in this process (used by the CLI and the tests).
+using TorchSharp;
+
+namespace Grpo;
+
+public static class TorchCheck
+{
+    /// <summary>Runs one real op on the CPU and returns 1+2 computed by libtorch.</summary>
+    public static float OnePlusTwo()
+    {
+        using var a = torch.tensor(1f);
+        using var b = torch.tensor(2f);
+        using var c = a + b;
+        return c.item<float>();
+    }
+}

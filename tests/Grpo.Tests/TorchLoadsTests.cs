@@ -1,0 +1,13 @@
+// libtorch must load from the test output (the libstdc++ fix of design §2 applied by the build).
+using Xunit;
+
+namespace Grpo.Tests;
+
+public class TorchLoadsTests
+{
+    [Fact]
+    public void Libtorch_runs_a_real_op()
+    {
+        Assert.Equal(3f, TorchCheck.OnePlusTwo());
+    }
+}
