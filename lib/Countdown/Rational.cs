@@ -37,15 +37,19 @@ public readonly struct Rational : IEquatable<Rational>
     public bool IsWithin(BigInteger target, BigInteger toleranceDenominator) =>
         BigInteger.Abs(Num - target * Den) * toleranceDenominator < Den;
 
-    /// <summary>Nearest double; ±Infinity when the magnitude exceeds double's range.</summary>
+    /// <summary>Nearest double (correctly rounded); ±Infinity when the magnitude exceeds double's range.</summary>
     public double ToDouble()
     {
         if (Num.IsZero) return 0.0;
         var n = BigInteger.Abs(Num);
-        // Keep ~62 significant bits in an integer quotient, then scale by the power of two we removed.
+        // Integer quotient with 62-63 significant bits plus a sticky bit for any remainder; long -> double
+        // conversion then rounds to nearest once, and ScaleB restores the power of two taken out.
         long shift = (long)n.GetBitLength() - (long)Den.GetBitLength() - 62;
-        BigInteger q = shift > 0 ? n / (Den << (int)Math.Min(shift, int.MaxValue)) : (n << (int)(-shift)) / Den;
-        double value = Math.ScaleB((double)q, (int)Math.Clamp(shift, -100_000, 100_000));
+        var (q, rem) = shift > 0
+            ? BigInteger.DivRem(n, Den << (int)Math.Min(shift, int.MaxValue))
+            : BigInteger.DivRem(n << (int)(-shift), Den);
+        long bits = (long)q | (rem.IsZero ? 0L : 1L);
+        double value = Math.ScaleB((double)bits, (int)Math.Clamp(shift, -100_000, 100_000));
         return Num.Sign < 0 ? -value : value;
     }
 

@@ -80,3 +80,26 @@ public class CountdownSolverTests
         Assert.Equal(expected.ToArray(), CountdownSolver.ReachableIntegers([a, b, c], 1, 100).ToArray());
     }
 }
+
+public class RationalTests
+{
+    [Theory]
+    [InlineData(7, 3)]
+    [InlineData(1, 3)]
+    [InlineData(-2, 3)]
+    [InlineData(1, 10)]
+    [InlineData(123456789, 1000)]
+    [InlineData(1, 200000)]
+    [InlineData(99, 7)]
+    public void Conversion_to_double_rounds_like_ieee_division(int num, int den) =>
+        // Both operands are exact doubles, so IEEE division is the correctly rounded reference.
+        Assert.Equal((double)num / den, new Rational(num, den).ToDouble());
+
+    [Fact]
+    public void Conversion_of_huge_values_saturates_to_infinity() =>
+        Assert.Equal(double.PositiveInfinity, Rational.FromInteger(System.Numerics.BigInteger.Pow(10, 400)).ToDouble());
+
+    [Fact]
+    public void Conversion_of_large_exact_integers_is_exact() =>
+        Assert.Equal(1e40, Rational.FromInteger(System.Numerics.BigInteger.Pow(10, 40)).ToDouble());
+}
