@@ -7,6 +7,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("grpo");
     config.AddCommand<TorchInfoCommand>("torch-info").WithDescription("Check that libtorch loads (runs one op).");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model folder, or a run's base model and every checkpoint, on a Parquet test set.");
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases from a run (aha.jsonl) and print counts per step.");
 });
 return app.Run(args);
