@@ -25,7 +25,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--test <FILE>"), Description("Parquet test set (default data/countdown/test.parquet).")]
         public string? Test { get; init; }
 
-        [CommandOption("-n|--n <N>"), Description("First N problems of the test set (0 = all; default 500).")]
+        [CommandOption("-n|--num-problems <N>"), Description("First N problems of the test set (0 = all; default 500).")]
         public int? N { get; init; }
 
         [CommandOption("--batch-size <N>"), Description("Sequences per generate call (default 64).")]
@@ -68,9 +68,13 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             (Model is null) == (Run is null) ? ValidationResult.Error("Give exactly one of --model DIR or --run DIR.") : ValidationResult.Success();
     }
 
-    public EvalConfig ConfigFrom(Settings s)
+    /// <summary>Defaults, then the run's own decoding settings (template, completion length, dtype, device) when
+    /// evaluating a run or one of its checkpoints, then the flags given.</summary>
+    public static EvalConfig ConfigFrom(Settings s)
     {
-        var d = EvalConfig.Default;
+        var runDir = s.Run ?? (s.Model is null ? null : RunCheckpoints.RunFolderOf(s.Model));
+        var run = runDir is null ? null : RunCheckpoints.RunConfig(runDir);
+        var d = run is null ? EvalConfig.Default : EvalConfig.FromRun(run);
         return d with
         {
             TestFile = s.Test ?? d.TestFile, NumProblems = s.N ?? d.NumProblems, BatchSize = s.BatchSize ?? d.BatchSize,
@@ -117,11 +121,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     }
 
     /// <summary>runs/X/checkpoints/checkpoint-N -> runs/X/eval/checkpoint-N.json, so a rerun replaces that checkpoint's file.</summary>
-    static string? DefaultOut(string modelDir, string name)
-    {
-        var parent = Directory.GetParent(Path.GetFullPath(Path.TrimEndingDirectorySeparator(modelDir)));
-        return parent?.Name == "checkpoints" && parent.Parent is not null ? RunCheckpoints.EvalPath(parent.Parent.FullName, name) : null;
-    }
+    static string? DefaultOut(string modelDir, string name) =>
+        RunCheckpoints.RunFolderOf(modelDir) is { } run ? RunCheckpoints.EvalPath(run, name) : null;
 
     static void PrintSummary(List<(string Name, EvalResult Result, bool Skipped)> results)
     {

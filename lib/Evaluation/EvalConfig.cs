@@ -1,4 +1,6 @@
 // Settings of one evaluation: which problems, how to decode (greedy and/or k samples), where the model runs.
+using Grpo.Training;
+
 namespace Grpo.Evaluation;
 
 /// <param name="TestFile">Parquet test set (Countdown schema: nums, target).</param>
@@ -30,6 +32,14 @@ public sealed record EvalConfig(
 
     /// <summary>Issue 5's headline numbers: greedy plus 4 samples at temperature 1 (mean accuracy, pass@4).</summary>
     public static readonly EvalConfig WithSampling = new(Samples: 4);
+
+    /// <summary>The decoding a GRPO run trained with: its prompt template, completion length, sampling temperature
+    /// and top_p, dtype and device; everything else from <paramref name="basis"/>.</summary>
+    public static EvalConfig FromRun(GrpoConfig run, EvalConfig? basis = null) => (basis ?? Default) with
+    {
+        Template = run.PromptTemplate, MaxNewTokens = run.MaxCompletionLength, Temperature = run.Temperature,
+        TopP = run.TopP, Dtype = run.Dtype, Device = run.Device,
+    };
 
     public void Validate()
     {

@@ -1,7 +1,7 @@
 // Finds what to evaluate in a run folder: the base model (from the run's config.json) and checkpoints/checkpoint-N.
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
+using Grpo.Training;
 
 namespace Grpo.Evaluation;
 
@@ -13,9 +13,6 @@ public static partial class RunCheckpoints
     [GeneratedRegex(@"^checkpoint-(\d+)$")]
     private static partial Regex CheckpointName();
 
-    // Field names a run's config.json may use for the model it started from (snake_case or PascalCase records).
-    static readonly string[] ModelFields = ["model", "model_path", "model_dir", "model_name_or_path", "base_model"];
-
     /// <summary>The base model (when known) then every complete checkpoint folder, ordered by N. A folder counts when
     /// it is named checkpoint-N and holds config.json (temp folders of an interrupted save do not).</summary>
     public static IReadOnlyList<CheckpointRef> Discover(string runDir, string? baseModelDir = null)
@@ -25,7 +22,8 @@ public static partial class RunCheckpoints
         var baseDir = baseModelDir ?? BaseModelFromRunConfig(runDir);
         if (baseDir is not null)
         {
-            if (!Directory.Exists(baseDir)) throw new DirectoryNotFoundException($"Base model folder not found: {baseDir}");
+            if (!Directory.Exists(baseDir)) throw new DirectoryNotFoundException($"Base model folder not found: {baseDir} " +
+                "(from the run's config.json model_name_or_path, or given explicitly); pass the local folder with --base.");
             list.Add(new CheckpointRef("base", 0, baseDir));
         }
         var checkpoints = Path.Combine(runDir, "checkpoints");
@@ -41,22 +39,30 @@ public static partial class RunCheckpoints
         return list;
     }
 
-    /// <summary>The model folder named in runs/&lt;name&gt;/config.json, resolved against the working directory, then
-    /// the repository root the run folder sits in (runs/&lt;name&gt; -> ../..); null when the config names none.</summary>
-    public static string? BaseModelFromRunConfig(string runDir)
+    /// <summary>The run's GRPO config (runs/&lt;name&gt;/config.json, written by the trainer); null when absent.</summary>
+    public static GrpoConfig? RunConfig(string runDir)
     {
         var path = Path.Combine(runDir, "config.json");
-        if (!File.Exists(path)) return null;
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        string? value = null;
-        foreach (var p in doc.RootElement.EnumerateObject())
-            if (p.Value.ValueKind == JsonValueKind.String &&
-                ModelFields.Any(f => string.Equals(f.Replace("_", ""), p.Name.Replace("_", ""), StringComparison.OrdinalIgnoreCase)))
-            { value = p.Value.GetString(); break; }
+        return File.Exists(path) ? GrpoConfig.Load(path) : null;
+    }
+
+    /// <summary>The run's model_name_or_path, resolved against the working directory, then the repository root the
+    /// run folder sits in (runs/&lt;name&gt; -> ../..), then the run folder; null when the run has no config.json.</summary>
+    public static string? BaseModelFromRunConfig(string runDir)
+    {
+        var value = RunConfig(runDir)?.ModelNameOrPath;
         if (string.IsNullOrEmpty(value)) return null;
         if (Path.IsPathRooted(value)) return value;
         var candidates = new[] { Path.GetFullPath(value), Path.GetFullPath(Path.Combine(runDir, "..", "..", value)), Path.GetFullPath(Path.Combine(runDir, value)) };
-        return candidates.FirstOrDefault(Directory.Exists) ?? candidates[0];
+        return candidates.FirstOrDefault(Directory.Exists) ?? value;
+    }
+
+    /// <summary>The run folder a checkpoint folder belongs to (…/runs/X/checkpoints/checkpoint-N -> …/runs/X), else null.</summary>
+    public static string? RunFolderOf(string checkpointDir)
+    {
+        var parent = Directory.GetParent(Path.GetFullPath(Path.TrimEndingDirectorySeparator(checkpointDir)));
+        return parent?.Name == "checkpoints" && parent.Parent is not null && CheckpointName().IsMatch(Path.GetFileName(
+            Path.TrimEndingDirectorySeparator(checkpointDir))) ? parent.Parent.FullName : null;
     }
 
     public static string EvalPath(string runDir, string checkpointName) => Path.Combine(runDir, "eval", checkpointName + ".json");

@@ -24,7 +24,7 @@ public class RunCheckpointsTests
             Directory.CreateDirectory(baseDir);
             var run = Path.Combine(root, "runs", "r1");
             Directory.CreateDirectory(run);
-            File.WriteAllText(Path.Combine(run, "config.json"), "{\"model_path\": \"models/tiny\", \"seed\": 1}");
+            File.WriteAllText(Path.Combine(run, "config.json"), "{\"model_name_or_path\": \"models/tiny\", \"seed\": 1}");
             MakeCheckpoint(run, "checkpoint-100");
             MakeCheckpoint(run, "checkpoint-50");
             MakeCheckpoint(run, "checkpoint-7", complete: false);
@@ -35,6 +35,8 @@ public class RunCheckpointsTests
             Assert.Equal([0, 50, 100], found.Select(c => c.Step));
             Assert.Equal(Path.GetFullPath(baseDir), found[0].ModelDir);
             Assert.Equal(Path.Combine(run, "eval", "checkpoint-50.json"), RunCheckpoints.EvalPath(run, "checkpoint-50"));
+            Assert.Equal(Path.GetFullPath(run), RunCheckpoints.RunFolderOf(found[1].ModelDir));
+            Assert.Null(RunCheckpoints.RunFolderOf(baseDir));
         }
         finally { Directory.Delete(root, true); }
     }
@@ -45,7 +47,7 @@ public class RunCheckpointsTests
         var run = Directory.CreateTempSubdirectory("run-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(run, "config.json"), "{\"ModelPath\": \"/no/such/model\"}");
+            File.WriteAllText(Path.Combine(run, "config.json"), "{\"model_name_or_path\": \"/no/such/model\"}");
             var e = Assert.Throws<DirectoryNotFoundException>(() => RunCheckpoints.Discover(run));
             Assert.Contains("/no/such/model", e.Message);
             var found = RunCheckpoints.Discover(run, baseModelDir: run);
