@@ -48,7 +48,11 @@ public sealed class NotebookRunner
             var watch = Stopwatch.StartNew();
             var result = await kernel.SendAsync(new SubmitCode(source));
             var errors = new List<string>();
-            foreach (var e in result.Events) AddOutput(outputs, e, errors);
+            foreach (var e in result.Events)
+            {
+                if (Environment.GetEnvironmentVariable("NOTEBOOK_RUNNER_TRACE") == "1") log.WriteLine($"  {e.GetType().Name} {(e as DisplayEvent)?.ValueId}");
+                AddOutput(outputs, e, errors);
+            }
             cell["execution_count"] = index;
             log.WriteLine($"cell {index}: {(errors.Count == 0 ? "ok" : "FAILED")} in {watch.Elapsed.TotalSeconds:F1} s");
             if (errors.Count > 0) throw new NotebookCellFailedException(index, source, string.Join("\n", errors));

@@ -30,7 +30,11 @@ try
 {
     var executed = await NotebookRunner.RunAsync(notebook, overrides, Console.Out);
     if (outPath is not null)
-        File.WriteAllText(outPath, executed.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(outPath, executed.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }));
     Console.Out.WriteLine("notebook ok");
     return 0;
 }
