@@ -16,5 +16,6 @@ app.Configure(config =>
     config.AddCommand<BenchVerifierCommand>("bench-verifier").WithDescription("Measure verifier, generator and solver throughput on one thread.");
     config.AddCommand<TrainCommand>("train").WithDescription("GRPO training from a preset (tiny | qwen2.5-7b), --config FILE and flags into runs/<name>/; --resume continues.");
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases from a run (aha.jsonl) and print counts per step.");
+    config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder.");
 });
 return app.Run(args);
