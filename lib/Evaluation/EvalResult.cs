@@ -1,0 +1,76 @@
+// The eval/<checkpoint>.json file: greedy accuracy, format rate, optional sampled summary, one record per problem.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Grpo.Evaluation;
+
+/// <summary>One test problem. <see cref="Score"/> is the greedy equation reward (1 or 0); GenCalculation is the
+/// value the generated equation computes to (null when it cannot be computed), as in the reference tutorials.</summary>
+public sealed record EvalRecord(
+    [property: JsonPropertyName("test_id")] int TestId,
+    [property: JsonPropertyName("score")] double Score,
+    [property: JsonPropertyName("prompt")] string Prompt,
+    [property: JsonPropertyName("nums")] IReadOnlyList<int> Nums,
+    [property: JsonPropertyName("generation")] string Generation,
+    [property: JsonPropertyName("gen_calculation")] double? GenCalculation,
+    [property: JsonPropertyName("target")] int Target,
+    [property: JsonPropertyName("format_reward")] double FormatReward,
+    [property: JsonPropertyName("sampled_scores")]
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<double>? SampledScores = null);
+
+/// <summary>Sampled decoding: k samples per problem; mean_accuracy over all samples, pass_at_k = share of
+/// problems with at least one correct sample (the unbiased estimator with n = k).</summary>
+public sealed record SampledSummary(
+    [property: JsonPropertyName("k")] int K,
+    [property: JsonPropertyName("temperature")] double Temperature,
+    [property: JsonPropertyName("top_p")] double TopP,
+    [property: JsonPropertyName("mean_accuracy")] double MeanAccuracy,
+    [property: JsonPropertyName("pass_at_k")] double PassAtK);
+
+public sealed record EvalResult(
+    [property: JsonPropertyName("checkpoint")] string Checkpoint,
+    [property: JsonPropertyName("step")] int Step,
+    [property: JsonPropertyName("model_dir")] string ModelDir,
+    [property: JsonPropertyName("num_problems")] int NumProblems,
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("format_rate")] double FormatRate,
+    [property: JsonPropertyName("sampled")] SampledSummary? Sampled,
+    [property: JsonPropertyName("records")] IReadOnlyList<EvalRecord> Records)
+{
+    // Additive fields (not in the minimal contract) that say how the numbers were produced.
+    [JsonPropertyName("test_file")] public string? TestFile { get; init; }
+    [JsonPropertyName("template")] public string? Template { get; init; }
+    [JsonPropertyName("max_new_tokens")] public int? MaxNewTokens { get; init; }
+    [JsonPropertyName("elapsed_seconds")] public double? ElapsedSeconds { get; init; }
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        // Keep Chinese prompts readable in the file instead of \uXXXX escapes.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Writes through a temp file and a rename, so a killed process never leaves half a file.</summary>
+    public void Save(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static EvalResult Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Eval file not found: {path}", path);
+        try
+        {
+            return JsonSerializer.Deserialize<EvalResult>(File.ReadAllText(path), Json)
+                ?? throw new FormatException($"{path}: eval file is empty (null).");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{path}: not a valid eval file: {e.Message}", e);
+        }
+    }
+}

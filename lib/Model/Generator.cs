@@ -1,0 +1,126 @@
+// Batched generation with a preallocated KV cache: left-padded prompts, greedy or sampled (temperature, top-k, top-p,
+// seed), per-row stop on any eos id, as transformers' generate does it. One host sync per step (the all-done check).
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Grpo.Model;
+
+public sealed record GenerationOptions(int MaxNewTokens, bool Greedy = false, float Temperature = 1f,
+    float TopP = 1f, int TopK = 0, long? Seed = null);
+
+/// <summary>Ids = generated tokens (the eos included when produced, no padding); LogProbs[i] = log-prob of Ids[i].</summary>
+public sealed record GeneratedSequence(int[] PromptIds, int[] Ids, float[] LogProbs, bool Finished);
+
+public static class Generator
+{
+    public static IReadOnlyList<GeneratedSequence> Generate(Qwen2ForCausalLM model, IReadOnlyList<int[]> prompts,
+        GenerationOptions options, IReadOnlyList<int> eosIds, int padId)
+    {
+        if (prompts.Count == 0) return [];
+        if (options.MaxNewTokens < 0) throw new ArgumentException("MaxNewTokens must be >= 0");
+        if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("every prompt needs at least one token");
+        if (!options.Greedy && options.Temperature <= 0) throw new ArgumentException("Temperature must be > 0 when sampling (use Greedy)");
+        if (options.MaxNewTokens == 0) return prompts.Select(p => new GeneratedSequence(p, [], [], false)).ToList();
+
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var device = model.Device;
+        int b = prompts.Count, p = prompts.Max(x => x.Length), n = options.MaxNewTokens;
+
+        // Left padding, as transformers expects for decoder-only generation.
+        var idsHost = new long[b * p];
+        var maskHost = new long[b * (p + n)];
+        for (int i = 0; i < b; i++)
+        {
+            int off = p - prompts[i].Length;
+            for (int j = 0; j < p; j++)
+            {
+                idsHost[i * p + j] = j < off ? padId : prompts[i][j - off];
+                maskHost[i * (p + n) + j] = j < off ? 0 : 1;
+            }
+        }
+        var inputIds = tensor(idsHost, [b, p], device: device);
+        var mask = tensor(maskHost, [b, p + n], device: device);          // grows by one column per step
+        var eos = tensor(eosIds.Select(x => (long)x).ToArray(), device: device);
+        var tokens = full([b, n], padId, ScalarType.Int64, device);
+        var logProbs = zeros([b, n], ScalarType.Float32, device);
+        var finished = zeros([b], ScalarType.Bool, device);
+        var pad = full([b], padId, ScalarType.Int64, device);
+        var gen = options.Seed is long seed ? new torch.Generator((ulong)seed, device) : null;
+        float temperature = options.Greedy ? 1f : options.Temperature;
+
+        using var cache = new KvCache(model.Config, b, p + n, model.Dtype, device);
+        var positions = Positions.FromAttentionMask(mask.narrow(1, 0, p));
+        var hidden = model.HiddenStates(inputIds, mask, positions, cache);
+        var logits = model.Logits(hidden.narrow(1, p - 1, 1)).squeeze(1).to(ScalarType.Float32);
+        // Position of the next token of each row = number of real tokens so far (prompt real tokens, then +1 per step).
+        var nextPos = mask.narrow(1, 0, p).sum(1);
+
+        int steps = 0;
+        for (int s = 0; s < n; s++)
+        {
+            using var stepScope = NewDisposeScope();
+            var scores = logits / temperature;
+            var lp = nn.functional.log_softmax(scores, -1);
+            var next = options.Greedy ? scores.argmax(-1) : Sample(scores, options, gen);
+            var chosenLp = lp.gather(-1, next.unsqueeze(-1)).squeeze(-1);
+            // Finished rows emit pad (log-prob 0) and stay finished.
+            next = where(finished, pad, next);
+            chosenLp = chosenLp.masked_fill(finished, 0f);
+            tokens.select(1, s).copy_(next);
+            logProbs.select(1, s).copy_(chosenLp);
+            finished.logical_or_(isin(next, eos));
+            mask.select(1, p + s).fill_(1);
+            steps = s + 1;
+            if (s == n - 1 || finished.all().item<bool>()) break;
+
+            var h = model.HiddenStates(next.unsqueeze(1), mask, nextPos.unsqueeze(1), cache);
+            nextPos.add_(1);
+            var newLogits = model.Logits(h).squeeze(1).to(ScalarType.Float32);
+            logits.Dispose();
+            logits = newLogits.MoveToOuterDisposeScope();
+        }
+
+        var tokHost = tokens.narrow(1, 0, steps).cpu().data<long>().ToArray();
+        var lpHost = logProbs.narrow(1, 0, steps).cpu().data<float>().ToArray();
+        var result = new List<GeneratedSequence>(b);
+        var eosSet = eosIds.ToHashSet();
+        for (int i = 0; i < b; i++)
+        {
+            var ids = new List<int>(); var lps = new List<float>();
+            bool done = false;
+            for (int s = 0; s < steps && !done; s++)
+            {
+                var id = (int)tokHost[i * steps + s];
+                ids.Add(id); lps.Add(lpHost[i * steps + s]);
+                done = eosSet.Contains(id);
+            }
+            result.Add(new GeneratedSequence(prompts[i], ids.ToArray(), lps.ToArray(), done));
+        }
+        return result;
+    }
+
+    // As transformers' logits warpers, in this order: top-k, then top-p (on temperature-scaled scores), then sample.
+    static Tensor Sample(Tensor scores, GenerationOptions o, torch.Generator? gen)
+    {
+        using var scope = NewDisposeScope();
+        var s = scores;
+        if (o.TopK > 0 && o.TopK < s.shape[^1])
+        {
+            var kth = s.topk(o.TopK, -1).values.narrow(-1, o.TopK - 1, 1);
+            s = s.masked_fill(s.lt(kth), float.NegativeInfinity);
+        }
+        if (o.TopP < 1f)
+        {
+            // TopPLogitsWarper: sort ascending, drop tokens whose cumulative probability <= 1 - top_p, keep the top one.
+            var (sorted, idx) = s.sort(-1, descending: false);
+            var cum = sorted.softmax(-1).cumsum(-1);
+            var remove = cum.le(1 - o.TopP);
+            remove.select(-1, remove.shape[^1] - 1).fill_(false);
+            var removeOrig = remove.scatter(-1, idx, remove);
+            s = s.masked_fill(removeOrig, float.NegativeInfinity);
+        }
+        var probs = s.softmax(-1);
+        return multinomial(probs, 1, generator: gen).squeeze(-1).MoveToOuterDisposeScope();
+    }
+}

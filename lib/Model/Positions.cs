@@ -1,0 +1,16 @@
+// Position ids for left-padded batches, as transformers' generate computes them (design §3).
+using static TorchSharp.torch;
+
+namespace Grpo.Model;
+
+public static class Positions
+{
+    /// <summary>position_ids = cumsum(mask) - 1, with pad slots set to 1 (as Hugging Face generate does).</summary>
+    public static Tensor FromAttentionMask(Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var m = mask.to(ScalarType.Int64);
+        var pos = m.cumsum(-1) - 1;
+        return pos.masked_fill(m.eq(0), 1).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,174 @@
+// Qwen2 model configuration, read from and written to a Hugging Face config.json (+ generation_config.json).
+// Field names are transformers' Qwen2Config names in PascalCase; JSON keys stay snake_case.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Grpo.Model;
+
+public sealed record Qwen2Config
+{
+    public int VocabSize { get; init; } = 151936;
+    public int HiddenSize { get; init; } = 896;
+    public int IntermediateSize { get; init; } = 4864;
+    public int NumHiddenLayers { get; init; } = 24;
+    public int NumAttentionHeads { get; init; } = 14;
+    public int NumKeyValueHeads { get; init; } = 2;
+    public int MaxPositionEmbeddings { get; init; } = 32768;
+    public double RopeTheta { get; init; } = 1000000.0;
+    public double RmsNormEps { get; init; } = 1e-6;
+    public bool TieWordEmbeddings { get; init; } = true;
+    public string HiddenAct { get; init; } = "silu";
+    public double AttentionDropout { get; init; }
+    public double InitializerRange { get; init; } = 0.02;
+    public bool UseSlidingWindow { get; init; }
+    public int? SlidingWindow { get; init; }
+    public int MaxWindowLayers { get; init; } = 28;
+    public int? BosTokenId { get; init; }
+    /// <summary>End-of-sequence ids: config.json's eos_token_id merged with generation_config.json's (int or list).</summary>
+    public IReadOnlyList<int> EosTokenId { get; init; } = [];
+    public int? PadTokenId { get; init; }
+    public string TorchDtype { get; init; } = "float32";
+    public bool UseCache { get; init; } = true;
+
+    public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    /// <summary>The shape of Qwen2.5-0.5B(-Instruct), used by the benchmark with random weights.</summary>
+    public static Qwen2Config Qwen25_05B => new() { BosTokenId = 151643, EosTokenId = [151645, 151643], PadTokenId = 151643, TorchDtype = "bfloat16", SlidingWindow = 32768 };
+
+    // Fields a Qwen2 config.json must carry; everything else has transformers' default.
+    static readonly string[] Required =
+        ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"];
+
+    public static Qwen2Config Load(string modelDir)
+    {
+        var path = Path.Combine(modelDir, "config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model config not found: {path}", path);
+        JsonObject json;
+        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object"); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: malformed JSON: {e.Message}", e); }
+        foreach (var field in Required)
+            if (json[field] is null) throw new InvalidDataException($"{path}: required field \"{field}\" is missing");
+        if (json["model_type"] is JsonValue mt && mt.GetValue<string>() is var type && type != "qwen2")
+            throw new InvalidDataException($"{path}: model_type \"{type}\" is not supported (expected \"qwen2\")");
+
+        int GetInt(string name, int fallback) => Read(path, json, name, n => n.GetValue<int>(), fallback);
+        double GetDouble(string name, double fallback) => Read(path, json, name, n => n.GetValue<double>(), fallback);
+        bool GetBool(string name, bool fallback) => Read(path, json, name, n => n.GetValue<bool>(), fallback);
+        int? GetNullableInt(string name) => json[name] is null ? null : Read<int?>(path, json, name, n => n.GetValue<int>(), null);
+
+        int heads = GetInt("num_attention_heads", 0);
+        var eos = new List<int>(ReadIds(path, json["eos_token_id"]));
+        var genPath = Path.Combine(modelDir, "generation_config.json");
+        int? genPad = null;
+        if (File.Exists(genPath))
+        {
+            try
+            {
+                var gen = JsonNode.Parse(File.ReadAllText(genPath)) as JsonObject;
+                // generation_config.json is what generate() uses: its eos ids (often a list for Instruct models) come first.
+                var genEos = ReadIds(genPath, gen?["eos_token_id"]);
+                eos = genEos.Concat(eos).Distinct().ToList();
+                if (gen?["pad_token_id"] is JsonValue p) genPad = p.GetValue<int>();
+            }
+            catch (JsonException e) { throw new InvalidDataException($"{genPath}: malformed JSON: {e.Message}", e); }
+        }
+        var config = new Qwen2Config
+        {
+            VocabSize = GetInt("vocab_size", 0),
+            HiddenSize = GetInt("hidden_size", 0),
+            IntermediateSize = GetInt("intermediate_size", 0),
+            NumHiddenLayers = GetInt("num_hidden_layers", 0),
+            NumAttentionHeads = heads,
+            NumKeyValueHeads = GetInt("num_key_value_heads", heads),
+            MaxPositionEmbeddings = GetInt("max_position_embeddings", 32768),
+            RopeTheta = GetDouble("rope_theta", 10000.0),
+            RmsNormEps = GetDouble("rms_norm_eps", 1e-6),
+            TieWordEmbeddings = GetBool("tie_word_embeddings", false),
+            HiddenAct = Read(path, json, "hidden_act", n => n.GetValue<string>(), "silu"),
+            AttentionDropout = GetDouble("attention_dropout", 0.0),
+            InitializerRange = GetDouble("initializer_range", 0.02),
+            UseSlidingWindow = GetBool("use_sliding_window", false),
+            SlidingWindow = GetNullableInt("sliding_window"),
+            MaxWindowLayers = GetInt("max_window_layers", 28),
+            BosTokenId = GetNullableInt("bos_token_id"),
+            EosTokenId = eos,
+            PadTokenId = GetNullableInt("pad_token_id") ?? genPad,
+            TorchDtype = Read(path, json, "torch_dtype", n => n.GetValue<string>(), "float32"),
+            UseCache = GetBool("use_cache", true),
+        };
+        config.Validate(path);
+        return config;
+    }
+
+    public void Validate(string source)
+    {
+        if (HiddenSize % NumAttentionHeads != 0)
+            throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
+        if (NumAttentionHeads % NumKeyValueHeads != 0)
+            throw new InvalidDataException($"{source}: num_attention_heads {NumAttentionHeads} is not a multiple of num_key_value_heads {NumKeyValueHeads}");
+        if (HiddenAct != "silu")
+            throw new InvalidDataException($"{source}: hidden_act \"{HiddenAct}\" is not supported (Qwen2 uses silu)");
+        if (UseSlidingWindow)
+            throw new InvalidDataException($"{source}: use_sliding_window true is not supported (Qwen2.5 ships it false)");
+    }
+
+    /// <summary>Writes config.json and generation_config.json as transformers' save_pretrained does.</summary>
+    public void Save(string modelDir)
+    {
+        Directory.CreateDirectory(modelDir);
+        var json = new JsonObject
+        {
+            ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
+            ["attention_dropout"] = AttentionDropout,
+            ["bos_token_id"] = BosTokenId,
+            ["eos_token_id"] = EosJson(),
+            ["hidden_act"] = HiddenAct,
+            ["hidden_size"] = HiddenSize,
+            ["initializer_range"] = InitializerRange,
+            ["intermediate_size"] = IntermediateSize,
+            ["max_position_embeddings"] = MaxPositionEmbeddings,
+            ["max_window_layers"] = MaxWindowLayers,
+            ["model_type"] = "qwen2",
+            ["num_attention_heads"] = NumAttentionHeads,
+            ["num_hidden_layers"] = NumHiddenLayers,
+            ["num_key_value_heads"] = NumKeyValueHeads,
+            ["pad_token_id"] = PadTokenId,
+            ["rms_norm_eps"] = RmsNormEps,
+            ["rope_theta"] = RopeTheta,
+            ["sliding_window"] = SlidingWindow,
+            ["tie_word_embeddings"] = TieWordEmbeddings,
+            ["torch_dtype"] = TorchDtype,
+            ["use_cache"] = UseCache,
+            ["use_sliding_window"] = UseSlidingWindow,
+            ["vocab_size"] = VocabSize,
+        };
+        var options = new JsonSerializerOptions { WriteIndented = true };
+        File.WriteAllText(Path.Combine(modelDir, "config.json"), json.ToJsonString(options) + "\n");
+        var gen = new JsonObject { ["bos_token_id"] = BosTokenId, ["eos_token_id"] = EosJson(), ["pad_token_id"] = PadTokenId };
+        File.WriteAllText(Path.Combine(modelDir, "generation_config.json"), gen.ToJsonString(options) + "\n");
+    }
+
+    JsonNode? EosJson() => EosTokenId.Count switch
+    {
+        0 => null,
+        1 => JsonValue.Create(EosTokenId[0]),
+        _ => new JsonArray(EosTokenId.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
+    };
+
+    static IEnumerable<int> ReadIds(string path, JsonNode? node) => node switch
+    {
+        null => [],
+        JsonArray a => a.Select(x => x!.GetValue<int>()).ToList(),
+        JsonValue v => [v.GetValue<int>()],
+        _ => throw new InvalidDataException($"{path}: eos_token_id must be an int or a list of ints"),
+    };
+
+    static T Read<T>(string path, JsonObject json, string name, Func<JsonNode, T> get, T fallback)
+    {
+        var node = json[name];
+        if (node is null) return fallback;
+        try { return get(node); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        { throw new InvalidDataException($"{path}: field \"{name}\" has an unexpected value {node.ToJsonString()}", e); }
+    }
+}

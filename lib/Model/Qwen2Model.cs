@@ -1,0 +1,186 @@
+// The Qwen2 decoder (transformers' modeling_qwen2 semantics, design §3) as TorchSharp modules whose field names are
+// Hugging Face's, so state_dict() names are checkpoint names (model.layers.0.self_attn.q_proj.weight ...).
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Grpo.Model;
+
+/// <summary>As transformers' Qwen2RMSNorm: normalised in float32, then multiplied by the weight (no +1 offset).</summary>
+public sealed class Qwen2RMSNorm : Module<Tensor, Tensor>
+{
+    public Parameter weight;
+    readonly double eps;
+
+    public Qwen2RMSNorm(int size, double eps, ScalarType dtype, Device device) : base("Qwen2RMSNorm")
+    {
+        weight = new Parameter(ones(size, dtype, device));
+        this.eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = x.to(ScalarType.Float32);
+        var variance = h.pow(2).mean([-1L], keepdim: true);
+        h = h * rsqrt(variance + eps);
+        return (weight * h.to(x.dtype)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Rotary tables (cos, sin) for positions 0..max-1, float32, rotate-half layout [f0..f(d/2-1), f0..f(d/2-1)].</summary>
+public sealed class Qwen2Rotary : IDisposable
+{
+    Tensor cos, sin;
+    readonly double theta;
+    readonly int headDim;
+    readonly Device device;
+
+    public Qwen2Rotary(int headDim, double theta, int maxPositions, Device device)
+    {
+        this.headDim = headDim; this.theta = theta; this.device = device;
+        (cos, sin) = Build(maxPositions);
+    }
+
+    (Tensor, Tensor) Build(int n)
+    {
+        using var scope = NewDisposeScope();
+        // As transformers: inv_freq = 1 / theta^(arange(0, d, 2) / d), computed in float32.
+        var exponent = arange(0, headDim, 2, ScalarType.Int64, device).to(ScalarType.Float32) / headDim;
+        var invFreq = 1.0f / pow(full(exponent.shape, (float)theta, ScalarType.Float32, device), exponent);
+        var t = arange(n, ScalarType.Int64, device).to(ScalarType.Float32);
+        var freqs = outer(t, invFreq);
+        var emb = cat([freqs, freqs], -1);
+        return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>cos, sin [B, 1, T, d] in dtype for position_ids [B, T].</summary>
+    public (Tensor Cos, Tensor Sin) At(Tensor positionIds, ScalarType dtype)
+    {
+        var max = positionIds.numel() == 0 ? 0 : (int)positionIds.max().item<long>();
+        if (max >= cos.shape[0])
+        {
+            cos.Dispose(); sin.Dispose();
+            (cos, sin) = Build(Math.Max(max + 1, 2 * (int)cos.shape[0]));
+        }
+        var flat = positionIds.reshape(-1);
+        var shape = new long[] { positionIds.shape[0], 1, positionIds.shape[1], headDim };
+        return (cos.index_select(0, flat).reshape(shape).to(dtype), sin.index_select(0, flat).reshape(shape).to(dtype));
+    }
+
+    public void Dispose() { cos.Dispose(); sin.Dispose(); }
+}
+
+public sealed class Qwen2Attention : Module<Tensor, Tensor>
+{
+    // Projections are held as Module<Tensor,Tensor> so that LoRA (or any wrapper) can replace them.
+    public Module<Tensor, Tensor> q_proj, k_proj, v_proj, o_proj;
+    readonly int heads, kvHeads, headDim;
+
+    public Qwen2Attention(Qwen2Config c, ScalarType dtype, Device device) : base("Qwen2Attention")
+    {
+        heads = c.NumAttentionHeads; kvHeads = c.NumKeyValueHeads; headDim = c.HeadDim;
+        q_proj = Linear(c.HiddenSize, heads * headDim, hasBias: true, device: device, dtype: dtype);
+        k_proj = Linear(c.HiddenSize, kvHeads * headDim, hasBias: true, device: device, dtype: dtype);
+        v_proj = Linear(c.HiddenSize, kvHeads * headDim, hasBias: true, device: device, dtype: dtype);
+        o_proj = Linear(heads * headDim, c.HiddenSize, hasBias: false, device: device, dtype: dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward(x, rope, mask, cache, layer)");
+
+    /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive [B,1,g*T,K] (already folded for GQA); cache optional.</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var q = q_proj.forward(x).view(b, t, heads, headDim).transpose(1, 2);
+        var k = k_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        q = q * cos + RotateHalf(q) * sin;
+        k = k * cos + RotateHalf(k) * sin;
+        if (cache is not null)
+        {
+            var (kAll, vAll) = cache.Append(layer, k, v);
+            k = keyLength == kAll.shape[2] ? kAll : kAll.narrow(2, 0, keyLength);
+            v = keyLength == vAll.shape[2] ? vAll : vAll.narrow(2, 0, keyLength);
+        }
+        // GQA: KV head j serves query heads j*g .. j*g+g-1. Folding those g query heads into the query-length axis
+        // gives the same result as repeat-interleaving K/V (transformers' repeat_kv) without copying the cache.
+        int g = heads / kvHeads;
+        var qf = q.reshape(b, kvHeads, g * t, headDim);
+        var o = functional.scaled_dot_product_attention(qf, k, v, attn_mask: mask);
+        o = o.reshape(b, heads, t, headDim).transpose(1, 2).reshape(b, t, heads * headDim);
+        return o_proj.forward(o).MoveToOuterDisposeScope();
+    }
+
+    static Tensor RotateHalf(Tensor x)
+    {
+        var half = x.shape[^1] / 2;
+        return cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
+    }
+}
+
+public sealed class Qwen2MLP : Module<Tensor, Tensor>
+{
+    public Module<Tensor, Tensor> gate_proj, up_proj, down_proj;
+
+    public Qwen2MLP(Qwen2Config c, ScalarType dtype, Device device) : base("Qwen2MLP")
+    {
+        gate_proj = Linear(c.HiddenSize, c.IntermediateSize, hasBias: false, device: device, dtype: dtype);
+        up_proj = Linear(c.HiddenSize, c.IntermediateSize, hasBias: false, device: device, dtype: dtype);
+        down_proj = Linear(c.IntermediateSize, c.HiddenSize, hasBias: false, device: device, dtype: dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return down_proj.forward(functional.silu(gate_proj.forward(x)) * up_proj.forward(x)).MoveToOuterDisposeScope();
+    }
+}
+
+public sealed class Qwen2DecoderLayer : Module<Tensor, Tensor>
+{
+    public Qwen2Attention self_attn;
+    public Qwen2MLP mlp;
+    public Qwen2RMSNorm input_layernorm, post_attention_layernorm;
+
+    public Qwen2DecoderLayer(Qwen2Config c, ScalarType dtype, Device device) : base("Qwen2DecoderLayer")
+    {
+        self_attn = new Qwen2Attention(c, dtype, device);
+        mlp = new Qwen2MLP(c, dtype, device);
+        input_layernorm = new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, dtype, device);
+        post_attention_layernorm = new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, dtype, device);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward");
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, keyLength);
+        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>The decoder stack (transformers' Qwen2Model): embed_tokens, layers, norm.</summary>
+public sealed class Qwen2Model : Module<Tensor, Tensor>
+{
+    public Embedding embed_tokens;
+    public ModuleList<Qwen2DecoderLayer> layers;
+    public Qwen2RMSNorm norm;
+
+    public Qwen2Model(Qwen2Config c, ScalarType dtype, Device device) : base("Qwen2Model")
+    {
+        embed_tokens = Embedding(c.VocabSize, c.HiddenSize, device: device, dtype: dtype);
+        layers = new ModuleList<Qwen2DecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new Qwen2DecoderLayer(c, dtype, device)).ToArray());
+        norm = new Qwen2RMSNorm(c.HiddenSize, c.RmsNormEps, dtype, device);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => throw new NotSupportedException("use Qwen2ForCausalLM.forward");
+}

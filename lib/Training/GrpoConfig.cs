@@ -1,0 +1,178 @@
+// Every setting of a GRPO run in one record (TRL's GRPOConfig names, snake_case in JSON) plus named presets.
+// A run folder's config.json is this record serialized; `--config` files and CLI flags override fields of a preset.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Grpo.Training;
+
+public sealed record GrpoConfig
+{
+    // --- model and data ---
+    public string ModelNameOrPath { get; init; } = "data/models/countdown-tiny";
+    public string Device { get; init; } = "cpu";                 // cpu | cuda | cuda:N
+    public string Dtype { get; init; } = "float32";              // float32 | bfloat16
+    public string OutputDir { get; init; } = "runs/grpo";
+    public string? TrainFile { get; init; }                      // Parquet of problems; null = generate with the seed
+    public string Distribution { get; init; } = "easy";          // easy | full (used when train_file is null)
+    public int NumTrainProblems { get; init; } = 20_000;
+    public string PromptTemplate { get; init; } = "english";     // english | chinese (design §6)
+
+    // --- schedule ---
+    public int MaxSteps { get; init; } = 200;                    // optimizer steps
+    public int SaveSteps { get; init; } = 50;
+    public int Seed { get; init; } = 42;
+
+    // --- batch (TRL semantics: per_device_train_batch_size counts completions, not prompts) ---
+    public int PerDeviceTrainBatchSize { get; init; } = 64;      // completions per forward/backward micro-batch
+    public int GradientAccumulationSteps { get; init; } = 4;     // micro-batches per optimizer step
+    public int NumGenerations { get; init; } = 8;                // G completions per prompt
+    public int MaxPromptLength { get; init; } = 512;             // longer prompts keep their last tokens (as TRL)
+    public int MaxCompletionLength { get; init; } = 96;
+
+    // --- sampling ---
+    public float Temperature { get; init; } = 1.0f;
+    public float TopP { get; init; } = 1.0f;
+    public int TopK { get; init; } = 0;
+
+    // --- optimizer (AdamW, as transformers' Trainer defaults) ---
+    public double LearningRate { get; init; } = 2e-4;
+    public string LrSchedulerType { get; init; } = "cosine";     // cosine | linear | constant | constant_with_warmup
+    public double WarmupRatio { get; init; } = 0.05;
+    public int WarmupSteps { get; init; }                        // > 0 overrides warmup_ratio
+    public double AdamBeta1 { get; init; } = 0.9;
+    public double AdamBeta2 { get; init; } = 0.999;
+    public double AdamEpsilon { get; init; } = 1e-8;
+    public double WeightDecay { get; init; }
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    // --- GRPO loss (design §5) ---
+    public double Beta { get; init; }                            // KL weight; 0 = no reference model needed
+    public double Epsilon { get; init; } = 0.2;
+    public double? EpsilonHigh { get; init; }                    // null = epsilon (symmetric clip)
+    public string LossType { get; init; } = "grpo";              // grpo | dr_grpo | bnpo | dapo
+    public string ScaleRewards { get; init; } = "group";         // group | batch | none
+    public int NumIterations { get; init; } = 1;                 // updates per generation batch (mu)
+    public bool MaskTruncatedCompletions { get; init; }
+    public bool DropZeroStdGroups { get; init; }                 // not in TRL: skip groups whose rewards are all equal
+    public IReadOnlyList<string> RewardFuncs { get; init; } = ["format_reward", "equation_reward"];
+    public IReadOnlyList<double>? RewardWeights { get; init; }
+
+    // --- LoRA (TRL ModelConfig names) ---
+    public bool UsePeft { get; init; }
+    public int LoraR { get; init; } = 16;
+    public int LoraAlpha { get; init; } = 32;
+    public double LoraDropout { get; init; } = 0.05;
+    public IReadOnlyList<string> LoraTargetModules { get; init; } =
+        ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    // --- logging ---
+    public double CompletionSampleFraction { get; init; } = 0.1; // share of completions written to completion_samples.txt
+
+    [JsonIgnore] public int CompletionsPerStep => PerDeviceTrainBatchSize * GradientAccumulationSteps;
+    [JsonIgnore] public int PromptsPerStep => CompletionsPerStep / NumGenerations;
+    [JsonIgnore] public double EffectiveEpsilonHigh => EpsilonHigh ?? Epsilon;
+
+    /// <summary>The embedded CPU model (data/models/countdown-tiny) on the easy distribution; values from the
+    /// experiment of issue 5 (B=32 prompts x G=8, T=1, lr 2e-4, beta 0, groups without signal dropped).</summary>
+    public static GrpoConfig Tiny { get; } = new()
+    {
+        ModelNameOrPath = "data/models/countdown-tiny", Distribution = "easy", PromptTemplate = "english",
+        MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 64, GradientAccumulationSteps = 4,
+        NumGenerations = 8, MaxCompletionLength = 96, Temperature = 1.0f, LearningRate = 2e-4, Beta = 0.0,
+        DropZeroStdGroups = true, UsePeft = false,
+    };
+
+    /// <summary>The reference tutorial's setup for Qwen2.5-7B-Instruct on one 80 GB GPU: 200 steps, checkpoint every
+    /// 50, 8 generations, lr 5e-7, beta 0.001, cosine with warmup, completions up to 1024 tokens, LoRA, bf16.</summary>
+    public static GrpoConfig Qwen25_7B { get; } = new()
+    {
+        ModelNameOrPath = "Qwen/Qwen2.5-7B-Instruct", Device = "cuda", Dtype = "bfloat16",
+        Distribution = "full", PromptTemplate = "chinese",
+        MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 4,
+        NumGenerations = 8, MaxPromptLength = 256, MaxCompletionLength = 1024, Temperature = 1.0f,
+        LearningRate = 5e-7, LrSchedulerType = "cosine", WarmupRatio = 0.03, Beta = 0.001,
+        UsePeft = true, LoraR = 16, LoraAlpha = 32, LoraDropout = 0.05,
+    };
+
+    public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "qwen2.5-7b"];
+
+    public static GrpoConfig ByName(string name) => name.ToLowerInvariant() switch
+    {
+        "tiny" => Tiny,
+        "qwen2.5-7b" or "qwen25_7b" or "qwen2.5-7b-instruct" => Qwen25_7B,
+        _ => throw new ArgumentException($"Unknown GRPO preset '{name}'; known: {string.Join(", ", PresetNames)}", nameof(name)),
+    };
+
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, ToJson());
+    }
+
+    public static GrpoConfig FromJson(string json, string source = "json") => Overlay(new GrpoConfig(), json, source);
+
+    public static GrpoConfig Load(string path) => FromJson(File.ReadAllText(path), path);
+
+    /// <summary>Fields present in <paramref name="json"/> replace those of <paramref name="basis"/>;
+    /// an unknown field name is an error naming the file and the field.</summary>
+    public static GrpoConfig Overlay(GrpoConfig basis, string json, string source = "json")
+    {
+        var merged = JsonNode.Parse(basis.ToJson())!.AsObject();
+        JsonObject overrides;
+        try { overrides = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("empty document"); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        { throw new FormatException($"{source}: not a JSON object ({e.Message})", e); }
+        foreach (var (key, value) in overrides)
+        {
+            if (!merged.ContainsKey(key))
+                throw new FormatException($"{source}: unknown GRPO config field '{key}'");
+            merged[key] = value?.DeepClone();
+        }
+        try { return merged.Deserialize<GrpoConfig>(JsonOptions)!.Validated(); }
+        catch (JsonException e) { throw new FormatException($"{source}: {e.Message}", e); }
+    }
+
+    /// <summary>Checks the fields against each other; returns this config or throws naming the bad field.</summary>
+    public GrpoConfig Validated()
+    {
+        void Require(bool ok, string message) { if (!ok) throw new ArgumentException("GRPO config: " + message); }
+        Require(MaxSteps > 0, $"max_steps must be > 0 (got {MaxSteps})");
+        Require(SaveSteps > 0, $"save_steps must be > 0 (got {SaveSteps})");
+        Require(NumGenerations >= 2, $"num_generations must be >= 2 for group advantages (got {NumGenerations})");
+        Require(PerDeviceTrainBatchSize > 0 && GradientAccumulationSteps > 0,
+            "per_device_train_batch_size and gradient_accumulation_steps must be > 0");
+        Require(CompletionsPerStep % NumGenerations == 0,
+            $"per_device_train_batch_size * gradient_accumulation_steps ({CompletionsPerStep}) must be divisible by num_generations ({NumGenerations})");
+        Require(MaxCompletionLength > 0, $"max_completion_length must be > 0 (got {MaxCompletionLength})");
+        Require(MaxPromptLength > 0, $"max_prompt_length must be > 0 (got {MaxPromptLength})");
+        Require(Temperature > 0, $"temperature must be > 0 (got {Temperature})");
+        Require(LearningRate >= 0, $"learning_rate must be >= 0 (got {LearningRate})");
+        Require(Epsilon >= 0 && EffectiveEpsilonHigh >= 0, "epsilon and epsilon_high must be >= 0");
+        Require(Beta >= 0, $"beta must be >= 0 (got {Beta})");
+        Require(NumIterations >= 1, $"num_iterations must be >= 1 (got {NumIterations})");
+        Require(SaveSteps % NumIterations == 0,
+            $"save_steps ({SaveSteps}) must be a multiple of num_iterations ({NumIterations}) so checkpoints fall between generation batches");
+        Require(LossType is "grpo" or "dr_grpo" or "bnpo" or "dapo", $"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{LossType}')");
+        Require(ScaleRewards is "group" or "batch" or "none", $"scale_rewards must be group, batch or none (got '{ScaleRewards}')");
+        Require(LrSchedulerType is "cosine" or "linear" or "constant" or "constant_with_warmup",
+            $"lr_scheduler_type must be cosine, linear, constant or constant_with_warmup (got '{LrSchedulerType}')");
+        Require(Dtype is "float32" or "bfloat16" or "float16", $"dtype must be float32, bfloat16 or float16 (got '{Dtype}')");
+        Require(Distribution is "easy" or "full", $"distribution must be easy or full (got '{Distribution}')");
+        Require(RewardWeights is null || RewardWeights.Count == RewardFuncs.Count,
+            $"reward_weights has {RewardWeights?.Count} entries but reward_funcs has {RewardFuncs.Count}");
+        Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {CompletionSampleFraction})");
+        Require(!UsePeft || (LoraR > 0 && LoraAlpha > 0 && LoraTargetModules.Count > 0), "LoRA needs lora_r > 0, lora_alpha > 0 and target modules");
+        return this;
+    }
+}

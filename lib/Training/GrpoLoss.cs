@@ -1,0 +1,109 @@
+// The GRPO objective as TRL's GRPOTrainer computes it, one small function per term: per-token log-probs, the
+// clipped surrogate, the k3 KL estimator, each loss_type's averaging, and the logged entropy / clip_ratio.
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Grpo.Training;
+
+public static class GrpoLoss
+{
+    /// <summary>log_softmax(logits / temperature)[ids] in float32 without materialising the full log-softmax
+    /// (TRL's selective_log_softmax). logits [B,T,V], ids [B,T] -> [B,T].</summary>
+    public static Tensor SelectiveLogSoftmax(Tensor logits, Tensor ids, double temperature = 1.0)
+    {
+        using var scope = NewDisposeScope();
+        var scaled = logits.to_type(ScalarType.Float32) / temperature;
+        var chosen = scaled.gather(-1, ids.unsqueeze(-1)).squeeze(-1);
+        return (chosen - scaled.logsumexp(-1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Entropy of softmax(logits / temperature) per position, float32. [B,T,V] -> [B,T].</summary>
+    public static Tensor Entropy(Tensor logits, double temperature = 1.0)
+    {
+        using var scope = NewDisposeScope();
+        var scaled = logits.to_type(ScalarType.Float32) / temperature;
+        var logp = scaled.log_softmax(-1);
+        return (-(logp.exp() * logp).sum(-1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>k3 estimator of KL(policy || reference) per token: exp(ref - logp) - (ref - logp) - 1 (always >= 0).</summary>
+    public static Tensor KlK3(Tensor logp, Tensor refLogp)
+    {
+        using var scope = NewDisposeScope();
+        var d = refLogp - logp;
+        return (d.exp() - d - 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-token clipped surrogate loss -min(r*A, clip(r, 1-eps, 1+eps_high)*A) with r = exp(logp - logp_old);
+    /// advantages [B] broadcast over tokens.</summary>
+    public static Tensor ClippedSurrogate(Tensor logp, Tensor oldLogp, Tensor advantages, double epsilon, double epsilonHigh)
+    {
+        using var scope = NewDisposeScope();
+        var ratio = (logp - oldLogp).exp();
+        var clipped = ratio.clamp(1 - epsilon, 1 + epsilonHigh);
+        var a = advantages.unsqueeze(1);
+        return (-minimum(ratio * a, clipped * a)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Reduces a per-token loss [B,T] under the completion mask as TRL's loss_type does:
+    /// grpo = token mean per sequence, then mean over sequences; bnpo = token mean over this micro-batch;
+    /// dr_grpo = sum / (B * max_completion_length); dapo = sum / (tokens of the whole accumulated batch).
+    /// grpo, bnpo and dr_grpo are divided by the accumulation steps (what the Trainer does to a per-micro-batch mean);
+    /// dapo's normaliser already spans all micro-batches.
+    /// </summary>
+    public static Tensor Aggregate(Tensor perTokenLoss, Tensor mask, string lossType, int maxCompletionLength,
+        double totalTokensInBatch, int gradientAccumulationSteps = 1)
+    {
+        using var scope = NewDisposeScope();
+        var m = mask.to_type(perTokenLoss.dtype);
+        var masked = perTokenLoss * m;
+        Tensor loss = lossType switch
+        {
+            "grpo" => (masked.sum(1) / m.sum(1).clamp_min(1.0)).mean() / gradientAccumulationSteps,
+            "bnpo" => masked.sum() / m.sum().clamp_min(1.0) / gradientAccumulationSteps,
+            "dr_grpo" => masked.sum() / ((double)perTokenLoss.shape[0] * maxCompletionLength) / gradientAccumulationSteps,
+            "dapo" => masked.sum() / Math.Max(1.0, totalTokensInBatch),
+            _ => throw new ArgumentException($"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{lossType}')"),
+        };
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Mean of x over positions where mask is 1 (0 when the mask is empty).</summary>
+    public static Tensor MaskedMean(Tensor x, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var m = mask.to_type(x.dtype);
+        return ((x * m).sum() / m.sum().clamp_min(1.0)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Numbers of masked tokens where clipping is active: (low, high) as TRL's clip_ratio/low_mean and
+    /// clip_ratio/high_mean count them (ratio below 1-eps with A &lt; 0, above 1+eps_high with A &gt; 0).</summary>
+    public static (Tensor Low, Tensor High) ClippedTokens(Tensor logp, Tensor oldLogp, Tensor advantages, Tensor mask,
+        double epsilon, double epsilonHigh)
+    {
+        using var scope = NewDisposeScope();
+        var ratio = (logp - oldLogp).exp();
+        var a = advantages.unsqueeze(1);
+        var m = mask.to_type(ScalarType.Float32);
+        var low = ((ratio < 1 - epsilon) & (a < 0)).to_type(ScalarType.Float32) * m;
+        var high = ((ratio > 1 + epsilonHigh) & (a > 0)).to_type(ScalarType.Float32) * m;
+        return (low.sum().MoveToOuterDisposeScope(), high.sum().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Completion mask for one completion: 1 up to and including the first eos id, 0 after it (TRL).
+    /// With mask_truncated_completions a completion that never reached eos is masked entirely.</summary>
+    public static float[] CompletionMask(IReadOnlyList<int> completionIds, IReadOnlyCollection<int> eosIds, int length,
+        bool maskTruncated)
+    {
+        var mask = new float[length];
+        bool finished = false;
+        for (int t = 0; t < Math.Min(length, completionIds.Count); t++)
+        {
+            mask[t] = 1f;
+            if (eosIds.Contains(completionIds[t])) { finished = true; break; }
+        }
+        if (maskTruncated && !finished) Array.Clear(mask);
+        return mask;
+    }
+}

@@ -1,0 +1,147 @@
+// Puts LoRA adapters on a Qwen2 model's projections (Projections()/ReplaceProjection()), switches them off for the
+// reference policy, saves/loads them in PEFT's file layout, and exports a merged Hugging Face folder.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Grpo.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Grpo.Training.Lora;
+
+public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadOnlyList<string> TargetModules)
+{
+    public static LoraSettings FromConfig(GrpoConfig c) => new(c.LoraR, c.LoraAlpha, c.LoraDropout, c.LoraTargetModules);
+}
+
+public sealed class LoraAdapters
+{
+    public const string AdapterWeightsFile = "adapter_model.safetensors";
+    public const string AdapterConfigFile = "adapter_config.json";
+
+    readonly Qwen2ForCausalLM model;
+    public LoraSettings Settings { get; }
+    public IReadOnlyList<(string Name, LoraLinear Layer)> Layers { get; }
+
+    LoraAdapters(Qwen2ForCausalLM model, LoraSettings settings, IReadOnlyList<(string, LoraLinear)> layers)
+    {
+        this.model = model;
+        Settings = settings;
+        Layers = layers;
+    }
+
+    /// <summary>Wraps every projection whose last name part is a target module; freezes all other parameters.</summary>
+    public static LoraAdapters Apply(Qwen2ForCausalLM model, LoraSettings settings, long seed)
+    {
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        var generator = new torch.Generator((ulong)seed, CPU);
+        var layers = new List<(string, LoraLinear)>();
+        foreach (var (name, linear) in model.Projections().ToList())
+        {
+            if (!settings.TargetModules.Contains(name[(name.LastIndexOf('.') + 1)..])) continue;
+            var lora = new LoraLinear(linear, settings.Rank, settings.Alpha, settings.Dropout, generator);
+            model.ReplaceProjection(name, lora);
+            layers.Add((name, lora));
+        }
+        if (layers.Count == 0)
+            throw new ArgumentException($"No projection matches lora_target_modules [{string.Join(", ", settings.TargetModules)}]");
+        return new LoraAdapters(model, settings, layers);
+    }
+
+    /// <summary>Adapter parameters only (what the optimizer trains), in a stable order.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()
+    {
+        foreach (var (name, layer) in Layers)
+        {
+            yield return ($"{name}.lora_A", layer.lora_A);
+            yield return ($"{name}.lora_B", layer.lora_B);
+        }
+    }
+
+    public bool Enabled
+    {
+        get => Layers.All(l => l.Layer.Enabled);
+        set { foreach (var (_, l) in Layers) l.Enabled = value; }
+    }
+
+    /// <summary>Runs <paramref name="action"/> with adapters off: the frozen base is the reference model.</summary>
+    public T WithAdaptersDisabled<T>(Func<T> action)
+    {
+        Enabled = false;
+        try { return action(); }
+        finally { Enabled = true; }
+    }
+
+    static string PeftName(string name, string ab) => $"base_model.model.{name}.lora_{ab}.weight";
+
+    /// <summary>PEFT layout: adapter_config.json + adapter_model.safetensors with base_model.model.*.lora_A.weight names.</summary>
+    public void Save(string dir, string baseModel)
+    {
+        Directory.CreateDirectory(dir);
+        var tensors = new List<(string, Tensor)>();
+        foreach (var (name, layer) in Layers)
+        {
+            tensors.Add((PeftName(name, "A"), layer.lora_A));
+            tensors.Add((PeftName(name, "B"), layer.lora_B));
+        }
+        SafeTensors.Write(Path.Combine(dir, AdapterWeightsFile), tensors);
+        var config = new JsonObject
+        {
+            ["peft_type"] = "LORA", ["task_type"] = "CAUSAL_LM", ["base_model_name_or_path"] = baseModel,
+            ["r"] = Settings.Rank, ["lora_alpha"] = Settings.Alpha, ["lora_dropout"] = Settings.Dropout,
+            ["target_modules"] = new JsonArray(Settings.TargetModules.Select(t => (JsonNode)t!).ToArray()),
+            ["bias"] = "none", ["fan_in_fan_out"] = false, ["inference_mode"] = true,
+        };
+        File.WriteAllText(Path.Combine(dir, AdapterConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Loads adapter weights saved by <see cref="Save"/> into these layers (same targets and rank).</summary>
+    public void Load(string dir)
+    {
+        var path = Path.Combine(dir, AdapterWeightsFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"LoRA adapter weights not found: {path}", path);
+        var targets = new Dictionary<string, Parameter>();
+        foreach (var (name, layer) in Layers)
+        {
+            targets[PeftName(name, "A")] = layer.lora_A;
+            targets[PeftName(name, "B")] = layer.lora_B;
+        }
+        var loaded = new HashSet<string>();
+        using var _ = no_grad();
+        SafeTensors.ReadTensors(path, (entry, t) =>
+        {
+            if (!targets.TryGetValue(entry.Name, out var p))
+                throw new InvalidDataException($"{path}: tensor \"{entry.Name}\" matches no LoRA layer of this model");
+            if (!p.shape.SequenceEqual(entry.Shape))
+                throw new InvalidDataException($"{path}: \"{entry.Name}\" has shape [{string.Join(", ", entry.Shape)}], expected [{string.Join(", ", p.shape)}]");
+            p.copy_(t);
+            loaded.Add(entry.Name);
+        });
+        var missing = targets.Keys.Except(loaded).ToList();
+        if (missing.Count > 0) throw new InvalidDataException($"{path}: missing {missing.Count} adapter tensors, e.g. {missing[0]}");
+    }
+
+    /// <summary>
+    /// Writes a plain Hugging Face folder with W + (alpha/r) B A in every adapted projection and the original names,
+    /// by swapping merged Linears in for the save and the adapters back afterwards.
+    /// </summary>
+    public void SaveMerged(string dir, string? tokenizerDir = null)
+    {
+        var merged = new List<(string Name, Linear Linear)>();
+        try
+        {
+            foreach (var (name, layer) in Layers)
+            {
+                var linear = layer.ToMergedLinear();
+                merged.Add((name, linear));
+                model.ReplaceProjection(name, linear);
+            }
+            model.SavePretrained(dir, tokenizerDir);
+        }
+        finally
+        {
+            foreach (var (name, layer) in Layers) model.ReplaceProjection(name, layer);
+            foreach (var (_, linear) in merged) linear.Dispose();
+        }
+    }
+}

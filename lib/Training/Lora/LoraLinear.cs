@@ -1,0 +1,78 @@
+// LoRA (Hu et al. 2021, as PEFT implements it): y = base(x) + (dropout(x) A^T B^T) * alpha/r around a frozen Linear.
+// A is kaiming-uniform and B zero, so a fresh adapter computes exactly the base layer.
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Grpo.Training.Lora;
+
+public sealed class LoraLinear : Module<Tensor, Tensor>
+{
+    public Linear base_layer;
+    public Parameter lora_A;   // [r, in]  (PEFT's lora_A.weight)
+    public Parameter lora_B;   // [out, r] (PEFT's lora_B.weight)
+    readonly Dropout? lora_dropout;
+
+    public int Rank { get; }
+    public double Scaling { get; }
+
+    /// <summary>When false the layer is the base layer alone: the reference policy without a second model copy.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Adapters are kept in float32 (master weights) whatever the base dtype; they are cast per forward.</summary>
+    public LoraLinear(Linear baseLayer, int rank, double alpha, double dropout, torch.Generator? generator = null)
+        : base("LoraLinear")
+    {
+        if (rank <= 0) throw new ArgumentException($"LoRA rank must be > 0 (got {rank})");
+        base_layer = baseLayer;
+        foreach (var p in base_layer.parameters()) p.requires_grad = false;
+        var w = baseLayer.weight!;
+        long outFeatures = w.shape[0], inFeatures = w.shape[1];
+        Rank = rank;
+        Scaling = alpha / rank;
+        // kaiming_uniform_(a=sqrt(5)) as PEFT: bound = gain * sqrt(3 / fan_in) with gain = sqrt(2 / (1 + 5)) = 1/sqrt(fan_in)
+        double bound = 1.0 / Math.Sqrt(inFeatures);
+        using (no_grad())
+        {
+            var a = rand([rank, inFeatures], ScalarType.Float32, CPU, generator: generator) * (2 * bound) - bound;
+            lora_A = new Parameter(a.to(w.device), requires_grad: true);
+            lora_B = new Parameter(zeros([outFeatures, rank], ScalarType.Float32, w.device), requires_grad: true);
+        }
+        if (dropout > 0) lora_dropout = Dropout(dropout);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = base_layer.forward(x);
+        if (!Enabled) return y;
+        using var scope = NewDisposeScope();
+        var h = lora_dropout is null ? x : lora_dropout.forward(x);
+        var delta = functional.linear(functional.linear(h, lora_A.to(x.dtype)), lora_B.to(x.dtype)) * Scaling;
+        return y.add_(delta).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>W + (alpha/r) B A in float32, cast to the base dtype: the weight of the equivalent plain Linear.</summary>
+    public Tensor MergedWeight()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var w = base_layer.weight!;
+        var merged = w.to(ScalarType.Float32) + lora_B.matmul(lora_A) * Scaling;
+        return merged.to(w.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A new plain Linear whose output equals this layer's (adapters enabled, no dropout).</summary>
+    public Linear ToMergedLinear()
+    {
+        var w = base_layer.weight!;
+        var merged = Linear(w.shape[1], w.shape[0], hasBias: base_layer.bias is not null, device: w.device, dtype: w.dtype);
+        using var _ = no_grad();
+        using var mw = MergedWeight();
+        merged.weight!.copy_(mw);
+        if (base_layer.bias is not null) merged.bias!.copy_(base_layer.bias);
+        foreach (var p in merged.parameters()) p.requires_grad = false;
+        return merged;
+    }
+}

@@ -1,0 +1,74 @@
+// The completion samples parser: header fields, multi-line completions, and errors that name file and line.
+using Grpo.Evaluation;
+using Xunit;
+
+namespace Grpo.Tests.Evaluation;
+
+public class CompletionSamplesFileTests
+{
+    [Fact]
+    public void Entries_parse_with_header_fields_and_exact_completion_text()
+    {
+        var text =
+            "=== step 12 | nums [3, 5, 7] | target 22 | reward 2.00 | format 1 | equation 1\n" +
+            "3*5=15\n\n15+7=22</think>\n<answer>3*5+7</answer>\n\n" +
+            "=== step 13 | nums [44, 19, 35] | target 98 | reward 0.00 | format 0 | equation 0\n" +
+            "no tags at all\n";
+        var samples = CompletionSamplesFile.Parse(text, "x.txt");
+        Assert.Equal(2, samples.Count);
+        var a = samples[0];
+        Assert.Equal((12, 22, 2.0, 1, 1, 1), (a.Step, a.Target, a.Reward, a.Format, a.Equation, a.Line));
+        Assert.Equal([3, 5, 7], a.Nums);
+        Assert.Equal("3*5=15\n\n15+7=22</think>\n<answer>3*5+7</answer>", a.Completion);
+        var b = samples[1];
+        Assert.Equal((13, 98, 0, 7), (b.Step, b.Target, b.Equation, b.Line));
+        Assert.Equal([44, 19, 35], b.Nums);
+        Assert.Equal("no tags at all", b.Completion);
+    }
+
+    [Fact]
+    public void Empty_file_has_no_entries()
+    {
+        Assert.Empty(CompletionSamplesFile.Parse("", "empty.txt"));
+        Assert.Empty(CompletionSamplesFile.Parse("\n\n", "empty.txt"));
+    }
+
+    [Fact]
+    public void Malformed_header_error_names_file_and_line()
+    {
+        var text =
+            "=== step 1 | nums [1, 2, 3] | target 6 | reward 2.00 | format 1 | equation 1\n" +
+            "ok\n\n" +
+            "=== step two | nums [1, 2, 3] | target 6 | reward 2.00 | format 1 | equation 1\n" +
+            "bad\n";
+        var e = Assert.Throws<FormatException>(() => CompletionSamplesFile.Parse(text, "runs/r/completion_samples.txt"));
+        Assert.StartsWith("runs/r/completion_samples.txt:4:", e.Message);
+        Assert.Contains("step two", e.Message);
+    }
+
+    [Fact]
+    public void Text_before_the_first_header_is_an_error()
+    {
+        var e = Assert.Throws<FormatException>(() => CompletionSamplesFile.Parse("\nhello\n=== step 1 | nums [1] | target 1 | reward 0 | format 0 | equation 0\n", "f.txt"));
+        Assert.StartsWith("f.txt:2:", e.Message);
+    }
+
+    [Fact]
+    public void Non_integer_nums_and_reward_are_errors_naming_the_value()
+    {
+        var nums = Assert.Throws<FormatException>(() => CompletionSamplesFile.Parse(
+            "=== step 1 | nums [1, x, 3] | target 6 | reward 2.00 | format 1 | equation 1\n", "f.txt"));
+        Assert.Contains("f.txt:1:", nums.Message);
+        Assert.Contains("1, x, 3", nums.Message);
+        var reward = Assert.Throws<FormatException>(() => CompletionSamplesFile.Parse(
+            "=== step 1 | nums [1, 2, 3] | target 6 | reward 2,0.0 | format 1 | equation 1\n", "f.txt"));
+        Assert.Contains("reward", reward.Message);
+    }
+
+    [Fact]
+    public void Missing_file_names_the_path()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => CompletionSamplesFile.Read("/nonexistent/samples.txt"));
+        Assert.Contains("/nonexistent/samples.txt", e.Message);
+    }
+}
