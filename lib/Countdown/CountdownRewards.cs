@@ -1,0 +1,102 @@
+// The two Countdown rewards of design §4: format (think/answer layout) and equation (exact, each number once).
+// Both take the completion as generated after the prompt's trailing "<think>", so "<think>" is put back first.
+using System.Numerics;
+using System.Text.RegularExpressions;
+
+namespace Grpo.Countdown;
+
+/// <summary>Equation reward (1 or 0), the computed value (gen_calculation; null when not computable) and the answer text.</summary>
+public sealed record EquationResult(double Reward, double? Value, string? Answer);
+
+public static partial class CountdownRewards
+{
+    /// <summary>End-of-sequence tokens a decoder may leave at the very end of a completion; ignored by both rewards.</summary>
+    public static readonly string[] EndTokens = ["<|im_end|>", "<|endoftext|>"];
+
+    private const string ThinkOpen = "<think>", ThinkClose = "</think>";
+    private const string AnswerOpen = "<answer>", AnswerClose = "</answer>";
+
+    /// <summary>
+    /// 1 when "&lt;think&gt;" + completion is exactly &lt;think&gt;…&lt;/think&gt;\n&lt;answer&gt;…&lt;/answer&gt; with no
+    /// think tag inside the thinking and nothing after the last &lt;/answer&gt; (end tokens aside), else 0.
+    /// Same language as the reference tutorials' regex ^&lt;think&gt;([^&lt;]*(?:&lt;(?!/?think&gt;)[^&lt;]*)*)&lt;/think&gt;\n&lt;answer&gt;([\s\S]*?)&lt;/answer&gt;$,
+    /// except that their '$' also lets one trailing newline through and this does not.
+    /// </summary>
+    public static double FormatReward(string completion)
+    {
+        string text = ThinkOpen + StripEndTokens(completion);
+        int close = text.IndexOf(ThinkClose, ThinkOpen.Length, StringComparison.Ordinal);
+        if (close < 0) return 0;
+        if (text.IndexOf(ThinkOpen, ThinkOpen.Length, close - ThinkOpen.Length, StringComparison.Ordinal) >= 0) return 0;
+        int answerStart = close + ThinkClose.Length;
+        if (!text.AsSpan(answerStart).StartsWith("\n" + AnswerOpen, StringComparison.Ordinal)) return 0;
+        int contentStart = answerStart + 1 + AnswerOpen.Length;
+        return text.Length - contentStart >= AnswerClose.Length && text.EndsWith(AnswerClose, StringComparison.Ordinal) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// 1 when the last &lt;answer&gt; block holds an equation of only digits, + - * / ( ), unary minus and white space,
+    /// uses exactly the given numbers (each once, none missing, none extra) and equals target within 1e-5 (exactly
+    /// evaluated). Value is reported whenever the equation can be computed, right or wrong.
+    /// </summary>
+    public static EquationResult EquationReward(string completion, IReadOnlyList<int> nums, int target)
+    {
+        string? answer = LastAnswer(ThinkOpen + StripEndTokens(completion));
+        if (answer is null) return new EquationResult(0, null, null);
+        if (!OnlyAllowedCharacters(answer)) return new EquationResult(0, null, answer);
+
+        var parsed = EquationParser.Evaluate(answer);
+        if (!parsed.Ok || parsed.Value is not { } value) return new EquationResult(0, null, answer);
+
+        double asDouble = value.ToDouble();
+        double? reported = double.IsFinite(asDouble) ? asDouble : null;
+        bool sameNumbers = SameMultiset(parsed.Numbers, nums);
+        // |value - target| < 1e-5, decided exactly on the rational rather than on the rounded double.
+        bool correct = sameNumbers && value.IsWithin(target, 100_000);
+        return new EquationResult(correct ? 1 : 0, reported, answer);
+    }
+
+    /// <summary>Removes end tokens (repeated, in any order) from the very end of a completion.</summary>
+    public static string StripEndTokens(string completion)
+    {
+        bool removed = true;
+        while (removed)
+        {
+            removed = false;
+            foreach (var token in EndTokens)
+                if (completion.EndsWith(token, StringComparison.Ordinal))
+                {
+                    completion = completion[..^token.Length];
+                    removed = true;
+                }
+        }
+        return completion;
+    }
+
+    /// <summary>Text of the last &lt;answer&gt;…&lt;/answer&gt; block, trimmed; null when there is none.</summary>
+    public static string? LastAnswer(string text)
+    {
+        string? last = null;
+        foreach (Match m in AnswerBlock().Matches(text)) last = m.Groups[1].Value;
+        return last?.Trim();
+    }
+
+    [GeneratedRegex(@"<answer>(.*?)</answer>", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex AnswerBlock();
+
+    private static bool OnlyAllowedCharacters(string equation)
+    {
+        foreach (char c in equation)
+            if (c is not ((>= '0' and <= '9') or '+' or '-' or '*' or '/' or '(' or ')' or ' ' or '\t' or '\n' or '\r' or '\f' or '\v'))
+                return false;
+        return true;
+    }
+
+    private static bool SameMultiset(IReadOnlyList<BigInteger> used, IReadOnlyList<int> nums)
+    {
+        if (used.Count != nums.Count) return false;
+        var a = used.OrderBy(n => n).ToArray();
+        var b = nums.Select(n => new BigInteger(n)).OrderBy(n => n).ToArray();
+        return a.SequenceEqual(b);
+    }
+}
