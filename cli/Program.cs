@@ -7,6 +7,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("grpo");
     config.AddCommand<TorchInfoCommand>("torch-info").WithDescription("Check that libtorch loads (runs one op).");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model folder, or a run's base model and every checkpoint, on a Parquet test set.");
     config.AddCommand<DataCommand>("data").WithDescription("Write a seeded train/test Parquet split of Countdown problems (generated, or --from real files).");
     config.AddCommand<ScoreCommand>("score").WithDescription("Add format/equation rewards, gen_calculation and answer to each line of a completions JSONL.");
     config.AddCommand<BenchVerifierCommand>("bench-verifier").WithDescription("Measure verifier, generator and solver throughput on one thread.");
