@@ -32,3 +32,4 @@ public sealed record TinyModelSpec
         Sft = new SftConfig { BatchSize = 8, MaxSteps = 5, WarmupSteps = 1, LogEvery = 1 },
     };
 }
+

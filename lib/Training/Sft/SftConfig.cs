@@ -9,8 +9,6 @@ public sealed record SftConfig
     public double MaxMinutes { get; init; } = 0;
     public double LearningRate { get; init; } = 2e-3;
     public int WarmupSteps { get; init; } = 100;
-    /// <summary>The cosine decays to this fraction of the peak learning rate.</summary>
-    public double MinLearningRateRatio { get; init; } = 0.1;
     public double WeightDecay { get; init; } = 0.01;
     public double MaxGradNorm { get; init; } = 1.0;
     public int Seed { get; init; } = 1234;

@@ -16,7 +16,7 @@ public static class SupervisedTrainer
         model.train();
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = optim.AdamW(parameters, lr: config.LearningRate, weight_decay: config.WeightDecay);
-        var schedule = new WarmupCosine(config.LearningRate, config.WarmupSteps, config.MaxSteps, config.MinLearningRateRatio);
+        var schedule = new LearningRateSchedule("cosine", config.LearningRate, config.WarmupSteps, config.MaxSteps);
         var device = parameters[0].device;
         var rng = new Random(config.Seed);
         var order = Enumerable.Range(0, examples.Count).ToArray();
@@ -36,7 +36,7 @@ public static class SupervisedTrainer
                 if (cursor == order.Length) { rng.Shuffle(order); cursor = 0; }
                 batch.Add(examples[order[cursor++]]);
             }
-            double lr = schedule.At(step);
+            double lr = schedule.LearningRate(step - 1);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
             using (var scope = NewDisposeScope())
