@@ -8,6 +8,9 @@ app.Configure(config =>
     config.SetApplicationName("grpo");
     config.AddCommand<TorchInfoCommand>("torch-info").WithDescription("Check that libtorch loads (runs one op).");
     config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model folder, or a run's base model and every checkpoint, on a Parquet test set.");
+    config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode --text to ids or decode --ids to text with a model folder's tokenizer.");
+    config.AddCommand<GenerateCommand>("generate").WithDescription("Generate from a model folder: --prompt, --prompt-ids or --input JSONL (batched); greedy or sampled.");
+    config.AddCommand<BenchCommand>("bench").WithDescription("Tokens/s of batched greedy generation and forward+backward on a random Qwen2.5-0.5B-shaped model.");
     config.AddCommand<DataCommand>("data").WithDescription("Write a seeded train/test Parquet split of Countdown problems (generated, or --from real files).");
     config.AddCommand<ScoreCommand>("score").WithDescription("Add format/equation rewards, gen_calculation and answer to each line of a completions JSONL.");
     config.AddCommand<BenchVerifierCommand>("bench-verifier").WithDescription("Measure verifier, generator and solver throughput on one thread.");

@@ -22,8 +22,9 @@ public sealed class KvCache : IDisposable
         for (int i = 0; i < keys.Length; i++)
         {
             // Zeros, not empty: unwritten slots are masked, but must not hold NaN/Inf bit patterns.
-            keys[i] = zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device);
-            values[i] = zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device);
+            // Detached from any dispose scope: the cache owns its buffers until Dispose.
+            keys[i] = zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            values[i] = zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
         }
     }
 

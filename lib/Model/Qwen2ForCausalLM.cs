@@ -27,7 +27,8 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
         model = new Qwen2Model(config, dtype, device);
         if (!config.TieWordEmbeddings)
             lm_head = Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device, dtype: dtype);
-        rotary = new Qwen2Rotary(config.HeadDim, config.RopeTheta, Math.Min(config.MaxPositionEmbeddings, 4096), device);
+        // Tables for every position the config allows (32768 x 128 floats x 2 = 32 MB for Qwen2.5), so lookups need no host sync.
+        rotary = new Qwen2Rotary(config.HeadDim, config.RopeTheta, config.MaxPositionEmbeddings, device);
         RegisterComponents();
     }
 

@@ -53,17 +53,18 @@ public sealed class Qwen2Rotary : IDisposable
         var t = arange(n, ScalarType.Int64, device).to(ScalarType.Float32);
         var freqs = outer(t, invFreq);
         var emb = cat([freqs, freqs], -1);
-        return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
+        // Owned by this object (disposed in Dispose), never by a caller's dispose scope.
+        return (emb.cos().DetachFromDisposeScope(), emb.sin().DetachFromDisposeScope());
     }
 
-    /// <summary>cos, sin [B, 1, T, d] in dtype for position_ids [B, T].</summary>
+    /// <summary>cos, sin [B, 1, T, d] in dtype for position_ids [B, T] (no host sync: positions must be below the table size).</summary>
     public (Tensor Cos, Tensor Sin) At(Tensor positionIds, ScalarType dtype)
     {
-        var max = positionIds.numel() == 0 ? 0 : (int)positionIds.max().item<long>();
-        if (max >= cos.shape[0])
+        if (cos.device != positionIds.device)
         {
-            cos.Dispose(); sin.Dispose();
-            (cos, sin) = Build(Math.Max(max + 1, 2 * (int)cos.shape[0]));
+            var (c, s) = (cos, sin);
+            (cos, sin) = (c.to(positionIds.device).DetachFromDisposeScope(), s.to(positionIds.device).DetachFromDisposeScope());
+            c.Dispose(); s.Dispose();
         }
         var flat = positionIds.reshape(-1);
         var shape = new long[] { positionIds.shape[0], 1, positionIds.shape[1], headDim };

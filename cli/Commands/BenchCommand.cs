@@ -1,0 +1,56 @@
+// `bench`: tokens/s of batched greedy generation and of forward+backward for a Qwen2.5-0.5B-shaped model with
+// random weights, per dtype, plus peak memory. Run with the malloc settings of design §2 (see docs/benchmarks.md).
+using System.ComponentModel;
+using Grpo.Model;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public sealed class BenchCommand : Command<BenchCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--dtype <DTYPE>"), Description("float32, bfloat16 or both (default both; each in turn).")]
+        public string Dtype { get; init; } = "both";
+        [CommandOption("--device <DEVICE>"), Description("cpu (default) or cuda.")]
+        public string Device { get; init; } = "cpu";
+        [CommandOption("--model <DIR>"), Description("Use this folder's config.json shape instead of Qwen2.5-0.5B (weights stay random).")]
+        public string? Model { get; init; }
+        [CommandOption("--prompts <N>")] public int Prompts { get; init; } = 64;
+        [CommandOption("--prompt-length <N>")] public int PromptLength { get; init; } = 64;
+        [CommandOption("--new-tokens <N>")] public int NewTokens { get; init; } = 128;
+        [CommandOption("--train-batch <N>")] public int TrainBatch { get; init; } = 4;
+        [CommandOption("--train-seq <N>")] public int TrainSeq { get; init; } = 128;
+        [CommandOption("--train-iters <N>")] public int TrainIters { get; init; } = 2;
+        [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
+        public int? Threads { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Threads is int t) TorchSharp.torch.set_num_threads(t);
+        var missing = ModelBench.RecommendedMalloc.Where(m => Environment.GetEnvironmentVariable(m.Name) != m.Value).ToList();
+        if (missing.Count > 0)
+            AnsiConsole.MarkupLine("[yellow]Malloc settings of design §2 not set; for comparable numbers run with " +
+                Markup.Escape(string.Join(" ", ModelBench.RecommendedMalloc.Select(m => $"{m.Name}={m.Value}"))) + "[/]");
+        var config = s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model);
+        var device = TorchOptions.ParseDevice(s.Device);
+        var dtypes = s.Dtype == "both" ? ["float32", "bfloat16"] : new[] { s.Dtype };
+        var o = new BenchOptions(s.Prompts, s.PromptLength, s.NewTokens, s.TrainBatch, s.TrainSeq, s.TrainIters);
+        AnsiConsole.MarkupLine($"model: hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, {config.NumAttentionHeads}/{config.NumKeyValueHeads} heads, " +
+            $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, tied {config.TieWordEmbeddings}; device {s.Device}, threads {TorchSharp.torch.get_num_threads()}");
+
+        var table = new Table().AddColumns("dtype", $"generate {o.Prompts}x{o.NewTokens} (s)", "generate tokens/s",
+            $"fwd+bwd {o.TrainBatch}x{o.TrainSeqLength} (s/iter)", "fwd+bwd tokens/s", "peak RSS (GiB, process so far)");
+        foreach (var name in dtypes)
+        {
+            var r = ModelBench.Run(config, TorchOptions.ParseDtype(name), device, o, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+            table.AddRow(r.Dtype, r.GenerateSeconds.ToString("F1"), r.GenerateTokensPerSecond.ToString("F1"),
+                r.TrainSecondsPerIteration.ToString("F2"), r.TrainTokensPerSecond.ToString("F1"), r.PeakRssGiB.ToString("F2"));
+            Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(r));
+        }
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

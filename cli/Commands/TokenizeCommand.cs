@@ -1,0 +1,52 @@
+// `tokenize`: text -> {"ids": [...]} or ids -> {"text": "..."} with the model folder's tokenizer.
+using System.ComponentModel;
+using System.Text.Json;
+using Grpo.Model;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <DIR>"), Description("Model folder holding tokenizer.json (and tokenizer_config.json).")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--text <STR>"), Description("Text to encode.")]
+        public string? Text { get; init; }
+
+        [CommandOption("--ids <IDS>"), Description("Comma-separated ids to decode, e.g. 1,2,3.")]
+        public string? Ids { get; init; }
+
+        [CommandOption("--all-added-tokens"), Description("Match every added token of tokenizer.json, not only those marked special (Qwen3-style <think>).")]
+        public bool AllAddedTokens { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrEmpty(Model) ? ValidationResult.Error("--model DIR is required")
+            : (Text is null) == (Ids is null) ? ValidationResult.Error("Give exactly one of --text STR or --ids 1,2,3")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var tok = QwenTokenizer.FromFolder(settings.Model, settings.AllAddedTokens ? AddedTokenMode.All : AddedTokenMode.SpecialOnly);
+        var json = settings.Text is not null
+            ? JsonSerializer.Serialize(new { ids = tok.Encode(settings.Text) }, CliJson.Options)
+            : JsonSerializer.Serialize(new { text = tok.Decode(CliJson.ParseIds(settings.Ids!, "--ids")) }, CliJson.Options);
+        Console.Out.WriteLine(json);
+        return 0;
+    }
+}
+
+/// <summary>JSON output settings shared by the model commands (non-ASCII text printed as is).</summary>
+static class CliJson
+{
+    public static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static int[] ParseIds(string text, string what) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, out var v) ? v : throw new ArgumentException($"{what}: \"{s}\" is not an integer id"))
+            .ToArray();
+}

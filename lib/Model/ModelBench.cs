@@ -1,0 +1,76 @@
+// Throughput benchmark on a randomly initialised model: batched greedy generation (KV cache) and a training
+// forward+backward pass, with the process's peak resident memory (VmHWM).
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Grpo.Model;
+
+public sealed record BenchOptions(int Prompts = 64, int PromptLength = 64, int NewTokens = 128,
+    int TrainBatch = 4, int TrainSeqLength = 128, int TrainIterations = 2, long Seed = 0);
+
+public sealed record BenchResult(string Dtype, double GenerateSeconds, double GenerateTokensPerSecond,
+    double TrainSecondsPerIteration, double TrainTokensPerSecond, double PeakRssGiB);
+
+public static class ModelBench
+{
+    /// <summary>Runs both measurements for one dtype. Generation: Prompts x NewTokens greedy, prompt lengths
+    /// between PromptLength/2 and PromptLength (left-padded), no eos so every row runs to the end.</summary>
+    public static BenchResult Run(Qwen2Config config, ScalarType dtype, Device device, BenchOptions o, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        using var model = new Qwen2ForCausalLM(config, dtype, device);
+        model.InitWeights(o.Seed);
+        var rng = new Random((int)o.Seed);
+        var prompts = Enumerable.Range(0, o.Prompts)
+            .Select(_ => Enumerable.Range(0, rng.Next(o.PromptLength / 2, o.PromptLength + 1)).Select(_ => rng.Next(0, config.VocabSize)).ToArray())
+            .ToList();
+
+        model.eval();
+        log($"{TorchOptions.DtypeName(dtype)}: warm-up generation");
+        Generator.Generate(model, prompts.Take(Math.Min(4, prompts.Count)).ToList(), new GenerationOptions(4, Greedy: true), [-1], 0);
+        log($"{TorchOptions.DtypeName(dtype)}: generating {o.Prompts} x {o.NewTokens}");
+        var sw = Stopwatch.StartNew();
+        var gen = Generator.Generate(model, prompts, new GenerationOptions(o.NewTokens, Greedy: true), [-1], 0);
+        var genSeconds = sw.Elapsed.TotalSeconds;
+        long generated = gen.Sum(g => g.Ids.Length);
+
+        model.train();
+        log($"{TorchOptions.DtypeName(dtype)}: forward+backward {o.TrainBatch} x {o.TrainSeqLength}");
+        double trainSeconds = 0;
+        for (int it = 0; it <= o.TrainIterations; it++)   // iteration 0 is warm-up
+        {
+            using var scope = NewDisposeScope();
+            var ids = randint(0, config.VocabSize, [o.TrainBatch, o.TrainSeqLength], dtype: ScalarType.Int64, device: device);
+            var mask = ones_like(ids);
+            sw.Restart();
+            var logits = model.forward(ids, mask, Positions.FromAttentionMask(mask));
+            var loss = nn.functional.cross_entropy(
+                logits.narrow(1, 0, o.TrainSeqLength - 1).reshape(-1, config.VocabSize).to(ScalarType.Float32),
+                ids.narrow(1, 1, o.TrainSeqLength - 1).reshape(-1));
+            loss.backward();
+            _ = loss.item<float>();
+            if (it > 0) trainSeconds += sw.Elapsed.TotalSeconds;
+            model.zero_grad();
+        }
+        trainSeconds /= Math.Max(1, o.TrainIterations);
+        return new BenchResult(TorchOptions.DtypeName(dtype), genSeconds, generated / genSeconds,
+            trainSeconds, o.TrainBatch * o.TrainSeqLength / trainSeconds, PeakRssGiB());
+    }
+
+    /// <summary>Peak resident set size of this process (VmHWM of /proc/self/status), GiB; NaN where unavailable.</summary>
+    public static double PeakRssGiB()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
+            if (line is null) return double.NaN;
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / (1024.0 * 1024.0);
+        }
+        catch (IOException) { return double.NaN; }
+    }
+
+    /// <summary>The glibc settings of design §2 that keep freed memory for reuse; they must be set before the process starts.</summary>
+    public static readonly (string Name, string Value)[] RecommendedMalloc =
+        [("MALLOC_MMAP_THRESHOLD_", "33554432"), ("MALLOC_TRIM_THRESHOLD_", "68719476736"), ("MALLOC_TOP_PAD_", "1073741824")];
+}
