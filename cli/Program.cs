@@ -17,5 +17,6 @@ app.Configure(config =>
     config.AddCommand<PipelineCommand>("pipeline").WithDescription("The main job: data, base-model eval, GRPO with checkpoints, checkpoint evals, aha moments, report.html.");
     config.AddCommand<BuildTinyCommand>("build-tiny").WithDescription("Build the embedded tiny Qwen2 Countdown model (data/models/countdown-tiny) and its card.");
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases from a run (aha.jsonl) and print counts per step.");
+    config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder.");
 });
 return app.Run(args);
