@@ -24,6 +24,7 @@ public static class PipelineRunner
     {
         var clock = Stopwatch.StartNew();
         var runDir = config.Grpo.OutputDir;
+        Directory.CreateDirectory(runDir);
 
         var data = CountdownData.Ensure(config.DataRoot, config.DataSpec);
         var grpo = config.Grpo with { TrainFile = config.Grpo.TrainFile ?? data.TrainFile };
