@@ -27,6 +27,23 @@ public static class EvalRecords
         if (k == 0 || records.Count == 0) return null;
         var scores = records.Select(r => r.SampledScores ?? throw new InvalidOperationException(
             $"record {r.TestId} has no sampled_scores although sampling was on")).ToList();
-        return new SampledSummary(k, temperature, topP, scores.SelectMany(s => s).Average(), scores.Average(s => s.Any(x => x >= 1) ? 1.0 : 0.0));
+        var passAt = new SortedDictionary<int, double>();
+        for (int j = 1; j <= k; j *= 2) passAt[j] = scores.Average(s => PassAt(s.Count, s.Count(x => x >= 1), j));
+        passAt[k] = scores.Average(s => PassAt(s.Count, s.Count(x => x >= 1), k));
+        return new SampledSummary(k, temperature, topP, scores.SelectMany(s => s).Average(), scores.Average(s => s.Any(x => x >= 1) ? 1.0 : 0.0))
+        {
+            PassAt = passAt.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
+        };
+    }
+
+    /// <summary>Unbiased pass@j from n samples of which c are correct: 1 - C(n-c, j) / C(n, j), computed as a product
+    /// to stay exact for any n.</summary>
+    public static double PassAt(int n, int c, int j)
+    {
+        if (j > n) throw new ArgumentException($"pass@{j} needs at least {j} samples, got {n}.");
+        if (n - c < j) return 1.0;
+        double fail = 1.0;
+        for (int i = n - c + 1; i <= n; i++) fail *= 1.0 - (double)j / i;
+        return 1.0 - fail;
     }
 }

@@ -55,6 +55,22 @@ public class EvalRecordsTests
         var s = EvalRecords.Sampled(records, 4, 1.0, 1.0)!;
         Assert.Equal((4, 2.0 / 8, 0.5), (s.K, s.MeanAccuracy, s.PassAtK));
         Assert.Null(EvalRecords.Sampled(records, 0, 1.0, 1.0));
+        // Problem 0: 2 of 4 correct. pass@1 = 1/2; pass@2 = 1 - C(2,2)/C(4,2) = 5/6; pass@4 = 1. Problem 1: all 0.
+        Assert.Equal(["1", "2", "4"], s.PassAt!.Keys.Order());
+        Assert.Equal(0.25, s.PassAt["1"], 12);
+        Assert.Equal(5.0 / 12, s.PassAt["2"], 12);
+        Assert.Equal(0.5, s.PassAt["4"], 12);
+    }
+
+    [Fact]
+    public void Pass_at_j_matches_the_binomial_formula()
+    {
+        // 1 - C(n-c, j)/C(n, j) by hand: n=8, c=3, j=4 -> 1 - C(5,4)/C(8,4) = 1 - 5/70.
+        Assert.Equal(1 - 5.0 / 70, EvalRecords.PassAt(8, 3, 4), 12);
+        Assert.Equal(3.0 / 8, EvalRecords.PassAt(8, 3, 1), 12);
+        Assert.Equal(1.0, EvalRecords.PassAt(8, 5, 4));
+        Assert.Equal(0.0, EvalRecords.PassAt(8, 0, 8));
+        Assert.Throws<ArgumentException>(() => EvalRecords.PassAt(2, 1, 4));
     }
 
     [Fact]
