@@ -7,6 +7,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("grpo");
     config.AddCommand<TorchInfoCommand>("torch-info").WithDescription("Check that libtorch loads (runs one op).");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model folder, or a run's base model and every checkpoint, on a Parquet test set.");
     config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode --text to ids or decode --ids to text with a model folder's tokenizer.");
     config.AddCommand<GenerateCommand>("generate").WithDescription("Generate from a model folder: --prompt, --prompt-ids or --input JSONL (batched); greedy or sampled.");
     config.AddCommand<BenchCommand>("bench").WithDescription("Tokens/s of batched greedy generation and forward+backward on a random Qwen2.5-0.5B-shaped model.");

@@ -24,6 +24,7 @@ public static class CountdownSolver
     /// <summary>True when at least one expression over all the numbers equals target.</summary>
     public static bool IsSolvable(IReadOnlyList<int> nums, int target)
     {
+        if (FitsInLong(nums)) return ReachableIntegers(nums, target, target).Count > 0;
         var goal = Rational.FromInteger(target);
         return AllExpressions(nums).Any(t => t.Value.Equals(goal));
     }
@@ -32,9 +33,49 @@ public static class CountdownSolver
     public static IReadOnlyList<int> ReachableIntegers(IReadOnlyList<int> nums, int min, int max)
     {
         var found = new SortedSet<int>();
+        if (FitsInLong(nums))
+        {
+            // Fast path (what the generator runs per draw): values only, unreduced long fractions.
+            var values = nums.Select(n => (Num: (long)n, Den: 1L)).ToList();
+            Combine(values, (n, d) => { if (n % d == 0 && n / d >= min && n / d <= max) found.Add((int)(n / d)); });
+            return found.ToList();
+        }
         foreach (var tree in AllExpressions(nums))
             if (tree.Value.IsInteger && tree.Value.Num >= min && tree.Value.Num <= max) found.Add((int)tree.Value.Num);
         return found.ToList();
+    }
+
+    // For k leaves of magnitude <= M, every unreduced numerator and denominator stays below 2^(k-1) * M^k
+    // (each step multiplies the two sides' products, sums at most double), so 4 numbers of magnitude <= 10^4
+    // stay below 8e16 < long.MaxValue: no overflow is possible.
+    private static bool FitsInLong(IReadOnlyList<int> nums) =>
+        nums.Count is >= 1 and <= 4 && nums.All(n => n is >= -10_000 and <= 10_000);
+
+    // Every value of every expression over all the values: combine any two (both orders for - and /) and recurse.
+    private static void Combine(List<(long Num, long Den)> values, Action<long, long> found)
+    {
+        if (values.Count == 1) { found(values[0].Num, values[0].Den); return; }
+        for (int i = 0; i < values.Count; i++)
+            for (int j = i + 1; j < values.Count; j++)
+            {
+                var (a, b) = (values[i], values[j]);
+                var rest = new List<(long, long)>(values.Count - 1);
+                for (int k = 0; k < values.Count; k++) if (k != i && k != j) rest.Add(values[k]);
+                rest.Add(default);
+                void Try(long n, long d)
+                {
+                    if (d == 0) return;
+                    if (d < 0) { n = -n; d = -d; }
+                    rest[^1] = (n, d);
+                    Combine(rest, found);
+                }
+                Try(a.Num * b.Den + b.Num * a.Den, a.Den * b.Den);
+                Try(a.Num * b.Den - b.Num * a.Den, a.Den * b.Den);
+                Try(b.Num * a.Den - a.Num * b.Den, a.Den * b.Den);
+                Try(a.Num * b.Num, a.Den * b.Den);
+                Try(a.Num * b.Den, a.Den * b.Num);
+                Try(b.Num * a.Den, b.Den * a.Num);
+            }
     }
 
     /// <summary>

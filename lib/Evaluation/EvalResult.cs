@@ -25,7 +25,12 @@ public sealed record SampledSummary(
     [property: JsonPropertyName("temperature")] double Temperature,
     [property: JsonPropertyName("top_p")] double TopP,
     [property: JsonPropertyName("mean_accuracy")] double MeanAccuracy,
-    [property: JsonPropertyName("pass_at_k")] double PassAtK);
+    [property: JsonPropertyName("pass_at_k")] double PassAtK)
+{
+    /// <summary>pass@j for j = 1, 2, 4, … up to k (and k), unbiased estimator 1 - C(k-c, j)/C(k, j) averaged over
+    /// problems (Chen et al. 2021), so one k = 8 run reports pass@1 (= mean accuracy), pass@4 and pass@8.</summary>
+    [JsonPropertyName("pass_at")] public IReadOnlyDictionary<string, double>? PassAt { get; init; }
+}
 
 public sealed record EvalResult(
     [property: JsonPropertyName("checkpoint")] string Checkpoint,

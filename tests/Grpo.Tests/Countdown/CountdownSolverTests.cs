@@ -103,3 +103,21 @@ public class RationalTests
     public void Conversion_of_large_exact_integers_is_exact() =>
         Assert.Equal(1e40, Rational.FromInteger(System.Numerics.BigInteger.Pow(10, 40)).ToDouble());
 }
+
+public class SolverFastPathTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Fast_reachability_agrees_with_the_exact_expression_trees(int seed)
+    {
+        // Compared with the BigInteger enumeration that Solve uses (every order, tree and operator).
+        foreach (var p in ProblemGenerator.Generate(15, seed, ProblemDistribution.Full).Append(new CountdownProblem([9999, 7, 10000, 3], 1)))
+        {
+            var exact = CountdownSolver.AllExpressions(p.Nums).Where(e => e.Value.IsInteger && e.Value.Num >= -200 && e.Value.Num <= 200)
+                .Select(e => (int)e.Value.Num).Distinct().Order().ToArray();
+            Assert.Equal(exact, CountdownSolver.ReachableIntegers(p.Nums, -200, 200).ToArray());
+        }
+    }
+}

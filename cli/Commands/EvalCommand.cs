@@ -1,0 +1,147 @@
+// `eval`: accuracy of one model folder (--model) or of a run's base model and every checkpoint (--run) on a Parquet test set.
+using System.ComponentModel;
+using Grpo.Evaluation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public sealed class EvalCommand : Command<EvalCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <DIR>"), Description("Model folder (Hugging Face layout) or one checkpoint-N folder.")]
+        public string? Model { get; init; }
+
+        [CommandOption("--run <DIR>"), Description("Run folder: evaluates the base model and every checkpoints/checkpoint-N into eval/.")]
+        public string? Run { get; init; }
+
+        [CommandOption("--base <DIR>"), Description("With --run: base model folder, when the run's config.json does not name it.")]
+        public string? Base { get; init; }
+
+        [CommandOption("--force"), Description("With --run: re-evaluate checkpoints whose eval file already exists.")]
+        public bool Force { get; init; }
+
+        [CommandOption("--test <FILE>"), Description("Parquet test set (default data/countdown/test.parquet).")]
+        public string? Test { get; init; }
+
+        [CommandOption("-n|--num-problems <N>"), Description("First N problems of the test set (0 = all; default 500).")]
+        public int? N { get; init; }
+
+        [CommandOption("--batch-size <N>"), Description("Sequences per generate call (default 64).")]
+        public int? BatchSize { get; init; }
+
+        [CommandOption("--max-new-tokens <N>"), Description("Completion length limit (default 1024).")]
+        public int? MaxNewTokens { get; init; }
+
+        [CommandOption("--template <NAME>"), Description("Prompt template: chinese (default) or english.")]
+        public string? Template { get; init; }
+
+        [CommandOption("--no-greedy"), Description("Skip greedy decoding (then the first sample stands in for score).")]
+        public bool NoGreedy { get; init; }
+
+        [CommandOption("--samples <K>"), Description("Also sample K completions per problem: mean accuracy and pass@K.")]
+        public int? Samples { get; init; }
+
+        [CommandOption("--temperature <T>"), Description("Sampling temperature (default 1.0).")]
+        public float? Temperature { get; init; }
+
+        [CommandOption("--top-p <P>"), Description("Nucleus sampling threshold (default 1.0).")]
+        public float? TopP { get; init; }
+
+        [CommandOption("--seed <SEED>"), Description("Seed of sampled decoding (default 42).")]
+        public long? Seed { get; init; }
+
+        [CommandOption("--dtype <DTYPE>"), Description("float32 (default), bfloat16 or float16.")]
+        public string? Dtype { get; init; }
+
+        [CommandOption("--device <DEVICE>"), Description("cpu (default) or cuda[:N].")]
+        public string? Device { get; init; }
+
+        [CommandOption("--name <NAME>"), Description("With --model: checkpoint name in the eval file (default: the folder's name).")]
+        public string? Name { get; init; }
+
+        [CommandOption("--out <FILE>"), Description("With --model: output JSON (default <run>/eval/checkpoint-N.json for a run's checkpoint).")]
+        public string? Out { get; init; }
+
+        public override ValidationResult Validate() =>
+            (Model is null) == (Run is null) ? ValidationResult.Error("Give exactly one of --model DIR or --run DIR.") : ValidationResult.Success();
+    }
+
+    /// <summary>Defaults, then the run's own decoding settings (template, completion length, dtype, device) when
+    /// evaluating a run or one of its checkpoints, then the flags given.</summary>
+    public static EvalConfig ConfigFrom(Settings s)
+    {
+        var runDir = s.Run ?? (s.Model is null ? null : RunCheckpoints.RunFolderOf(s.Model));
+        var run = runDir is null ? null : RunCheckpoints.RunConfig(runDir);
+        var d = run is null ? EvalConfig.Default : EvalConfig.FromRun(run);
+        return d with
+        {
+            TestFile = s.Test ?? d.TestFile, NumProblems = s.N ?? d.NumProblems, BatchSize = s.BatchSize ?? d.BatchSize,
+            MaxNewTokens = s.MaxNewTokens ?? d.MaxNewTokens, Template = s.Template ?? d.Template, Greedy = !s.NoGreedy,
+            Samples = s.Samples ?? d.Samples, Temperature = s.Temperature ?? d.Temperature, TopP = s.TopP ?? d.TopP,
+            Seed = s.Seed ?? d.Seed, Dtype = s.Dtype ?? d.Dtype, Device = s.Device ?? d.Device,
+        };
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var config = ConfigFrom(settings);
+        config.Validate();
+        var results = new List<(string Name, EvalResult Result, bool Skipped)>();
+        AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(),
+                new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var progress = new SyncProgress<EvalProgress>(p =>
+                {
+                    var key = $"{p.Checkpoint} {p.Phase}";
+                    if (!tasks.TryGetValue(key, out var task)) tasks[key] = task = ctx.AddTask(Markup.Escape(key), maxValue: p.Total);
+                    task.Value = p.Done;
+                });
+                if (settings.Run is not null)
+                {
+                    foreach (var (c, r, skipped) in Evaluator.EvaluateRun(settings.Run, config, settings.Base, settings.Force, progress, cancellationToken))
+                        results.Add((c.Name, r, skipped));
+                    return;
+                }
+                var modelDir = settings.Model!;
+                var name = settings.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)));
+                var step = name.StartsWith("checkpoint-") && int.TryParse(name["checkpoint-".Length..], out var n) ? n : 0;
+                var result = Evaluator.EvaluateModel(modelDir, config, name, step, progress, cancellationToken);
+                var outPath = settings.Out ?? DefaultOut(modelDir, name);
+                if (outPath is not null) result.Save(outPath);
+                AnsiConsole.MarkupLine(outPath is null ? "[grey]no --out given and the model is not a run's checkpoint: nothing written[/]"
+                    : $"wrote [green]{Markup.Escape(outPath)}[/]");
+                results.Add((name, result, false));
+            });
+        PrintSummary(results);
+        return 0;
+    }
+
+    /// <summary>runs/X/checkpoints/checkpoint-N -> runs/X/eval/checkpoint-N.json, so a rerun replaces that checkpoint's file.</summary>
+    static string? DefaultOut(string modelDir, string name) =>
+        RunCheckpoints.RunFolderOf(modelDir) is { } run ? RunCheckpoints.EvalPath(run, name) : null;
+
+    static void PrintSummary(List<(string Name, EvalResult Result, bool Skipped)> results)
+    {
+        var table = new Table().Title("Evaluation").AddColumns("checkpoint", "step", "problems", "greedy acc", "format",
+            "sampled acc", "pass@k", "problems/s", "");
+        foreach (var (name, r, skipped) in results)
+        {
+            var s = r.Sampled;
+            var rate = r.ElapsedSeconds is > 0 ? (r.NumProblems / r.ElapsedSeconds.Value).ToString("F2") : "";
+            table.AddRow(Markup.Escape(name), r.Step.ToString(), r.NumProblems.ToString(), r.Accuracy.ToString("P1"),
+                r.FormatRate.ToString("P1"), s is null ? "-" : s.MeanAccuracy.ToString("P1"),
+                s is null ? "-" : $"{s.PassAtK:P1} (k={s.K})", skipped ? "" : rate, skipped ? "[grey]existing file[/]" : "");
+        }
+        AnsiConsole.Write(table);
+    }
+}
+
+/// <summary>Reports on the calling thread (System.Progress posts to the thread pool, which would race the renderer).</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,140 @@
+// The evaluator: test problems -> prompts -> batched generation (greedy, optionally k samples) -> Countdown scores.
+using System.Diagnostics;
+using Grpo.Countdown;
+using Grpo.Model;
+using TorchSharp;
+
+namespace Grpo.Evaluation;
+
+/// <summary>Turns a batch of prompt texts into completion texts (what follows the prompt, end token removed).
+/// The model path is <see cref="Evaluator.ModelTextGenerator"/>; tests can pass any function.</summary>
+public delegate IReadOnlyList<string> TextGenerator(IReadOnlyList<string> prompts, GenerationOptions options);
+
+/// <summary>Progress of one evaluation: Phase is "greedy" or "sampled"; Done/Total count problems of that phase.</summary>
+public sealed record EvalProgress(string Checkpoint, string Phase, int Done, int Total, TimeSpan Elapsed);
+
+public static class Evaluator
+{
+    /// <summary>Evaluates the problems in order (test_id = index in the list). Greedy batches hold BatchSize prompts;
+    /// sampled batches hold BatchSize / k problems, each repeated k times, with seed Seed + batch index.</summary>
+    public static EvalResult Evaluate(IReadOnlyList<CountdownProblem> problems, EvalConfig config, TextGenerator generate,
+        string checkpoint = "model", int step = 0, string modelDir = "", IProgress<EvalProgress>? progress = null,
+        CancellationToken ct = default)
+    {
+        config.Validate();
+        var template = PromptTemplate.ByName(config.Template);
+        var prompts = problems.Select(template.Render).ToArray();
+        int n = prompts.Length;
+        var clock = Stopwatch.StartNew();
+
+        string[]? greedy = null;
+        if (config.Greedy)
+        {
+            greedy = new string[n];
+            var options = new GenerationOptions(config.MaxNewTokens, Greedy: true);
+            for (int start = 0; start < n; start += config.BatchSize)
+            {
+                ct.ThrowIfCancellationRequested();
+                int end = Math.Min(n, start + config.BatchSize);
+                var outputs = Checked(generate(prompts[start..end], options), end - start);
+                for (int i = start; i < end; i++) greedy[i] = outputs[i - start];
+                progress?.Report(new EvalProgress(checkpoint, "greedy", end, n, clock.Elapsed));
+            }
+        }
+
+        string[][]? sampled = null;
+        if (config.Samples > 0)
+        {
+            int k = config.Samples, perBatch = Math.Max(1, config.BatchSize / k);
+            sampled = new string[n][];
+            for (int start = 0, batch = 0; start < n; start += perBatch, batch++)
+            {
+                ct.ThrowIfCancellationRequested();
+                int end = Math.Min(n, start + perBatch);
+                var batchPrompts = Enumerable.Range(start, end - start).SelectMany(i => Enumerable.Repeat(prompts[i], k)).ToArray();
+                var options = new GenerationOptions(config.MaxNewTokens, Greedy: false, Temperature: config.Temperature,
+                    TopP: config.TopP, Seed: config.Seed + batch);
+                var outputs = Checked(generate(batchPrompts, options), batchPrompts.Length);
+                for (int i = start; i < end; i++) sampled[i] = outputs.Skip((i - start) * k).Take(k).ToArray();
+                progress?.Report(new EvalProgress(checkpoint, "sampled", end, n, clock.Elapsed));
+            }
+        }
+
+        // Without greedy decoding the first sample stands in for score/generation (and so for accuracy).
+        var records = Enumerable.Range(0, n)
+            .Select(i => EvalRecords.Build(i, problems[i], prompts[i], greedy?[i] ?? sampled![i][0], sampled?[i]))
+            .ToList();
+        return new EvalResult(checkpoint, step, modelDir, n, EvalRecords.Accuracy(records), EvalRecords.FormatRate(records),
+            EvalRecords.Sampled(records, config.Samples, config.Temperature, config.TopP), records)
+        {
+            Template = template.Name,
+            MaxNewTokens = config.MaxNewTokens,
+            ElapsedSeconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    static IReadOnlyList<string> Checked(IReadOnlyList<string> outputs, int expected) =>
+        outputs.Count == expected ? outputs
+            : throw new InvalidOperationException($"generator returned {outputs.Count} completions for {expected} prompts");
+
+    /// <summary>Generation with the project's Qwen2 model: encode, batched left-padded generate, cut at the first end
+    /// token (as skip_special_tokens would drop it), decode.</summary>
+    public static TextGenerator ModelTextGenerator(Qwen2ForCausalLM model, QwenTokenizer tokenizer) => (prompts, options) =>
+    {
+        var eos = tokenizer.EosTokenIds;
+        var ids = prompts.Select(p => tokenizer.Encode(p).ToArray()).ToList();
+        using var noGrad = torch.no_grad();
+        var sequences = Generator.Generate(model, ids, options, eos, tokenizer.PadTokenId);
+        return sequences.Select(s => tokenizer.Decode(s.Ids.TakeWhile(id => !eos.Contains(id)))).ToList();
+    };
+
+    public static torch.ScalarType ParseDtype(string dtype) => dtype.ToLowerInvariant() switch
+    {
+        "float32" or "fp32" or "float" => torch.ScalarType.Float32,
+        "bfloat16" or "bf16" => torch.ScalarType.BFloat16,
+        "float16" or "fp16" or "half" => torch.ScalarType.Float16,
+        _ => throw new ArgumentException($"Unknown dtype '{dtype}'; use float32, bfloat16 or float16."),
+    };
+
+    /// <summary>The first NumProblems problems of the config's test file (all when 0), with a clear error when short.</summary>
+    public static IReadOnlyList<CountdownProblem> LoadProblems(EvalConfig config)
+    {
+        if (!File.Exists(config.TestFile)) throw new FileNotFoundException($"Test set not found: {config.TestFile}", config.TestFile);
+        var all = CountdownParquet.Read(config.TestFile);
+        if (config.NumProblems == 0) return all;
+        if (all.Count < config.NumProblems)
+            throw new ArgumentException($"{config.TestFile} holds {all.Count} problems, fewer than the {config.NumProblems} asked for.");
+        return all.Take(config.NumProblems).ToList();
+    }
+
+    /// <summary>Loads a model folder (weights, config and tokenizer) and evaluates it on the config's test file.</summary>
+    public static EvalResult EvaluateModel(string modelDir, EvalConfig config, string checkpoint, int step,
+        IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
+    {
+        config.Validate();
+        var problems = LoadProblems(config);
+        var tokenizer = QwenTokenizer.FromFolder(modelDir);
+        using var model = Qwen2ForCausalLM.FromPretrained(modelDir, ParseDtype(config.Dtype), new torch.Device(config.Device));
+        model.eval();
+        return Evaluate(problems, config, ModelTextGenerator(model, tokenizer), checkpoint, step, modelDir, progress, ct)
+            with { TestFile = config.TestFile };
+    }
+
+    /// <summary>Evaluates the base model and every checkpoint of a run, writing eval/&lt;checkpoint&gt;.json for each;
+    /// checkpoints whose eval file exists are skipped unless force. Returns the results (loaded when skipped).</summary>
+    public static IReadOnlyList<(CheckpointRef Checkpoint, EvalResult Result, bool Skipped)> EvaluateRun(string runDir,
+        EvalConfig config, string? baseModelDir = null, bool force = false, IProgress<EvalProgress>? progress = null,
+        CancellationToken ct = default)
+    {
+        var results = new List<(CheckpointRef, EvalResult, bool)>();
+        foreach (var c in RunCheckpoints.Discover(runDir, baseModelDir))
+        {
+            var path = RunCheckpoints.EvalPath(runDir, c.Name);
+            if (!force && File.Exists(path)) { results.Add((c, EvalResult.Load(path), true)); continue; }
+            var result = EvaluateModel(c.ModelDir, config, c.Name, c.Step, progress, ct);
+            result.Save(path);
+            results.Add((c, result, false));
+        }
+        return results;
+    }
+}

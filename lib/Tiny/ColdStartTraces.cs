@@ -1,0 +1,86 @@
+// Cold-start reasoning traces for the embedded tiny model: genuine failed attempts with their computed step values,
+// then a solver solution, then the answer, e.g. "12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>\n<answer>12*3+5</answer>".
+using Grpo.Countdown;
+
+namespace Grpo.Tiny;
+
+/// <summary>One supervised example: the completion that follows the prompt's "&lt;think&gt;" (no end token).</summary>
+public sealed record ColdStartTrace(CountdownProblem Problem, string Completion, int FailedAttempts, string Answer);
+
+public static class ColdStartTraces
+{
+    /// <summary>Probabilities of 0, 1 and 2 failed attempts before the successful one (issue 5's working recipe).</summary>
+    public static readonly double[] FailedAttemptOdds = [0.5, 0.3, 0.2];
+
+    /// <summary>One trace per problem, reproducible from the seed.</summary>
+    public static IReadOnlyList<ColdStartTrace> Make(IReadOnlyList<CountdownProblem> problems, int seed)
+    {
+        var rng = new Random(seed);
+        return problems.Select(p => Make(p, rng)).ToList();
+    }
+
+    /// <summary>
+    /// A trace for one problem. Attempts are expressions over all the numbers whose every step is a positive integer
+    /// (what a person would try); failed ones end on a value other than the target. Problems with no such
+    /// solution (possible in the full distribution) fall back to any solution, fractions or negatives included.
+    /// </summary>
+    public static ColdStartTrace Make(CountdownProblem p, Random rng)
+    {
+        var expressions = CountdownSolver.AllExpressions(p.Nums).ToList();
+        var goal = Rational.FromInteger(p.Target);
+        var solutions = expressions.Where(e => e.Value == goal).ToList();
+        if (solutions.Count == 0) throw new ArgumentException($"Problem {p} has no solution; cold-start traces need solvable problems.", nameof(p));
+        var clean = solutions.Where(PositiveIntegerSteps).ToList();
+        var success = (clean.Count > 0 ? clean : solutions)[rng.Next(clean.Count > 0 ? clean.Count : solutions.Count)];
+
+        int wanted = Draw(rng, FailedAttemptOdds);
+        var failures = expressions.Where(e => e.Value != goal && PositiveIntegerSteps(e)).ToList();
+        var parts = new List<string>();
+        var used = new HashSet<string>();
+        for (int i = 0; i < wanted && failures.Count > 0; i++)
+        {
+            int k = rng.Next(failures.Count);
+            var attempt = failures[k];
+            failures.RemoveAt(k);   // each failed attempt is a different expression
+            string steps = Steps(attempt);
+            if (used.Add(steps)) parts.Add(steps + " no");
+        }
+        int failed = parts.Count;
+        parts.Add(Steps(success) + " ok");
+        string answer = success.ToString()!;
+        return new ColdStartTrace(p, string.Join(" ", parts) + "</think>\n<answer>" + answer + "</answer>", failed, answer);
+    }
+
+    /// <summary>The computation of an expression one binary step at a time, innermost first: "12*3=36 36+5=41".</summary>
+    public static string Steps(CountdownSolver.Expr e)
+    {
+        var steps = new List<string>();
+        Walk(e, steps);
+        return string.Join(" ", steps);
+    }
+
+    // Post-order: children first, each step refers to its children by value.
+    private static string Walk(CountdownSolver.Expr e, List<string> steps)
+    {
+        if (e is not CountdownSolver.Node n) return e.ToString()!;
+        string left = Walk(n.Left, steps), right = Walk(n.Right, steps);
+        string value = n.Value.ToString();
+        steps.Add($"{left}{n.Op}{right}={value}");
+        return value;
+    }
+
+    /// <summary>True when every intermediate value (and the result) is a positive integer.</summary>
+    public static bool PositiveIntegerSteps(CountdownSolver.Expr e) => e switch
+    {
+        CountdownSolver.Node n => n.Value.IsInteger && n.Value.Num.Sign > 0 && PositiveIntegerSteps(n.Left) && PositiveIntegerSteps(n.Right),
+        _ => true,
+    };
+
+    private static int Draw(Random rng, double[] odds)
+    {
+        double u = rng.NextDouble();
+        for (int i = 0; i < odds.Length; i++)
+            if ((u -= odds[i]) < 0) return i;
+        return odds.Length - 1;
+    }
+}

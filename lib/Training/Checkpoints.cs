@@ -1,0 +1,128 @@
+// Checkpoint folders checkpoints/checkpoint-N/: written whole into a temporary folder and renamed into place, so a
+// run killed mid-write leaves the previous checkpoint as the latest complete one. Also the trainer state and the
+// AdamW moments (safetensors), which with the model make a resumed run continue exactly.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Grpo.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Grpo.Training;
+
+/// <summary>trainer_state.json: everything besides weights and moments that a resumed run needs.</summary>
+public sealed record TrainerState
+{
+    public int GlobalStep { get; init; }
+    public int MaxSteps { get; init; }
+    public int Seed { get; init; }
+    public int DataEpoch { get; init; }
+    public int DataPosition { get; init; }
+    /// <summary>Rate the next update uses (the schedule itself is a function of global_step).</summary>
+    public double LearningRate { get; init; }
+    public string LrSchedulerType { get; init; } = "";
+    public int WarmupSteps { get; init; }
+    /// <summary>How the random streams derive from seed and step (they are not stored: they are recomputed).</summary>
+    public string Rng { get; init; } = GrpoTrainer.RngDescription;
+    public bool UsePeft { get; init; }
+    public string BaseModel { get; init; } = "";
+    public IReadOnlyList<Dictionary<string, double>> LogHistory { get; init; } = [];
+
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public const string FileName = "trainer_state.json";
+
+    public void Save(string dir) => File.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json));
+
+    public static TrainerState Load(string dir)
+    {
+        var path = Path.Combine(dir, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Not a complete checkpoint (no {FileName}): {dir}", path);
+        try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json)!; }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+    }
+}
+
+public static class Checkpoints
+{
+    public const string Prefix = "checkpoint-";
+    const string TempPrefix = ".tmp-checkpoint-";
+    public const string OptimizerFile = "optimizer.safetensors";
+
+    public static string PathFor(string checkpointsDir, int step) => Path.Combine(checkpointsDir, Prefix + step);
+
+    /// <summary>
+    /// Creates checkpoint-<paramref name="step"/> atomically: <paramref name="write"/> fills a temporary folder,
+    /// which is renamed only after it returns. If write throws (or the process dies), no checkpoint-N appears.
+    /// </summary>
+    public static string Save(string checkpointsDir, int step, Action<string> write)
+    {
+        Directory.CreateDirectory(checkpointsDir);
+        foreach (var stale in Directory.GetDirectories(checkpointsDir, TempPrefix + "*"))
+            Directory.Delete(stale, recursive: true);   // left by a run killed mid-write
+        var final = PathFor(checkpointsDir, step);
+        var temp = Path.Combine(checkpointsDir, $"{TempPrefix}{step}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try { write(temp); }
+        catch { Directory.Delete(temp, recursive: true); throw; }
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(temp, final);
+        return final;
+    }
+
+    /// <summary>The complete checkpoint with the highest step (a folder with trainer_state.json), or null.</summary>
+    public static (string Dir, int Step)? LatestComplete(string checkpointsDir)
+    {
+        if (!Directory.Exists(checkpointsDir)) return null;
+        return Directory.GetDirectories(checkpointsDir, Prefix + "*")
+            .Select(d => (Dir: d, Ok: int.TryParse(Path.GetFileName(d)[Prefix.Length..], out var n), Step: n))
+            .Where(x => x.Ok && File.Exists(Path.Combine(x.Dir, TrainerState.FileName)))
+            .OrderByDescending(x => x.Step)
+            .Select(x => ((string, int)?)(x.Dir, x.Step))
+            .FirstOrDefault();
+    }
+
+    /// <summary>AdamW moments per trained parameter as "&lt;name&gt;.exp_avg" / ".exp_avg_sq" (float32), and its step count.</summary>
+    public static void SaveOptimizer(string path, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> parameters)
+    {
+        var states = optimizer.state_dict().State.Cast<AdamW.State>().ToList();
+        if (states.Count != parameters.Count)
+            throw new InvalidOperationException($"optimizer holds {states.Count} states for {parameters.Count} parameters");
+        var tensors = new List<(string, Tensor)>();
+        using var stepCounts = tensor(states.Select(s => s.step).ToArray());
+        for (int i = 0; i < states.Count; i++)
+        {
+            tensors.Add(($"{parameters[i].Name}.exp_avg", states[i].exp_avg));
+            tensors.Add(($"{parameters[i].Name}.exp_avg_sq", states[i].exp_avg_sq));
+        }
+        tensors.Add(("__step__", stepCounts));
+        SafeTensors.Write(path, tensors);
+    }
+
+    public static void LoadOptimizer(string path, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> parameters)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Optimizer state not found: {path}", path);
+        var states = optimizer.state_dict().State.Cast<AdamW.State>().ToList();
+        var index = parameters.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i);
+        long[]? steps = null;
+        int loaded = 0;
+        using var _ = no_grad();
+        SafeTensors.ReadTensors(path, (entry, t) =>
+        {
+            if (entry.Name == "__step__") { steps = t.to(ScalarType.Int64).data<long>().ToArray(); return; }
+            var dot = entry.Name.LastIndexOf(".exp_avg", StringComparison.Ordinal);
+            if (dot < 0 || !index.TryGetValue(entry.Name[..dot], out var i))
+                throw new InvalidDataException($"{path}: tensor \"{entry.Name}\" matches no trained parameter");
+            var target = entry.Name.EndsWith(".exp_avg_sq", StringComparison.Ordinal) ? states[i].exp_avg_sq : states[i].exp_avg;
+            target.copy_(t);
+            loaded++;
+        });
+        if (loaded != 2 * parameters.Count || steps is null || steps.Length != states.Count)
+            throw new InvalidDataException($"{path}: expected moments for {parameters.Count} parameters and their step counts");
+        for (int i = 0; i < states.Count; i++) states[i].step = steps[i];
+    }
+}

@@ -1,0 +1,476 @@
+// The GRPO loop of design §5, as TRL's GRPOTrainer runs it: generate -> score -> advantages -> old/ref log-probs ->
+// clipped loss + k3 KL -> AdamW update -> log, with checkpoints every save_steps. One Step() = one generation batch
+// of B prompts x G completions followed by num_iterations optimizer steps.
+using System.Diagnostics;
+using Grpo.Model;
+using Grpo.Training.Lora;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Grpo.Training;
+
+/// <summary>Reported after every optimizer step (CLI progress bars, notebook live charts).</summary>
+public sealed record GrpoProgress(int Step, int MaxSteps, IReadOnlyList<KeyValuePair<string, double>> Metrics,
+    string? CheckpointSaved)
+{
+    public double this[string name] => Metrics.First(kv => kv.Key == name).Value;
+}
+
+public sealed class GrpoTrainer : IDisposable
+{
+    public const string RngDescription =
+        "sampling seed = seed * 1000003 + step; LoRA dropout: torch.manual_seed(seed + step) before each update; data order: seeded permutation per epoch";
+
+    readonly GrpoConfig config;
+    readonly Qwen2ForCausalLM policy;
+    readonly Qwen2ForCausalLM? referenceModel;   // frozen copy; null with LoRA (adapters off) or beta = 0
+    readonly LoraAdapters? lora;
+    readonly IReadOnlyList<TrainingPrompt> prompts;
+    readonly IReadOnlyList<RewardFunction> rewardFunctions;
+    readonly double[] rewardWeights;
+    readonly TokenSpec tokens;
+    readonly RunFolder run;
+    readonly RunLog log;
+    readonly string tokenizerDir;
+    readonly List<(string Name, Parameter Parameter)> trainable;
+    readonly AdamW optimizer;
+    readonly LearningRateSchedule schedule;
+    readonly PromptSampler sampler;
+    readonly List<Dictionary<string, double>> history = [];
+
+    public int GlobalStep { get; private set; }
+    public GrpoConfig Config => config;
+    public Qwen2ForCausalLM Policy => policy;
+    public LoraAdapters? Lora => lora;
+    public RunFolder Run => run;
+
+    /// <summary>
+    /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given).
+    /// referenceModel: a frozen copy for the KL term when beta > 0 and there is no LoRA. tokenizerDir: where the
+    /// tokenizer files that checkpoints copy live (usually the base model folder).
+    /// </summary>
+    public GrpoTrainer(GrpoConfig config, Qwen2ForCausalLM policy, IReadOnlyList<TrainingPrompt> prompts,
+        IReadOnlyList<RewardFunction> rewardFunctions, TokenSpec tokens, RunFolder run, string tokenizerDir,
+        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null)
+    {
+        this.config = config.Validated();
+        if (config.Beta > 0 && lora is null && referenceModel is null)
+            throw new ArgumentException("beta > 0 needs a reference model: pass a frozen copy or use LoRA");
+        if (rewardFunctions.Count == 0) throw new ArgumentException("at least one reward function is needed");
+        if (prompts.Count == 0) throw new ArgumentException("no training prompts");
+        this.policy = policy;
+        this.referenceModel = referenceModel;
+        this.lora = lora;
+        this.prompts = prompts;
+        this.rewardFunctions = rewardFunctions;
+        rewardWeights = config.RewardWeights?.ToArray() ?? Enumerable.Repeat(1.0, rewardFunctions.Count).ToArray();
+        if (rewardWeights.Length != rewardFunctions.Count)
+            throw new ArgumentException($"{rewardWeights.Length} reward weights for {rewardFunctions.Count} reward functions");
+        this.tokens = tokens;
+        this.run = run;
+        this.tokenizerDir = tokenizerDir;
+        run.Create();
+        log = new RunLog(run);
+        if (referenceModel is not null)
+            foreach (var p in referenceModel.parameters()) p.requires_grad = false;
+
+        trainable = lora is not null
+            ? lora.NamedParameters().ToList()
+            : policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
+        optimizer = torch.optim.AdamW(trainable.Select(p => p.Parameter), config.LearningRate,
+            config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon, config.WeightDecay);
+        schedule = LearningRateSchedule.FromConfig(config);
+        sampler = new PromptSampler(prompts.Count, config.Seed);
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    /// <summary>Runs until max_steps (or cancellation), reporting each optimizer step.</summary>
+    public void Train(IProgress<GrpoProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (GlobalStep == 0)
+        {
+            config.Save(run.ConfigPath);
+            log.Info($"GRPO start: model {config.ModelNameOrPath}, {prompts.Count} prompts, {trainable.Sum(p => p.Parameter.numel()):N0} trained parameters" +
+                     $"{(lora is not null ? $" (LoRA r={config.LoraR} on {lora.Layers.Count} projections)" : "")}, " +
+                     $"B={config.PromptsPerStep} x G={config.NumGenerations}, max_steps {config.MaxSteps}, device {policy.Device}, dtype {policy.Dtype}");
+        }
+        else log.Info($"GRPO resume at step {GlobalStep}/{config.MaxSteps}");
+        while (GlobalStep < config.MaxSteps)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Step(progress);
+        }
+    }
+
+    /// <summary>One generation batch, then num_iterations optimizer steps on it.</summary>
+    public void Step(IProgress<GrpoProgress>? progress = null)
+    {
+        var stepWatch = Stopwatch.StartNew();
+        var batch = sampler.Next(config.PromptsPerStep).Select(i => prompts[i]).ToList();
+
+        var watch = Stopwatch.StartNew();
+        var completions = Generate(batch);
+        double generationTime = watch.Elapsed.TotalSeconds;
+
+        var scores = Score(completions);
+        var advantages = Advantages.Compute(scores.Total, config.NumGenerations, config.ScaleRewards);
+        WriteSamples(completions, scores, GlobalStep + 1);
+
+        // Rows that carry a learning signal (all of them unless drop_zero_std_groups).
+        var rows = Enumerable.Range(0, completions.Count)
+            .Where(i => !config.DropZeroStdGroups || advantages.GroupHasSignal[i / config.NumGenerations]).ToList();
+        var microBatches = rows.Chunk(config.PerDeviceTrainBatchSize)
+            .Select(chunk => MicroBatch.Build(chunk, completions, advantages.Advantages, config, tokens, policy.Device)).ToList();
+
+        try
+        {
+            watch.Restart();
+            foreach (var mb in microBatches) ComputeOldAndReferenceLogProbs(mb);
+            double referenceTime = watch.Elapsed.TotalSeconds;
+
+            for (int iteration = 0; iteration < config.NumIterations; iteration++)
+            {
+                watch.Restart();
+                var update = Update(microBatches, rows.Count);
+                double updateTime = watch.Elapsed.TotalSeconds;
+                GlobalStep++;
+
+                bool first = iteration == 0;
+                double stepTime = first ? stepWatch.Elapsed.TotalSeconds : updateTime;
+                var metrics = StepMetrics(completions, scores, advantages, update, first ? generationTime : 0,
+                    first ? referenceTime : 0, updateTime, stepTime);
+                log.Metrics(GlobalStep, metrics);
+                history.Add(metrics.Prepend(new("step", GlobalStep)).ToDictionary(kv => kv.Key, kv => kv.Value));
+                log.Info(Describe(metrics));
+
+                string? saved = null;
+                if (GlobalStep % config.SaveSteps == 0 || GlobalStep == config.MaxSteps)
+                {
+                    saved = SaveCheckpoint();
+                    log.Info($"saved {saved}");
+                }
+                progress?.Report(new GrpoProgress(GlobalStep, config.MaxSteps, metrics, saved));
+                stepWatch.Restart();
+            }
+        }
+        finally
+        {
+            foreach (var mb in microBatches) mb.Dispose();
+        }
+    }
+
+    // ------------------------------------------------------------------ generate
+
+    /// <summary>G sampled completions per prompt, prompt-major (rows g*G .. g*G+G-1 belong to prompt g).</summary>
+    List<Completion> Generate(IReadOnlyList<TrainingPrompt> batch)
+    {
+        policy.eval();
+        var promptIds = new List<int[]>();
+        var owners = new List<TrainingPrompt>();
+        foreach (var p in batch)
+        {
+            // As TRL: prompts longer than max_prompt_length keep their last tokens.
+            var ids = p.Ids.Length > config.MaxPromptLength ? p.Ids[^config.MaxPromptLength..] : p.Ids;
+            for (int g = 0; g < config.NumGenerations; g++) { promptIds.Add(ids); owners.Add(p); }
+        }
+        var options = new GenerationOptions(config.MaxCompletionLength, Greedy: false, Temperature: config.Temperature,
+            TopP: config.TopP, TopK: config.TopK, Seed: (long)config.Seed * 1_000_003L + GlobalStep);
+        var generated = Grpo.Model.Generator.Generate(policy, promptIds, options, tokens.EosIds, tokens.PadId);
+        return generated.Select((g, i) => new Completion(owners[i], g.PromptIds, g.Ids, g.Finished)).ToList();
+    }
+
+    // ------------------------------------------------------------------ score
+
+    sealed record Scores(double[] Total, double[][] PerFunction, string[] Texts);
+
+    Scores Score(IReadOnlyList<Completion> completions)
+    {
+        var texts = completions.Select(c => tokens.Decode(c.Ids.Where(t => !tokens.EosIds.Contains(t) && t != tokens.PadId).ToList())).ToArray();
+        var per = rewardFunctions.Select(f => completions.Select((c, i) => f.Score(new RewardInput(c.Prompt, texts[i], c.Ids))).ToArray()).ToArray();
+        var total = new double[completions.Count];
+        for (int f = 0; f < per.Length; f++)
+            for (int i = 0; i < total.Length; i++) total[i] += rewardWeights[f] * per[f][i];
+        return new Scores(total, per, texts);
+    }
+
+    // ------------------------------------------------------------------ old / reference log-probs
+
+    void ComputeOldAndReferenceLogProbs(MicroBatch mb)
+    {
+        using var _ = no_grad();
+        // With one iteration the "old" policy is the current one, detached: the ratio is exactly 1 (as TRL).
+        if (config.NumIterations > 1)
+        {
+            policy.eval();
+            mb.OldLogProbs = LogProbs(policy, mb).DetachFromDisposeScope();
+        }
+        if (config.Beta > 0)
+        {
+            mb.RefLogProbs = (referenceModel is not null
+                ? LogProbs(referenceModel, mb)
+                : lora!.WithAdaptersDisabled(() => LogProbs(policy, mb))).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>log p(completion token | prefix) for every completion position, float32 [mb, C] (temperature-scaled as TRL).</summary>
+    Tensor LogProbs(Qwen2ForCausalLM model, MicroBatch mb) => LogitsAndLogProbs(model, mb, withEntropy: false).LogProbs;
+
+    (Tensor LogProbs, Tensor? Entropy) LogitsAndLogProbs(Qwen2ForCausalLM model, MicroBatch mb, bool withEntropy)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.HiddenStates(mb.InputIds, mb.AttentionMask, mb.PositionIds, null);
+        // The logit at position t predicts token t+1: completion tokens P..P+C-1 come from positions P-1..P+C-2.
+        var logits = model.Logits(hidden.narrow(1, mb.PromptLength - 1, mb.CompletionLength));
+        var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds, config.Temperature);
+        Tensor? entropy = withEntropy ? GrpoLoss.Entropy(logits.detach(), config.Temperature) : null;
+        logp.MoveToOuterDisposeScope();
+        entropy?.MoveToOuterDisposeScope();
+        return (logp, entropy);
+    }
+
+    // ------------------------------------------------------------------ loss and update
+
+    sealed record UpdateResult(double Loss, double GradNorm, double Kl, double Entropy, double ClipLow, double ClipHigh,
+        double LearningRate, bool Skipped);
+
+    UpdateResult Update(IReadOnlyList<MicroBatch> microBatches, int totalRows)
+    {
+        double lr = schedule.LearningRate(GlobalStep);
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+        if (totalRows == 0) return new UpdateResult(0, 0, 0, 0, 0, 0, lr, Skipped: true);
+
+        policy.train();
+        torch.manual_seed(config.Seed + GlobalStep);   // LoRA dropout: reproducible, also after a resume
+        optimizer.zero_grad();
+        double totalTokens = microBatches.Sum(mb => mb.TokenCount);
+        double loss = 0, kl = 0, entropy = 0, low = 0, high = 0;
+        foreach (var mb in microBatches)
+        {
+            using var scope = NewDisposeScope();
+            var (logp, ent) = LogitsAndLogProbs(policy, mb, withEntropy: true);
+            var old = mb.OldLogProbs ?? logp.detach();
+            var perToken = GrpoLoss.ClippedSurrogate(logp, old, mb.Advantages, config.Epsilon, config.EffectiveEpsilonHigh);
+            Tensor? klTokens = null;
+            if (config.Beta > 0)
+            {
+                klTokens = GrpoLoss.KlK3(logp, mb.RefLogProbs!);
+                perToken = perToken + config.Beta * klTokens;
+            }
+            var mbLoss = AggregateShare(perToken, mb, totalRows, microBatches.Count, totalTokens);
+            mbLoss.backward();
+
+            // Metrics: token means over this micro-batch, weighted by its token share.
+            double share = mb.TokenCount / Math.Max(1.0, totalTokens);
+            loss += mbLoss.item<float>();
+            entropy += GrpoLoss.MaskedMean(ent!, mb.CompletionMask).item<float>() * share;
+            if (klTokens is not null) kl += GrpoLoss.MaskedMean(klTokens.detach(), mb.CompletionMask).item<float>() * share;
+            var (l, h) = GrpoLoss.ClippedTokens(logp.detach(), old, mb.Advantages, mb.CompletionMask, config.Epsilon, config.EffectiveEpsilonHigh);
+            low += l.item<float>();
+            high += h.item<float>();
+        }
+        double gradNorm = torch.nn.utils.clip_grad_norm_(trainable.Select(p => p.Parameter), config.MaxGradNorm);
+        optimizer.step();
+        double tokens = Math.Max(1.0, totalTokens);
+        return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
+    }
+
+    /// <summary>This micro-batch's part of the step loss, so that the sum over micro-batches is TRL's loss of the
+    /// whole batch: grpo and dr_grpo weight by the micro-batch's share of sequences, bnpo averages micro-batch token
+    /// means, dapo divides by the tokens of the whole batch.</summary>
+    Tensor AggregateShare(Tensor perToken, MicroBatch mb, int totalRows, int microBatchCount, double totalTokens) =>
+        config.LossType switch
+        {
+            "grpo" or "dr_grpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, config.LossType, config.MaxCompletionLength, totalTokens)
+                                   * ((double)mb.Rows / totalRows),
+            "bnpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "bnpo", config.MaxCompletionLength, totalTokens, microBatchCount),
+            _ => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "dapo", config.MaxCompletionLength, totalTokens),
+        };
+
+    // ------------------------------------------------------------------ log
+
+    List<KeyValuePair<string, double>> StepMetrics(IReadOnlyList<Completion> completions, Scores scores,
+        AdvantageResult adv, UpdateResult u, double generationTime, double referenceTime, double updateTime, double stepTime)
+    {
+        var m = new List<KeyValuePair<string, double>>
+        {
+            new("reward", scores.Total.Average()),
+            new("reward_std", adv.MeanGroupStd),
+        };
+        for (int f = 0; f < rewardFunctions.Count; f++)
+            m.Add(new($"rewards/{rewardFunctions[f].Name}/mean", scores.PerFunction[f].Average()));
+        m.Add(new("frac_reward_zero_std", adv.FracZeroStd));
+        if (config.Beta > 0) m.Add(new("kl", u.Kl));
+        var lengths = completions.Select(c => (double)c.Ids.Length).ToArray();
+        var terminated = completions.Where(c => c.Finished).Select(c => (double)c.Ids.Length).ToArray();
+        m.Add(new("completions/mean_length", lengths.Average()));
+        m.Add(new("completions/min_length", lengths.Min()));
+        m.Add(new("completions/max_length", lengths.Max()));
+        m.Add(new("completions/mean_terminated_length", terminated.Length > 0 ? terminated.Average() : 0));
+        m.Add(new("completions/clipped_ratio", completions.Count(c => !c.Finished) / (double)completions.Count));
+        m.Add(new("clip_ratio", u.ClipLow + u.ClipHigh));
+        m.Add(new("clip_ratio/low_mean", u.ClipLow));
+        m.Add(new("clip_ratio/high_mean", u.ClipHigh));
+        m.Add(new("entropy", u.Entropy));
+        m.Add(new("learning_rate", u.LearningRate));
+        m.Add(new("loss", u.Loss));
+        m.Add(new("grad_norm", u.GradNorm));
+        m.Add(new("update_skipped", u.Skipped ? 1 : 0));
+        m.Add(new("step_time", stepTime));
+        m.Add(new("time/generation", generationTime));
+        m.Add(new("time/reference", referenceTime));
+        m.Add(new("time/update", updateTime));
+        // Generated completion tokens per second of the whole step (the generation batch counts on its first step).
+        m.Add(new("tokens_per_second", generationTime > 0 ? lengths.Sum() / stepTime : 0));
+        m.Add(new("process_memory_mb", Process.GetCurrentProcess().WorkingSet64 / 1048576.0));
+        return m;
+    }
+
+    string Describe(IReadOnlyList<KeyValuePair<string, double>> m)
+    {
+        double Get(string k) => m.FirstOrDefault(kv => kv.Key == k).Value;
+        var parts = new List<string> { $"step {GlobalStep}/{config.MaxSteps}", $"reward {Get("reward"):F3} (std {Get("reward_std"):F3})" };
+        foreach (var f in rewardFunctions) parts.Add($"{f.Name} {Get($"rewards/{f.Name}/mean"):F3}");
+        if (config.Beta > 0) parts.Add($"kl {Get("kl"):G3}");
+        parts.Add($"loss {Get("loss"):G4}");
+        parts.Add($"grad_norm {Get("grad_norm"):G3}");
+        parts.Add($"len {Get("completions/mean_length"):F1} (clipped {Get("completions/clipped_ratio"):P0})");
+        parts.Add($"entropy {Get("entropy"):F3}");
+        parts.Add($"lr {Get("learning_rate"):G3}");
+        parts.Add($"{Get("step_time"):F2}s (gen {Get("time/generation"):F2}, ref {Get("time/reference"):F2}, update {Get("time/update"):F2})");
+        parts.Add($"{Get("tokens_per_second"):F0} tok/s");
+        parts.Add($"rss {Get("process_memory_mb"):F0} MB");
+        return string.Join(" | ", parts);
+    }
+
+    void WriteSamples(IReadOnlyList<Completion> completions, Scores scores, int step)
+    {
+        int format = rewardFunctions.ToList().FindIndex(f => f.Name == "format_reward");
+        int equation = rewardFunctions.ToList().FindIndex(f => f.Name == "equation_reward");
+        var rng = new Random(HashCode.Combine(config.Seed, step, 0x5a3b1e));
+        var all = new List<CompletionSampleEntry>();
+        var successes = new List<CompletionSampleEntry>();
+        for (int i = 0; i < completions.Count; i++)
+        {
+            var p = completions[i].Prompt.Problem;
+            var entry = new CompletionSampleEntry(step, p?.Nums ?? [], p?.Target ?? 0, scores.Total[i],
+                format >= 0 ? (int)scores.PerFunction[format][i] : 0, equation >= 0 ? (int)scores.PerFunction[equation][i] : 0,
+                scores.Texts[i]);
+            if (rng.NextDouble() < config.CompletionSampleFraction) all.Add(entry);
+            if (equation >= 0 && scores.PerFunction[equation][i] >= 1) successes.Add(entry);
+        }
+        log.Samples(all, successes);
+    }
+
+    // ------------------------------------------------------------------ checkpoints
+
+    /// <summary>Writes checkpoints/checkpoint-N (atomic): HF model folder (merged if LoRA) + tokenizer files,
+    /// adapter, optimizer moments, trainer state.</summary>
+    public string SaveCheckpoint() => Checkpoints.Save(run.CheckpointsDir, GlobalStep, dir =>
+    {
+        if (lora is not null)
+        {
+            lora.SaveMerged(dir, tokenizerDir);
+            lora.Save(Path.Combine(dir, "adapter"), config.ModelNameOrPath);
+        }
+        else policy.SavePretrained(dir, tokenizerDir);
+        Checkpoints.SaveOptimizer(Path.Combine(dir, Checkpoints.OptimizerFile), optimizer, trainable);
+        // The state file goes last: its presence marks a complete checkpoint even without the rename.
+        new TrainerState
+        {
+            GlobalStep = GlobalStep, MaxSteps = config.MaxSteps, Seed = config.Seed,
+            DataEpoch = sampler.Epoch, DataPosition = sampler.Position,
+            LearningRate = schedule.LearningRate(GlobalStep), LrSchedulerType = schedule.Type, WarmupSteps = schedule.WarmupSteps,
+            UsePeft = lora is not null, BaseModel = config.ModelNameOrPath, LogHistory = history.ToList(),
+        }.Save(dir);
+    });
+
+    /// <summary>Continues from a checkpoint written by this trainer's configuration: the policy weights must already
+    /// be those of the checkpoint (see GrpoRun); this restores moments, step, data position and the run's files.</summary>
+    public void RestoreFrom(string checkpointDir)
+    {
+        var state = TrainerState.Load(checkpointDir);
+        if (state.Seed != config.Seed)
+            throw new InvalidOperationException($"{checkpointDir}: written with seed {state.Seed}, this run uses {config.Seed}");
+        Checkpoints.LoadOptimizer(Path.Combine(checkpointDir, Checkpoints.OptimizerFile), optimizer, trainable);
+        GlobalStep = state.GlobalStep;
+        sampler.Restore(state.DataEpoch, state.DataPosition);
+        history.Clear();
+        history.AddRange(state.LogHistory);
+        log.TruncateAfter(GlobalStep);
+    }
+
+    /// <summary>The trainer owns the models it was given and disposes them with the optimizer.</summary>
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        referenceModel?.Dispose();
+        policy.Dispose();
+    }
+
+    // ------------------------------------------------------------------ batch tensors
+
+    sealed record Completion(TrainingPrompt Prompt, int[] PromptIds, int[] Ids, bool Finished);
+
+    /// <summary>Prompt (left-padded) + completion (right-padded) rows with their masks, advantages and positions.</summary>
+    sealed class MicroBatch : IDisposable
+    {
+        public required Tensor InputIds, AttentionMask, PositionIds, CompletionIds, CompletionMask, Advantages;
+        public required int PromptLength, CompletionLength, Rows;
+        public required double TokenCount;
+        public Tensor? OldLogProbs, RefLogProbs;
+
+        public static MicroBatch Build(IReadOnlyList<int> rows, IReadOnlyList<Completion> completions, double[] advantages,
+            GrpoConfig config, TokenSpec tokens, Device device)
+        {
+            int n = rows.Count;
+            int p = rows.Max(r => completions[r].PromptIds.Length);
+            int c = Math.Max(1, rows.Max(r => completions[r].Ids.Length));
+            var ids = new long[n * (p + c)];
+            var mask = new long[n * (p + c)];
+            var compIds = new long[n * c];
+            var compMask = new float[n * c];
+            var adv = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                var comp = completions[rows[i]];
+                int off = p - comp.PromptIds.Length;
+                for (int j = 0; j < p; j++)
+                {
+                    ids[i * (p + c) + j] = j < off ? tokens.PadId : comp.PromptIds[j - off];
+                    mask[i * (p + c) + j] = j < off ? 0 : 1;
+                }
+                var cm = GrpoLoss.CompletionMask(comp.Ids, tokens.EosIds.ToHashSet(), c, config.MaskTruncatedCompletions);
+                for (int j = 0; j < c; j++)
+                {
+                    long t = j < comp.Ids.Length ? comp.Ids[j] : tokens.PadId;
+                    ids[i * (p + c) + p + j] = t;
+                    // Attention covers the whole completion as generated (up to its eos); masking a truncated
+                    // completion out of the loss does not change what its tokens attend to.
+                    mask[i * (p + c) + p + j] = j < comp.Ids.Length ? 1 : 0;
+                    compIds[i * c + j] = t;
+                    compMask[i * c + j] = cm[j];
+                }
+                adv[i] = (float)advantages[rows[i]];
+            }
+            var attention = tensor(mask, [n, p + c], device: device);
+            return new MicroBatch
+            {
+                InputIds = tensor(ids, [n, p + c], device: device),
+                AttentionMask = attention,
+                PositionIds = Positions.FromAttentionMask(attention),   // left padding: cumsum - 1 (design §3)
+                CompletionIds = tensor(compIds, [n, c], device: device),
+                CompletionMask = tensor(compMask, [n, c], device: device),
+                Advantages = tensor(adv, device: device),
+                PromptLength = p, CompletionLength = c, Rows = n, TokenCount = compMask.Sum(),
+            };
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in new[] { InputIds, AttentionMask, PositionIds, CompletionIds, CompletionMask, Advantages, OldLogProbs, RefLogProbs })
+                t?.Dispose();
+        }
+    }
+}

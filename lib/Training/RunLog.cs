@@ -1,0 +1,113 @@
+// The files a GRPO run writes besides checkpoints (design §1, HELPERS run folder formats): config.json,
+// metrics.jsonl (one object per optimizer step, TRL names), logs/train.log, completion_samples/*.txt.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Grpo.Training;
+
+public sealed record RunFolder(string Root)
+{
+    public string ConfigPath => Path.Combine(Root, "config.json");
+    public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
+    public string LogPath => Path.Combine(Root, "logs", "train.log");
+    public string SamplesDir => Path.Combine(Root, "completion_samples");
+    public string CompletionSamplesPath => Path.Combine(SamplesDir, "completion_samples.txt");
+    public string SuccessSamplesPath => Path.Combine(SamplesDir, "success_completion_samples.txt");
+    public string CheckpointsDir => Path.Combine(Root, "checkpoints");
+
+    public void Create()
+    {
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(Path.GetDirectoryName(LogPath)!);
+        Directory.CreateDirectory(SamplesDir);
+        Directory.CreateDirectory(CheckpointsDir);
+    }
+}
+
+/// <summary>One completion as the sample files show it.</summary>
+public sealed record CompletionSampleEntry(int Step, IReadOnlyList<int> Nums, int Target, double Reward, int Format,
+    int Equation, string Completion);
+
+public sealed class RunLog(RunFolder run)
+{
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public void Info(string line)
+    {
+        var text = $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z {line}\n";
+        File.AppendAllText(run.LogPath, text);
+    }
+
+    /// <summary>Appends {"step":N, ...} with the metrics in insertion order; non-finite numbers become null.</summary>
+    public void Metrics(int step, IReadOnlyList<KeyValuePair<string, double>> metrics)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("step", step);
+            foreach (var (k, v) in metrics)
+            {
+                if (double.IsFinite(v)) w.WriteNumber(k, v);
+                else w.WriteNull(k);
+            }
+            w.WriteEndObject();
+        }
+        File.AppendAllText(run.MetricsPath, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
+    }
+
+    public static string FormatSample(CompletionSampleEntry s) =>
+        string.Create(Inv, $"=== step {s.Step} | nums [{string.Join(", ", s.Nums)}] | target {s.Target} | reward {s.Reward:F2} | format {s.Format} | equation {s.Equation}\n{s.Completion}\n\n");
+
+    public void Samples(IEnumerable<CompletionSampleEntry> all, IEnumerable<CompletionSampleEntry> successes)
+    {
+        var a = string.Concat(all.Select(FormatSample));
+        if (a.Length > 0) File.AppendAllText(run.CompletionSamplesPath, a);
+        var s = string.Concat(successes.Select(FormatSample));
+        if (s.Length > 0) File.AppendAllText(run.SuccessSamplesPath, s);
+    }
+
+    /// <summary>On resume from step N: drops what a killed run logged after its last checkpoint (metrics lines and
+    /// sample entries with step &gt; N), so the run's files read as if it had never been interrupted.</summary>
+    public void TruncateAfter(int step)
+    {
+        if (File.Exists(run.MetricsPath))
+        {
+            var kept = File.ReadAllLines(run.MetricsPath).Where(l => l.Trim().Length > 0 && StepOf(l) <= step);
+            File.WriteAllText(run.MetricsPath, string.Concat(kept.Select(l => l + "\n")));
+        }
+        foreach (var path in new[] { run.CompletionSamplesPath, run.SuccessSamplesPath })
+        {
+            if (!File.Exists(path)) continue;
+            var text = File.ReadAllText(path);
+            int cut = FirstEntryAfter(text, step);
+            if (cut >= 0) File.WriteAllText(path, text[..cut]);
+        }
+    }
+
+    static int StepOf(string jsonLine)
+    {
+        using var doc = JsonDocument.Parse(jsonLine);
+        return doc.RootElement.GetProperty("step").GetInt32();
+    }
+
+    static int FirstEntryAfter(string text, int step)
+    {
+        const string header = "=== step ";
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            if (string.CompareOrdinal(text, pos, header, 0, header.Length) == 0)
+            {
+                int end = pos + header.Length;
+                while (end < text.Length && char.IsDigit(text[end])) end++;
+                if (int.TryParse(text.AsSpan(pos + header.Length, end - pos - header.Length), Inv, out var s) && s > step) return pos;
+            }
+            int nl = text.IndexOf('\n', pos);
+            if (nl < 0) break;
+            pos = nl + 1;
+        }
+        return -1;
+    }
+}

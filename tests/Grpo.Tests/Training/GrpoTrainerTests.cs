@@ -1,0 +1,213 @@
+// GRPO trainer end to end on shared/reference/qwen2-tiny (ids 0..299 ordinary, eos 301, pad 302) with a synthetic
+// reward, resume equality, atomic checkpoints, LoRA with a KL reference, and checkpoints that load back.
+using System.Text.Json;
+using Grpo.Model;
+using Grpo.Training;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Grpo.Tests.Training;
+
+public class GrpoTrainerTests(ITestOutputHelper output)
+{
+    static string TinyDir => Path.Combine(TestPaths.SharedReference, "qwen2-tiny");
+    // The synthetic reward pays for this token: the one the base model samples most often after the prompts
+    // (computed once with the model's own generator, so the reward starts low but not at zero).
+    static readonly int Chosen = MostSampledToken();
+
+    static int MostSampledToken()
+    {
+        using var model = Qwen2ForCausalLM.FromPretrained(TinyDir);
+        var seqs = Grpo.Model.Generator.Generate(model, SyntheticPrompts(64, 1).Select(p => p.Ids).ToList(),
+            new GenerationOptions(8, Seed: 1), [301], 302);
+        return seqs.SelectMany(s => s.Ids).Where(t => t < 300).GroupBy(t => t).OrderByDescending(g => g.Count()).First().Key;
+    }
+
+    static IReadOnlyList<TrainingPrompt> SyntheticPrompts(int count, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count)
+            .Select(_ => new TrainingPrompt(Enumerable.Range(0, rng.Next(3, 7)).Select(_ => rng.Next(0, 300)).ToArray()))
+            .ToList();
+    }
+
+    /// <summary>Share of the chosen token among the generated tokens (end token excluded).</summary>
+    static readonly RewardFunction ShareOfChosen = new("chosen_share", x =>
+    {
+        var body = x.CompletionIds.Where(t => t != 301).ToList();
+        return body.Count == 0 ? 0 : body.Count(t => t == Chosen) / (double)body.Count;
+    });
+
+    static GrpoConfig Config(string dir, int maxSteps, int saveSteps) => GrpoConfig.Tiny with
+    {
+        ModelNameOrPath = TinyDir, OutputDir = dir, MaxSteps = maxSteps, SaveSteps = saveSteps, Seed = 7,
+        PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 2, NumGenerations = 8, MaxCompletionLength = 8,
+        LearningRate = 3e-3, LrSchedulerType = "constant", WarmupRatio = 0, Beta = 0, DropZeroStdGroups = false,
+        RewardFuncs = ["chosen_share"], CompletionSampleFraction = 0.25,
+    };
+
+    static GrpoTrainer Create(GrpoConfig c, bool resume = false) =>
+        GrpoRun.Create(c, resume, SyntheticPrompts(64, 1), [ShareOfChosen], TokenSpec.Raw([301], 302));
+
+    static List<JsonElement> Metrics(string runDir) =>
+        File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+    static string TempRun(string name) => Path.Combine(Directory.CreateTempSubdirectory("grpo-" + name).FullName, "run");
+
+    [Fact]
+    public void Mean_reward_rises_with_a_synthetic_reward()
+    {
+        var dir = TempRun("rise");
+        try
+        {
+            using (var trainer = Create(Config(dir, 20, 100)))
+                trainer.Train();
+            var rewards = Metrics(dir).Select(m => m.GetProperty("reward").GetDouble()).ToList();
+            output.WriteLine(string.Join(" ", rewards.Select(r => r.ToString("F3"))));
+            foreach (var line in File.ReadAllLines(Path.Combine(dir, "logs", "train.log")).Take(6)) output.WriteLine(line);
+            Assert.Equal(20, rewards.Count);
+            double first = rewards.Take(4).Average(), last = rewards.TakeLast(4).Average();
+            Assert.True(last > first + 0.2, $"reward first 4 steps {first:F3}, last 4 steps {last:F3}");
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+    }
+
+    static (Tensor Ids, Tensor Mask, Tensor Pos) Batch()
+    {
+        var ids = tensor(new long[] { 5, 17, 200, 33, 9, 120, 77, 302, 302, 302, 41, 250, 8, 64 }, [2, 7]);
+        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1 }, [2, 7]);
+        return (ids, mask, Positions.FromAttentionMask(mask));
+    }
+
+    static float LogitsDiff(Qwen2ForCausalLM a, Qwen2ForCausalLM b)
+    {
+        var (ids, mask, pos) = Batch();
+        using var _ = no_grad();
+        a.eval(); b.eval();
+        using var la = a.forward(ids, mask, pos);
+        using var lb = b.forward(ids, mask, pos);
+        return (la - lb).abs().max().item<float>();
+    }
+
+    static readonly string[] TimingKeys = ["step_time", "time/generation", "time/reference", "time/update", "tokens_per_second", "process_memory_mb"];
+
+    [Fact]
+    public void Resumed_run_equals_an_uninterrupted_one_and_checkpoints_load_back()
+    {
+        var a = TempRun("a");
+        var b = TempRun("b");
+        try
+        {
+            using (var straight = Create(Config(a, 4, 2)))
+            {
+                straight.Train();
+                // the checkpoint folder is a plain HF folder that the model loader reads back with the same logits
+                using var reloaded = Qwen2ForCausalLM.FromPretrained(Path.Combine(a, "checkpoints", "checkpoint-4"));
+                Assert.True(LogitsDiff(straight.Policy, reloaded) < 1e-5f);
+            }
+
+            using (var interrupted = Create(Config(b, 4, 2)))
+            {
+                interrupted.Step(); interrupted.Step(); interrupted.Step();   // checkpoint at 2, then step 3 is lost
+            }
+            Assert.True(Directory.Exists(Path.Combine(b, "checkpoints", "checkpoint-2")));
+            Assert.False(Directory.Exists(Path.Combine(b, "checkpoints", "checkpoint-4")));
+            using (var resumed = Create(Config(b, 4, 2), resume: true))
+            {
+                Assert.Equal(2, resumed.GlobalStep);
+                resumed.Train();
+            }
+
+            var ma = Metrics(a);
+            var mb = Metrics(b);
+            Assert.Equal(4, mb.Count);
+            Assert.Equal([1, 2, 3, 4], mb.Select(m => m.GetProperty("step").GetInt32()));
+            for (int i = 0; i < 4; i++)
+                foreach (var prop in ma[i].EnumerateObject().Where(p => !TimingKeys.Contains(p.Name) && p.Value.ValueKind == JsonValueKind.Number))
+                    Assert.True(Math.Abs(prop.Value.GetDouble() - mb[i].GetProperty(prop.Name).GetDouble()) < 1e-5,
+                        $"step {i + 1} {prop.Name}: {prop.Value.GetDouble()} vs {mb[i].GetProperty(prop.Name).GetDouble()}");
+
+            using var wa = Qwen2ForCausalLM.FromPretrained(Path.Combine(a, "checkpoints", "checkpoint-4"));
+            using var wb = Qwen2ForCausalLM.FromPretrained(Path.Combine(b, "checkpoints", "checkpoint-4"));
+            var pb = wb.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, p) in wa.named_parameters())
+                Assert.True((p - pb[name]).abs().max().item<float>() < 1e-6f, name);
+            // completion samples of the lost step 3 were dropped, then written again by the resumed run
+            Assert.Equal(File.ReadAllText(Path.Combine(a, "completion_samples", "completion_samples.txt")),
+                File.ReadAllText(Path.Combine(b, "completion_samples", "completion_samples.txt")));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(a)!, true);
+            Directory.Delete(Path.GetDirectoryName(b)!, true);
+        }
+    }
+
+    [Fact]
+    public void Kill_during_a_checkpoint_write_leaves_the_previous_checkpoint_loadable()
+    {
+        var dir = TempRun("kill");
+        try
+        {
+            using (var trainer = Create(Config(dir, 4, 2)))
+            {
+                trainer.Step(); trainer.Step();   // checkpoint-2
+                trainer.Step();
+                // the next checkpoint dies half-way: the model file is written, the rest never is
+                var checkpoints = Path.Combine(dir, "checkpoints");
+                Assert.Throws<IOException>(() => Checkpoints.Save(checkpoints, 4, tmp =>
+                {
+                    trainer.Policy.SavePretrained(tmp);
+                    throw new IOException("simulated kill");
+                }));
+                // a hard kill leaves its temporary folder behind instead; it must not count as a checkpoint either
+                var leftover = Directory.CreateDirectory(Path.Combine(checkpoints, ".tmp-checkpoint-6-dead")).FullName;
+                trainer.Policy.SavePretrained(leftover);
+                Assert.False(Directory.Exists(Path.Combine(checkpoints, "checkpoint-4")));
+                Assert.Equal(2, Checkpoints.LatestComplete(checkpoints)!.Value.Step);
+            }
+            using var previous = Qwen2ForCausalLM.FromPretrained(Path.Combine(dir, "checkpoints", "checkpoint-2"));
+            using var resumed = Create(Config(dir, 4, 2), resume: true);
+            Assert.Equal(2, resumed.GlobalStep);
+            Assert.Equal(2, Metrics(dir).Count);   // steps 3-4 of the dead run are dropped from metrics.jsonl
+            resumed.Train();
+            Assert.Equal(4, Checkpoints.LatestComplete(Path.Combine(dir, "checkpoints"))!.Value.Step);
+            Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "checkpoints"), ".tmp-*"));
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+    }
+
+    [Fact]
+    public void Lora_run_with_kl_to_the_adapter_free_base_saves_a_merged_checkpoint_with_the_same_logits()
+    {
+        var dir = TempRun("lora");
+        try
+        {
+            var config = Config(dir, 2, 2) with
+            {
+                UsePeft = true, LoraR = 4, LoraAlpha = 8, LoraDropout = 0.1, Beta = 0.04, NumIterations = 2,
+                LearningRate = 1e-2, LossType = "dapo", EpsilonHigh = 0.28,
+            };
+            using var trainer = Create(config);
+            Assert.NotNull(trainer.Lora);
+            trainer.Train();
+            var metrics = Metrics(dir);
+            Assert.Equal(2, metrics.Count);
+            Assert.Equal(0.0, metrics[0].GetProperty("kl").GetDouble(), 6);      // first update: policy == base
+            Assert.True(metrics[1].GetProperty("kl").GetDouble() > 0);           // second iteration: moved away
+            Assert.Equal(metrics[0].GetProperty("time/generation").GetDouble() > 0, true);
+            Assert.Equal(0.0, metrics[1].GetProperty("time/generation").GetDouble());  // same generation batch
+
+            var ck = Path.Combine(dir, "checkpoints", "checkpoint-2");
+            Assert.True(File.Exists(Path.Combine(ck, "adapter", "adapter_model.safetensors")));
+            Assert.True(File.Exists(Path.Combine(ck, "optimizer.safetensors")));
+            using var merged = Qwen2ForCausalLM.FromPretrained(ck);
+            Assert.True(LogitsDiff(trainer.Policy, merged) < 1e-4f);
+            using var baseModel = Qwen2ForCausalLM.FromPretrained(TinyDir);
+            Assert.True(LogitsDiff(baseModel, merged) > 1e-3f);                 // the adapters did learn something
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+    }
+}
