@@ -15,5 +15,6 @@ app.Configure(config =>
     config.AddCommand<ScoreCommand>("score").WithDescription("Add format/equation rewards, gen_calculation and answer to each line of a completions JSONL.");
     config.AddCommand<BenchVerifierCommand>("bench-verifier").WithDescription("Measure verifier, generator and solver throughput on one thread.");
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases from a run (aha.jsonl) and print counts per step.");
+    config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder.");
 });
 return app.Run(args);

@@ -38,8 +38,9 @@ public static partial class CompletionSamplesFile
             var (step, nums, target, reward, format, equation) = ParseHeader(lines[i], fileName, i + 1);
             int start = ++i;
             while (i < lines.Length && !lines[i].StartsWith(HeaderStart, StringComparison.Ordinal)) i++;
-            var body = string.Join("\n", lines, start, i - start);
-            // The writer emits "<completion>\n\n" (blank line between entries); at end of file there may be less.
+            // Put back the line break that ends the body's last line when another header follows.
+            var body = string.Join("\n", lines, start, i - start) + (i < lines.Length ? "\n" : "");
+            // The writer emits "<completion>\n\n" (blank line between entries); a hand-edited file may have less.
             if (body.EndsWith("\n\n", StringComparison.Ordinal)) body = body[..^2];
             else if (body.EndsWith('\n')) body = body[..^1];
             samples.Add(new CompletionSample(step, nums, target, reward, format, equation, body, headerLine + 1));

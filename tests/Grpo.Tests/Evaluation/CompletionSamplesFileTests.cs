@@ -27,6 +27,28 @@ public class CompletionSamplesFileTests
     }
 
     [Fact]
+    public void Entries_written_by_the_trainers_run_log_parse_back_unchanged()
+    {
+        var written = new[]
+        {
+            new Grpo.Training.CompletionSampleEntry(5, [12, 7, 3], 33, 2.0, 1, 1, "12*3=36\n\n36-7=29? no</think>\n<answer>12*3-7+... </answer>"),
+            new Grpo.Training.CompletionSampleEntry(6, [9, 9, 9], 1, 1.0, 1, 0, "ends with a newline\n"),
+            new Grpo.Training.CompletionSampleEntry(6, [1, 2, 3, 4], 24, 0.0, 0, 0, ""),
+            new Grpo.Training.CompletionSampleEntry(7, [2, 3, 4], 24, 0.0, 0, 0, "\n\nblank lines around\n\n"),
+        };
+        var text = string.Concat(written.Select(Grpo.Training.RunLog.FormatSample));
+        var read = CompletionSamplesFile.Parse(text, "samples.txt");
+        Assert.Equal(written.Length, read.Count);
+        for (int i = 0; i < written.Length; i++)
+        {
+            Assert.Equal((written[i].Step, written[i].Target, written[i].Reward, written[i].Format, written[i].Equation),
+                (read[i].Step, read[i].Target, read[i].Reward, read[i].Format, read[i].Equation));
+            Assert.Equal(written[i].Nums, read[i].Nums);
+            Assert.Equal(written[i].Completion, read[i].Completion);
+        }
+    }
+
+    [Fact]
     public void Empty_file_has_no_entries()
     {
         Assert.Empty(CompletionSamplesFile.Parse("", "empty.txt"));

@@ -1,0 +1,31 @@
+// `report`: writes runs/<name>/report.html (self-contained) from a run folder's eval, metrics, samples and aha files.
+using System.ComponentModel;
+using Grpo.Notebook;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public sealed class ReportCommand : Command<ReportCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--run <DIR>"), Description("Run folder (e.g. runs/countdown-tiny); report.html is written there.")]
+        public string Run { get; init; } = "";
+
+        [CommandOption("--samples <N>"), Description("Sample completions shown in the table (default 12).")]
+        public int Samples { get; init; } = 12;
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("Give --run DIR.")
+            : !Directory.Exists(Run) ? ValidationResult.Error($"Run folder not found: {Run}")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var path = RunReport.Write(settings.Run, settings.Samples);
+        AnsiConsole.MarkupLine($"report: [green]{Markup.Escape(path)}[/] ({new FileInfo(path).Length / 1024} KiB)");
+        return 0;
+    }
+}

@@ -1,0 +1,99 @@
+// Plotly.NET chart builders for the notebooks and report.html: accuracy per checkpoint, training curves, data
+// histograms, aha counts. Each returns a GenericChart; notebooks display it, ChartHtml saves it.
+using Grpo.Evaluation;
+using Plotly.NET;
+using Plotly.NET.CSharp;
+using Chart = Plotly.NET.CSharp.Chart;
+
+namespace Grpo.Notebook;
+
+public static class Charts
+{
+    /// <summary>TRL metric names plotted by <see cref="TrainingCurves"/>: reward, accuracy (the equation reward's
+    /// mean = share of correct completions), completion length.</summary>
+    public static readonly IReadOnlyList<(string Metric, string Label)> DefaultCurves =
+    [
+        ("reward", "reward (format + equation)"),
+        ("rewards/equation_reward/mean", "accuracy (equation reward)"),
+        ("completions/mean_length", "completion length (tokens)"),
+    ];
+
+    /// <summary>Greedy accuracy and sampled mean accuracy (and pass@k when present) per checkpoint; the base model is
+    /// the first point, so the gain over the base reads left to right.</summary>
+    public static GenericChart AccuracyPerCheckpoint(IEnumerable<EvalResult> evals)
+    {
+        var list = Ordered(evals);
+        var labels = list.Select(e => e.Checkpoint).ToArray();
+        var charts = new List<GenericChart>
+        {
+            Chart.Line<string, double, string>(labels, list.Select(e => e.Accuracy).ToArray(), ShowMarkers: true, Name: "greedy"),
+        };
+        var sampled = list.Where(e => e.Sampled is not null).ToList();
+        if (sampled.Count > 0)
+        {
+            charts.Add(Chart.Line<string, double, string>(sampled.Select(e => e.Checkpoint).ToArray(),
+                sampled.Select(e => e.Sampled!.MeanAccuracy).ToArray(), ShowMarkers: true,
+                Name: $"sampled (mean of {sampled[0].Sampled!.K}, T={RunFiles.Format(sampled[0].Sampled!.Temperature)})"));
+            charts.Add(Chart.Line<string, double, string>(sampled.Select(e => e.Checkpoint).ToArray(),
+                sampled.Select(e => e.Sampled!.PassAtK).ToArray(), ShowMarkers: true, Name: $"pass@{sampled[0].Sampled!.K}"));
+        }
+        return Titled(Chart.Combine(charts), "Accuracy per checkpoint", "checkpoint", "accuracy");
+    }
+
+    /// <summary>One line chart per metric against the optimizer step, stacked (shared x axis).</summary>
+    public static GenericChart TrainingCurves(IEnumerable<MetricsRow> metrics, IEnumerable<(string Metric, string Label)>? curves = null)
+    {
+        var rows = metrics.OrderBy(r => r.Step).ToList();
+        var charts = (curves ?? DefaultCurves).Select(c =>
+        {
+            var points = rows.Where(r => r.Values.ContainsKey(c.Metric)).ToList();
+            return Chart.Line<int, double, string>(points.Select(r => r.Step).ToArray(),
+                points.Select(r => r.Values[c.Metric]).ToArray(), Name: c.Label);
+        }).ToList();
+        var grid = Chart.Grid(charts, charts.Count, 1, Pattern: StyleParam.LayoutGridPattern.Coupled);
+        return Titled(grid, "Training curves", "step", null, 900, 250 * charts.Count + 80);
+    }
+
+    /// <summary>One metric against the step (e.g. "kl", "entropy", "completions/clipped_ratio").</summary>
+    public static GenericChart MetricCurve(IEnumerable<MetricsRow> metrics, string metric, string? label = null)
+    {
+        var points = metrics.Where(r => r.Values.ContainsKey(metric)).OrderBy(r => r.Step).ToList();
+        return Titled(Chart.Line<int, double, string>(points.Select(r => r.Step).ToArray(),
+            points.Select(r => r.Values[metric]).ToArray(), Name: label ?? metric), label ?? metric, "step", label ?? metric);
+    }
+
+    /// <summary>How many problems have 3, 4, … numbers.</summary>
+    public static GenericChart NumberCountHistogram(IEnumerable<IReadOnlyList<int>> nums)
+    {
+        var counts = nums.GroupBy(n => n.Count).OrderBy(g => g.Key).ToList();
+        return Titled(Chart.Column<int, string, string>(counts.Select(g => g.Count()).ToArray(),
+            Keys: counts.Select(g => $"{g.Key} numbers").ToArray(), Name: "problems"), "How many numbers", null, "problems");
+    }
+
+    /// <summary>Distribution of the targets.</summary>
+    public static GenericChart TargetHistogram(IEnumerable<int> targets) =>
+        Titled(Chart.Histogram<int, int, string>(X: targets.ToArray(), Name: "targets"), "Targets", "target", "problems");
+
+    /// <summary>Aha-phrase hits per step, split into correct and wrong completions.</summary>
+    public static GenericChart AhaCountsPerStep(IEnumerable<AhaHit> hits)
+    {
+        var list = hits.ToList();
+        var steps = list.Select(h => h.Step).Distinct().OrderBy(s => s).ToArray();
+        GenericChart Bars(bool correct, string name) => Chart.Column<int, string, string>(
+            steps.Select(s => list.Count(h => h.Step == s && h.Correct == correct)).ToArray(),
+            Keys: steps.Select(s => s.ToString()).ToArray(), Name: name);
+        return Titled(Chart.Combine([Bars(true, "correct"), Bars(false, "wrong")]), "Aha phrases per step", "step", "hits");
+    }
+
+    static List<EvalResult> Ordered(IEnumerable<EvalResult> evals) =>
+        evals.OrderBy(e => e.Checkpoint == "base" ? 0 : 1).ThenBy(e => e.Step).ToList();
+
+    static GenericChart Titled(GenericChart chart, string title, string? x, string? y, int width = 800, int height = 420)
+    {
+        chart = Plotly.NET.Chart.withTitle(title, null).Invoke(chart);
+        chart = chart.WithSize(width, height);
+        if (x is not null) chart = Plotly.NET.CSharp.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: x);
+        if (y is not null) chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: y);
+        return chart;
+    }
+}

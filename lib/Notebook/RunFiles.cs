@@ -1,0 +1,75 @@
+// Reads a run folder's files (formats: HELPERS.md / design §1) into plain records for charts, tables and the report.
+using System.Globalization;
+using System.Text.Json;
+using Grpo.Evaluation;
+
+namespace Grpo.Notebook;
+
+/// <summary>One optimizer step of metrics.jsonl: the step and every numeric field under its TRL name.</summary>
+public sealed record MetricsRow(int Step, IReadOnlyDictionary<string, double> Values)
+{
+    public double? this[string name] => Values.TryGetValue(name, out var v) ? v : null;
+}
+
+public static class RunFiles
+{
+    public static string MetricsPath(string runDir) => Path.Combine(runDir, "metrics.jsonl");
+    public static string EvalDir(string runDir) => Path.Combine(runDir, "eval");
+    public static string AhaPath(string runDir) => Path.Combine(runDir, "aha.jsonl");
+    public static string SamplesPath(string runDir, bool successOnly = false) =>
+        Path.Combine(runDir, "completion_samples", successOnly ? "success_completion_samples.txt" : "completion_samples.txt");
+
+    /// <summary>metrics.jsonl, one row per line; non-numeric fields are skipped. A line that is not a JSON object
+    /// with an integer "step" throws, naming the file and line.</summary>
+    public static IReadOnlyList<MetricsRow> ReadMetrics(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Metrics file not found: {path}", path);
+        var rows = new List<MetricsRow>();
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNo++;
+            if (line.Trim().Length == 0) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("step", out var step)
+                    || !step.TryGetInt32(out int stepValue))
+                    throw new FormatException($"{path}:{lineNo}: expected a JSON object with an integer \"step\"");
+                var values = new Dictionary<string, double>();
+                foreach (var p in doc.RootElement.EnumerateObject())
+                    if (p.Value.ValueKind == JsonValueKind.Number) values[p.Name] = p.Value.GetDouble();
+                rows.Add(new MetricsRow(stepValue, values));
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"{path}:{lineNo}: not valid JSON: {e.Message}", e);
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Every eval/*.json of the run, base first, then checkpoints by step.</summary>
+    public static IReadOnlyList<EvalResult> ReadEvals(string runDir)
+    {
+        var dir = EvalDir(runDir);
+        if (!Directory.Exists(dir)) return [];
+        return Directory.GetFiles(dir, "*.json").Select(EvalResult.Load)
+            .OrderBy(e => e.Checkpoint == "base" ? 0 : 1).ThenBy(e => e.Step).ThenBy(e => e.Checkpoint, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public static IReadOnlyList<CompletionSample> ReadSamples(string runDir, bool successOnly = false)
+    {
+        var path = SamplesPath(runDir, successOnly);
+        return File.Exists(path) ? CompletionSamplesFile.Read(path) : [];
+    }
+
+    public static IReadOnlyList<AhaHit> ReadAha(string runDir)
+    {
+        var path = AhaPath(runDir);
+        return File.Exists(path) ? AhaExtractor.ReadJsonl(path) : [];
+    }
+
+    internal static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}

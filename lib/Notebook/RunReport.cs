@@ -1,0 +1,103 @@
+// Writes runs/<name>/report.html from the run folder's files: accuracy per checkpoint (greedy and sampled),
+// training curves, sample completions and aha counts. Self-contained: plotly.js is inlined once, no CDN.
+using System.Net;
+using System.Text;
+using Grpo.Evaluation;
+
+namespace Grpo.Notebook;
+
+public static class RunReport
+{
+    /// <summary>Builds the report from whatever the run folder holds (sections without data say so) and writes it
+    /// to runs/&lt;name&gt;/report.html. Returns the path.</summary>
+    public static string Write(string runDir, int maxSamples = 12)
+    {
+        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
+        var path = Path.Combine(runDir, "report.html");
+        File.WriteAllText(path, Build(runDir, maxSamples));
+        return path;
+    }
+
+    public static string Build(string runDir, int maxSamples = 12)
+    {
+        string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/', '\\'));
+        var evals = RunFiles.ReadEvals(runDir);
+        var metricsPath = RunFiles.MetricsPath(runDir);
+        var metrics = File.Exists(metricsPath) ? RunFiles.ReadMetrics(metricsPath) : [];
+        var samples = RunFiles.ReadSamples(runDir);
+        var successes = RunFiles.ReadSamples(runDir, successOnly: true);
+        var aha = RunFiles.ReadAha(runDir);
+
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>GRPO run ").Append(E(name)).Append("</title>\n")
+            .Append("<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}")
+            .Append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
+            .Append("td.text{text-align:left}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em;margin:0}</style>\n")
+            .Append("<script type=\"text/javascript\">").Append(ChartHtml.PlotlyJs().Replace("</script", "<\\/script"))
+            .Append("</script>\n</head><body>\n<h1>GRPO run ").Append(E(name)).Append("</h1>\n")
+            .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(runDir))).Append("</p>\n");
+
+        html.Append("<h2>Accuracy per checkpoint</h2>\n");
+        if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
+        else
+        {
+            html.Append(ChartHtml.Fragment(Charts.AccuracyPerCheckpoint(evals)));
+            html.Append("<table><tr><th>checkpoint</th><th>step</th><th>problems</th><th>greedy accuracy</th><th>format rate</th>")
+                .Append("<th>sampled accuracy</th><th>pass@k</th></tr>\n");
+            foreach (var e in evals)
+                html.Append("<tr><td class=\"text\">").Append(E(e.Checkpoint)).Append("</td><td>").Append(e.Step)
+                    .Append("</td><td>").Append(e.NumProblems).Append("</td><td>").Append(Pct(e.Accuracy))
+                    .Append("</td><td>").Append(Pct(e.FormatRate)).Append("</td><td>").Append(e.Sampled is { } s ? Pct(s.MeanAccuracy) : "")
+                    .Append("</td><td>").Append(e.Sampled is { } p ? $"{Pct(p.PassAtK)} (k={p.K})" : "").Append("</td></tr>\n");
+            html.Append("</table>\n");
+        }
+
+        html.Append("<h2>Training curves</h2>\n");
+        if (metrics.Count == 0) html.Append("<p>No metrics.jsonl in this run.</p>\n");
+        else html.Append(ChartHtml.Fragment(Charts.TrainingCurves(metrics)));
+
+        html.Append("<h2>Sample completions</h2>\n");
+        var shown = Pick(samples, successes, maxSamples);
+        if (shown.Count == 0) html.Append("<p>No completion samples in this run.</p>\n");
+        else
+        {
+            html.Append("<table><tr><th>step</th><th>nums</th><th>target</th><th>reward</th><th>correct</th><th>completion</th></tr>\n");
+            foreach (var s in shown)
+                html.Append("<tr><td>").Append(s.Step).Append("</td><td class=\"text\">").Append(Frames.Nums(s.Nums))
+                    .Append("</td><td>").Append(s.Target).Append("</td><td>").Append(RunFiles.Format(s.Reward))
+                    .Append("</td><td>").Append(s.Equation == 1 ? "yes" : "no").Append("</td><td class=\"text\"><pre>")
+                    .Append(E(s.Completion)).Append("</pre></td></tr>\n");
+            html.Append("</table>\n");
+        }
+
+        html.Append("<h2>Aha moments</h2>\n");
+        if (aha.Count == 0) html.Append("<p>No aha.jsonl hits in this run.</p>\n");
+        else
+        {
+            html.Append(ChartHtml.Fragment(Charts.AhaCountsPerStep(aha)));
+            html.Append("<table><tr><th>phrase</th><th>hits</th><th>in correct</th><th>in wrong</th></tr>\n");
+            foreach (var g in aha.GroupBy(h => h.Phrase).OrderByDescending(g => g.Count()))
+                html.Append("<tr><td class=\"text\">").Append(E(g.Key)).Append("</td><td>").Append(g.Count())
+                    .Append("</td><td>").Append(g.Count(h => h.Correct)).Append("</td><td>").Append(g.Count(h => !h.Correct)).Append("</td></tr>\n");
+            html.Append("</table>\n<table><tr><th>source</th><th>step</th><th>correct</th><th>context</th></tr>\n");
+            foreach (var h in aha.Take(maxSamples))
+                html.Append("<tr><td class=\"text\">").Append(E(h.Source)).Append("</td><td>").Append(h.Step).Append("</td><td>")
+                    .Append(h.Correct ? "yes" : "no").Append("</td><td class=\"text\"><pre>").Append(E(h.Context)).Append("</pre></td></tr>\n");
+            html.Append("</table>\n");
+        }
+
+        var configPath = Path.Combine(runDir, "config.json");
+        if (File.Exists(configPath))
+            html.Append("<h2>Config</h2>\n<pre>").Append(E(File.ReadAllText(configPath))).Append("</pre>\n");
+        return html.Append("</body></html>\n").ToString();
+    }
+
+    /// <summary>The latest samples plus the latest successes (deduplicated), newest first.</summary>
+    static List<CompletionSample> Pick(IReadOnlyList<CompletionSample> samples, IReadOnlyList<CompletionSample> successes, int max) =>
+        samples.OrderByDescending(s => s.Step).Take((max + 1) / 2)
+            .Concat(successes.OrderByDescending(s => s.Step).Take(max / 2))
+            .DistinctBy(s => (s.Step, s.Completion)).OrderByDescending(s => s.Step).ToList();
+
+    static string Pct(double v) => (v * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+    static string E(string s) => WebUtility.HtmlEncode(s);
+}

@@ -1,0 +1,45 @@
+// Entry point of the runner (the tests start it once per notebook, so each notebook gets a fresh process):
+//   dotnet Grpo.Notebooks.Tests.dll NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--set name=value]...
+// Exit code 0: every cell ran; 1: a cell failed or the notebook is empty (details on stderr); 2: bad arguments.
+using System.Text.Json;
+using Grpo.Notebooks.Tests;
+
+if (args.Length == 0 || args[0].StartsWith('-'))
+{
+    Console.Error.WriteLine("usage: Grpo.Notebooks.Tests NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--set name=value]...");
+    return 2;
+}
+string notebook = args[0];
+string? outPath = null;
+var overrides = new Dictionary<string, string>();
+for (int i = 1; i < args.Length; i++)
+{
+    if (args[i] == "--out" && i + 1 < args.Length) outPath = Path.GetFullPath(args[++i]);
+    else if (args[i] == "--set" && i + 1 < args.Length && args[i + 1].IndexOf('=') is > 0 and var eq)
+    {
+        overrides[args[i + 1][..eq]] = args[i + 1][(eq + 1)..];
+        i++;
+    }
+    else
+    {
+        Console.Error.WriteLine($"unknown or incomplete argument '{args[i]}'");
+        return 2;
+    }
+}
+try
+{
+    var executed = await NotebookRunner.RunAsync(notebook, overrides, Console.Out);
+    if (outPath is not null)
+        File.WriteAllText(outPath, executed.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }));
+    Console.Out.WriteLine("notebook ok");
+    return 0;
+}
+catch (Exception e) when (e is NotebookCellFailedException or InvalidDataException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

@@ -1,0 +1,132 @@
+// RunReport and the run-folder readers on a hand-made run folder (files written here in the HELPERS.md formats).
+using Grpo.Notebook;
+using Xunit;
+
+namespace Grpo.Tests.Notebook;
+
+public sealed class RunReportTests : IDisposable
+{
+    readonly string run = Path.Combine(Path.GetTempPath(), "grpo-report-" + Guid.NewGuid().ToString("N")[..8], "tiny-run");
+
+    public RunReportTests()
+    {
+        Directory.CreateDirectory(Path.Combine(run, "eval"));
+        Directory.CreateDirectory(Path.Combine(run, "completion_samples"));
+        File.WriteAllText(Path.Combine(run, "eval", "base.json"), Eval("base", 0, accuracy: 0.25, sampledMean: 0.125, passAtK: 0.5));
+        File.WriteAllText(Path.Combine(run, "eval", "checkpoint-50.json"), Eval("checkpoint-50", 50, accuracy: 0.5, sampledMean: 0.375, passAtK: 0.75));
+        File.WriteAllText(Path.Combine(run, "metrics.jsonl"),
+            """
+            {"step":1,"reward":0.5,"rewards/equation_reward/mean":0.1,"completions/mean_length":40.0,"kl":0.0}
+            {"step":2,"reward":0.75,"rewards/equation_reward/mean":0.2,"completions/mean_length":38.5,"kl":0.01}
+
+            """);
+        File.WriteAllText(Path.Combine(run, "completion_samples", "completion_samples.txt"),
+            "=== step 2 | nums [3, 5, 7] | target 22 | reward 2.00 | format 1 | equation 1\n" +
+            "3*5=15 15+7=22 ok</think>\n<answer>3*5+7</answer>\n\n" +
+            "=== step 2 | nums [1, 2, 9] | target 5 | reward 1.00 | format 1 | equation 0\n" +
+            "9-2=7 wait 9-2-1=6</think>\n<answer>9-2-1</answer>\n\n");
+        File.WriteAllText(Path.Combine(run, "aha.jsonl"),
+            """{"source":"completion_samples","step":2,"phrase":"wait","context":"9-2=7 wait 9-2-1=6","correct":false,"test_id":null}""" + "\n" +
+            """{"source":"eval/checkpoint-50","step":50,"phrase":"wait","context":"x wait y","correct":true,"test_id":1}""" + "\n");
+        File.WriteAllText(Path.Combine(run, "config.json"), """{"learning_rate": 0.0002}""");
+    }
+
+    static string Eval(string checkpoint, int step, double accuracy, double sampledMean, double passAtK) =>
+        $$"""
+        {"checkpoint":"{{checkpoint}}","step":{{step}},"model_dir":"m","num_problems":4,"accuracy":{{accuracy}},"format_rate":1.0,
+         "sampled":{"k":4,"temperature":1.0,"top_p":1.0,"mean_accuracy":{{sampledMean}},"pass_at_k":{{passAtK}}},
+         "records":[{"test_id":0,"score":1,"prompt":"p","nums":[3,5,7],"generation":"<answer>3*5+7</answer>","gen_calculation":22.0,
+                     "target":22,"format_reward":1,"sampled_scores":[1,0,0,0]},
+                    {"test_id":1,"score":0,"prompt":"p","nums":[1,2,9],"generation":"bad","gen_calculation":null,
+                     "target":5,"format_reward":0,"sampled_scores":[0,0,0,0]}]}
+        """;
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(run)!, recursive: true);
+
+    [Fact]
+    public void Report_is_self_contained_and_shows_accuracy_curves_samples_and_aha()
+    {
+        var path = RunReport.Write(run);
+        Assert.Equal(Path.Combine(run, "report.html"), path);
+        var html = File.ReadAllText(path);
+
+        // plotly.js inlined exactly once, nothing loaded from the network.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, @"plotly\.js v\d").Cast<object>());
+        Assert.DoesNotMatch(@"<script[^>]*\ssrc=", html);
+        // accuracy table rows: greedy and sampled for base and checkpoint (values from the files above).
+        Assert.Contains("25.0%", html);
+        Assert.Contains("50.0%", html);
+        Assert.Contains("12.5%", html);
+        Assert.Contains("37.5%", html);
+        Assert.Contains("75.0% (k=4)", html);
+        // three charts: accuracy per checkpoint, training curves, aha per step.
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(html, @"var renderPlotly_").Count);
+        Assert.Contains("sampled (mean of 4", html);
+        Assert.Contains("completion length", html);
+        // sample completions HTML-encoded, aha context and config shown.
+        Assert.Contains("3*5+7&lt;/answer&gt;", html);
+        Assert.Contains("9-2=7 wait 9-2-1=6", html);
+        Assert.Contains("learning_rate", html);
+    }
+
+    [Fact]
+    public void Report_of_an_empty_run_folder_says_what_is_missing()
+    {
+        var empty = Path.Combine(Path.GetDirectoryName(run)!, "empty");
+        Directory.CreateDirectory(empty);
+        var html = File.ReadAllText(RunReport.Write(empty));
+        Assert.Contains("No eval/*.json", html);
+        Assert.Contains("No metrics.jsonl", html);
+        Assert.Contains("No completion samples", html);
+    }
+
+    [Fact]
+    public void Report_of_a_missing_folder_names_it()
+    {
+        var missing = Path.Combine(run, "nope");
+        var e = Assert.Throws<DirectoryNotFoundException>(() => RunReport.Write(missing));
+        Assert.Contains(missing, e.Message);
+    }
+
+    [Fact]
+    public void Metrics_reader_keeps_numeric_fields_by_TRL_name_and_names_a_bad_line()
+    {
+        var rows = RunFiles.ReadMetrics(RunFiles.MetricsPath(run));
+        Assert.Equal([1, 2], rows.Select(r => r.Step));
+        Assert.Equal(38.5, rows[1]["completions/mean_length"]);
+        Assert.Null(rows[0]["entropy"]);
+
+        File.AppendAllText(RunFiles.MetricsPath(run), "{\"reward\":1}\n");
+        int badLine = File.ReadAllLines(RunFiles.MetricsPath(run)).Length;
+        var e = Assert.Throws<FormatException>(() => RunFiles.ReadMetrics(RunFiles.MetricsPath(run)));
+        Assert.Contains($"metrics.jsonl:{badLine}: expected a JSON object with an integer \"step\"", e.Message);
+    }
+
+    [Fact]
+    public void Evals_are_read_base_first_then_by_step()
+    {
+        File.WriteAllText(Path.Combine(run, "eval", "checkpoint-100.json"), Eval("checkpoint-100", 100, 0.5, 0.5, 0.5));
+        Assert.Equal(["base", "checkpoint-50", "checkpoint-100"], RunFiles.ReadEvals(run).Select(e => e.Checkpoint));
+    }
+
+    [Fact]
+    public void Saved_chart_html_embeds_plotly_without_a_CDN()
+    {
+        var chart = Charts.AccuracyPerCheckpoint(RunFiles.ReadEvals(run));
+        var path = ChartHtml.Save(chart, Path.Combine(run, "charts", "accuracy.html"));
+        var html = File.ReadAllText(path);
+        Assert.Matches(@"plotly\.js v\d", html);
+        Assert.DoesNotMatch(@"<script[^>]*\ssrc=", html);
+        Assert.Contains("checkpoint-50", html);
+    }
+
+    [Fact]
+    public void Eval_records_frame_has_one_row_per_problem_with_sampled_accuracy()
+    {
+        var eval = RunFiles.ReadEvals(run)[0];
+        var frame = Frames.EvalRecords(eval);
+        Assert.Equal(2, frame.Rows.Count);
+        Assert.Equal(0.25, (double)frame["sampled_accuracy"][0]!);
+        Assert.Equal("[3, 5, 7]", frame["nums"][0]);
+    }
+}
