@@ -126,17 +126,18 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     static void PrintSummary(List<(string Name, EvalResult Result, bool Skipped)> results)
     {
-        var table = new Table().Title("Evaluation").AddColumns("checkpoint", "step", "problems", "greedy acc", "format",
-            "sampled acc", "pass@k", "problems/s", "");
+        var table = new Table().Title("Evaluation").AddColumns("checkpoint", "step", "n", "greedy", "format", "sampled", "pass@k", "n/s");
         foreach (var (name, r, skipped) in results)
         {
             var s = r.Sampled;
-            var rate = r.ElapsedSeconds is > 0 ? (r.NumProblems / r.ElapsedSeconds.Value).ToString("F2") : "";
-            table.AddRow(Markup.Escape(name), r.Step.ToString(), r.NumProblems.ToString(), r.Accuracy.ToString("P1"),
-                r.FormatRate.ToString("P1"), s is null ? "-" : s.MeanAccuracy.ToString("P1"),
-                s is null ? "-" : $"{s.PassAtK:P1} (k={s.K})", skipped ? "" : rate, skipped ? "[grey]existing file[/]" : "");
+            var rate = !skipped && r.ElapsedSeconds is > 0 ? (r.NumProblems / r.ElapsedSeconds.Value).ToString("F2") : "";
+            table.AddRow(Markup.Escape(name) + (skipped ? " [grey](file)[/]" : ""), r.Step.ToString(), r.NumProblems.ToString(),
+                r.Accuracy.ToString("P1"), r.FormatRate.ToString("P1"), s is null ? "-" : s.MeanAccuracy.ToString("P1"),
+                s is null ? "-" : $"{s.PassAtK:P1} @{s.K}", rate);
         }
         AnsiConsole.Write(table);
+        if (results.Any(r => r.Skipped))
+            AnsiConsole.MarkupLine("[grey](file): an eval file existed and was kept as it is (its own n and decoding); --force re-evaluates.[/]");
     }
 }
 

@@ -77,7 +77,7 @@ public sealed record GrpoConfig
     /// experiment of issue 5 (B=32 prompts x G=8, T=1, lr 2e-4, beta 0, groups without signal dropped).</summary>
     public static GrpoConfig Tiny { get; } = new()
     {
-        ModelNameOrPath = "data/models/countdown-tiny", Distribution = "easy", PromptTemplate = "english",
+        ModelNameOrPath = "data/models/countdown-tiny", Distribution = "easy", PromptTemplate = "chinese",
         MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 64, GradientAccumulationSteps = 4,
         NumGenerations = 8, MaxCompletionLength = 96, Temperature = 1.0f, LearningRate = 2e-4, Beta = 0.0,
         DropZeroStdGroups = true, UsePeft = false,

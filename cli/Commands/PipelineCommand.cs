@@ -1,0 +1,92 @@
+// `pipeline`: the README's main job. No arguments: the embedded tiny model on CPU, end to end, in minutes.
+using System.ComponentModel;
+using Grpo.Evaluation;
+using Grpo.Pipeline;
+using Grpo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public sealed class PipelineCommand : Command<PipelineCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--preset <NAME>"), Description("tiny (default: the embedded model on CPU) or qwen2.5-7b (the reference tutorial's setup).")]
+        [DefaultValue("tiny")] public string Preset { get; init; } = "tiny";
+        [CommandOption("--name <NAME>"), Description("Run folder name under runs/ (default: the preset's name).")]
+        public string? Name { get; init; }
+        [CommandOption("--model <DIR>"), Description("Local Hugging Face model folder (Qwen2/Qwen2.5); default: the preset's.")]
+        public string? Model { get; init; }
+        [CommandOption("--device <DEV>"), Description("cpu | cuda | cuda:N.")]
+        public string? Device { get; init; }
+        [CommandOption("--dtype <DTYPE>"), Description("float32 | bfloat16.")]
+        public string? Dtype { get; init; }
+        [CommandOption("--max-steps <N>")] public int? MaxSteps { get; init; }
+        [CommandOption("--save-steps <N>")] public int? SaveSteps { get; init; }
+        [CommandOption("--seed <N>")] public int? Seed { get; init; }
+        [CommandOption("--train-file <FILE>"), Description("Parquet of training problems (default: data/countdown/<distribution>/train.parquet).")]
+        public string? TrainFile { get; init; }
+        [CommandOption("--test-file <FILE>"), Description("Parquet of held-out problems (default: the distribution's test.parquet).")]
+        public string? TestFile { get; init; }
+        [CommandOption("--eval-problems <N>")] public int? EvalProblems { get; init; }
+        [CommandOption("--eval-samples <K>"), Description("Sampled completions per problem in evaluation (0 = greedy only).")]
+        public int? EvalSamples { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var config = PipelineConfig.ForPreset(s.Preset, s.Name);
+        var g = config.Grpo;
+        config = config with
+        {
+            Grpo = g with
+            {
+                ModelNameOrPath = s.Model ?? g.ModelNameOrPath, Device = s.Device ?? g.Device, Dtype = s.Dtype ?? g.Dtype,
+                MaxSteps = s.MaxSteps ?? g.MaxSteps, SaveSteps = s.SaveSteps ?? g.SaveSteps, Seed = s.Seed ?? g.Seed,
+                TrainFile = s.TrainFile ?? g.TrainFile,
+            },
+            TestFile = s.TestFile ?? config.TestFile,
+            EvalProblems = s.EvalProblems ?? config.EvalProblems,
+            EvalSamples = s.EvalSamples ?? config.EvalSamples,
+        };
+
+        PipelineSummary? summary = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx => summary = PipelineRunner.Run(config, new ProgressObserver(ctx), cancellationToken));
+
+        var table = new Table().Title($"Run {Markup.Escape(summary!.RunDir)} ({summary.Minutes:F1} min)")
+            .AddColumns("checkpoint", "step", "greedy accuracy", "sampled accuracy", "pass@k", "format rate");
+        foreach (var r in summary.Evals)
+            table.AddRow(r.Checkpoint, r.Step.ToString(), $"{r.Accuracy:P1}", r.Sampled is { } sm ? $"{sm.MeanAccuracy:P1}" : "-",
+                r.Sampled is { } sp ? $"{sp.PassAtK:P1} (k={sp.K})" : "-", $"{r.FormatRate:P1}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"aha-moment hits: {summary.AhaHits}; report: [link]{summary.ReportPath}[/]");
+        return 0;
+    }
+
+    /// <summary>One progress bar per stage; evaluation bars are keyed by checkpoint and decoding.</summary>
+    sealed class ProgressObserver(ProgressContext ctx) : IPipelineObserver
+    {
+        readonly Dictionary<string, ProgressTask> tasks = new();
+
+        ProgressTask Task(string key, double max)
+        {
+            if (!tasks.TryGetValue(key, out var t)) tasks[key] = t = ctx.AddTask(Markup.Escape(key), maxValue: max);
+            return t;
+        }
+
+        public void Stage(string name, string detail) => AnsiConsole.MarkupLineInterpolated($"[bold]{name}[/]: {detail}");
+
+        public void Eval(EvalProgress p) => Task($"eval {p.Checkpoint} ({p.Phase})", p.Total).Value = p.Done;
+
+        public void Train(GrpoProgress p)
+        {
+            var t = Task("grpo", p.MaxSteps);
+            t.Value = p.Step;
+            t.Description = Markup.Escape($"grpo step {p.Step}/{p.MaxSteps} reward {p["reward"]:F2}");
+            if (p.CheckpointSaved is { } c) AnsiConsole.MarkupLineInterpolated($"[grey]saved {c}[/]");
+        }
+    }
+}

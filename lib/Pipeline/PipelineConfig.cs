@@ -1,0 +1,37 @@
+// Settings of the one-command pipeline (data -> base eval -> GRPO -> checkpoint evals -> aha -> report).
+using Grpo.Countdown;
+using Grpo.Evaluation;
+using Grpo.Training;
+
+namespace Grpo.Pipeline;
+
+public sealed record PipelineConfig
+{
+    /// <summary>The GRPO run (preset plus overrides); its output_dir is the run folder.</summary>
+    public GrpoConfig Grpo { get; init; } = GrpoConfig.Tiny with { OutputDir = "runs/tiny" };
+    /// <summary>Where the generated train/test Parquet splits live (data/countdown/&lt;distribution&gt;/).</summary>
+    public string DataRoot { get; init; } = "data/countdown";
+    /// <summary>Held-out problems; null = the test split of the run's distribution.</summary>
+    public string? TestFile { get; init; }
+    public int EvalProblems { get; init; } = 500;
+    /// <summary>Sampled decoding per problem at the run's temperature (issue 5's headline: mean of 4 at T=1); 0 = greedy only.</summary>
+    public int EvalSamples { get; init; } = 4;
+    public int EvalBatchSize { get; init; } = 256;
+
+    public static PipelineConfig ForPreset(string preset, string? runName = null)
+    {
+        var grpo = GrpoConfig.ByName(preset);
+        var name = runName ?? preset;
+        return preset.ToLowerInvariant() switch
+        {
+            // A 7B model evaluates greedily with 1024-token completions, as the reference tutorial does.
+            "qwen2.5-7b" => new PipelineConfig { Grpo = grpo with { OutputDir = Path.Combine("runs", name) }, EvalSamples = 0, EvalBatchSize = 32 },
+            _ => new PipelineConfig { Grpo = grpo with { OutputDir = Path.Combine("runs", name) } },
+        };
+    }
+
+    public EvalConfig EvalFor(string testFile) => EvalConfig.FromRun(Grpo, new EvalConfig(
+        TestFile: testFile, NumProblems: EvalProblems, BatchSize: EvalBatchSize, Samples: EvalSamples, Seed: Grpo.Seed));
+
+    public CountdownDataSpec DataSpec => CountdownDataSpec.ByName(Grpo.Distribution);
+}

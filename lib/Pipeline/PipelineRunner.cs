@@ -1,0 +1,63 @@
+// The README's main job as one library call, so the CLI and the notebooks run exactly the same steps:
+// prepare data -> evaluate the base model -> GRPO with checkpoints -> evaluate each checkpoint -> aha moments -> report.
+using System.Diagnostics;
+using Grpo.Countdown;
+using Grpo.Evaluation;
+using Grpo.Notebook;
+using Grpo.Training;
+
+namespace Grpo.Pipeline;
+
+/// <summary>What the pipeline tells its caller while it runs (progress bars, live charts).</summary>
+public interface IPipelineObserver
+{
+    void Stage(string name, string detail);
+    void Eval(EvalProgress progress);
+    void Train(GrpoProgress progress);
+}
+
+public sealed record PipelineSummary(string RunDir, IReadOnlyList<EvalResult> Evals, int AhaHits, string ReportPath, double Minutes);
+
+public static class PipelineRunner
+{
+    public static PipelineSummary Run(PipelineConfig config, IPipelineObserver? observer = null, CancellationToken ct = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var runDir = config.Grpo.OutputDir;
+        Directory.CreateDirectory(runDir);
+
+        var data = CountdownData.Ensure(config.DataRoot, config.DataSpec);
+        var grpo = config.Grpo with { TrainFile = config.Grpo.TrainFile ?? data.TrainFile };
+        var testFile = config.TestFile ?? data.TestFile;
+        observer?.Stage("data", $"train {grpo.TrainFile}, test {testFile}");
+
+        var eval = config.EvalFor(testFile);
+        var evalProgress = new Callback<EvalProgress>(p => observer?.Eval(p));
+        observer?.Stage("base model", $"evaluating {grpo.ModelNameOrPath} on {config.EvalProblems} problems");
+        // Before training the run has no checkpoints, so this evaluates the base model only.
+        Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct);
+
+        observer?.Stage("grpo", $"{grpo.MaxSteps} steps, checkpoint every {grpo.SaveSteps}");
+        // A rerun continues from the last complete checkpoint (a killed run loses at most save_steps steps).
+        using (var trainer = GrpoRun.Create(grpo, resume: true))
+            trainer.Train(new Callback<GrpoProgress>(p => observer?.Train(p)), ct);
+
+        observer?.Stage("checkpoints", "evaluating every checkpoint");
+        var evals = Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct)
+            .Select(r => r.Result).ToList();
+
+        observer?.Stage("aha", "searching completions for aha moments");
+        var aha = AhaExtractor.Extract(AhaExtractor.RunDocuments(runDir), AhaConfig.Default);
+        AhaExtractor.Write(aha, Path.Combine(runDir, "aha.jsonl"));
+
+        observer?.Stage("report", "writing report.html");
+        var report = RunReport.Write(runDir);
+        return new PipelineSummary(runDir, evals, aha.Hits.Count, report, clock.Elapsed.TotalMinutes);
+    }
+}
+
+/// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool instead).</summary>
+public sealed class Callback<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

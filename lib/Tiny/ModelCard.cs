@@ -1,0 +1,47 @@
+// The README.md of the tiny model folder: exactly how it was made and how good it is, from measured numbers.
+using System.Text;
+using Grpo.Evaluation;
+
+namespace Grpo.Tiny;
+
+public static class ModelCard
+{
+    public static string Render(TinyModelSpec spec, TinyBuildResult build, IReadOnlyList<(string Name, EvalResult Result)> evals)
+    {
+        var s = new StringBuilder();
+        s.AppendLine("# countdown-tiny");
+        s.AppendLine();
+        s.AppendLine("A tiny Qwen2-architecture model (Hugging Face folder: config.json, model.safetensors, tokenizer.json,");
+        s.AppendLine("tokenizer_config.json, generation_config.json) built by this project with `grpo build-tiny`, so that the GRPO");
+        s.AppendLine("pipeline runs end to end on a CPU. It is the same code path as Qwen2.5: nothing here is specific to it.");
+        s.AppendLine();
+        s.AppendLine("## How it was made");
+        s.AppendLine($"- Seed {spec.Seed}. {build.Examples:N0} Countdown problems of the *easy* distribution (3 numbers of 1-20, target = value");
+        s.AppendLine("  of a random expression over all three whose every step is a positive integer, 1-100); the 500 problems of");
+        s.AppendLine("  `data/countdown/easy/test.parquet` and `data/countdown/full/test.parquet` were removed from it.");
+        s.AppendLine("- Each problem got a cold-start trace made from the exact solver: 0, 1 or 2 genuine failed attempts (p = .5/.3/.2)");
+        s.AppendLine("  with their computed step values, then a solution, e.g. `12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>`");
+        s.AppendLine("  `\\n<answer>12*3+5</answer>` followed by `<|im_end|>`.");
+        s.AppendLine($"- Tokenizer: byte-level BPE trained on {spec.TokenizerCorpusTraces:N0} prompts (Chinese and English templates) + traces,");
+        s.AppendLine($"  {build.VocabSize} tokens (256 byte symbols, merges, `<|endoftext|>` `<|im_start|>` `<|im_end|>`), Qwen2's pre-tokenizer");
+        s.AppendLine("  (digits stay single tokens).");
+        s.AppendLine($"- Architecture: Qwen2, hidden {spec.HiddenSize}, {spec.NumHiddenLayers} layers, {spec.NumAttentionHeads} heads ({spec.NumKeyValueHeads} KV heads),");
+        s.AppendLine($"  intermediate {spec.IntermediateSize}, RoPE theta {spec.RopeTheta}, tied embeddings: {build.Parameters:N0} parameters, float32.");
+        s.AppendLine($"- Prompt: the `{spec.Template}` template (design §6); mean prompt {build.MeanPromptTokens:F1} tokens, completion {build.MeanCompletionTokens:F1}.");
+        s.AppendLine($"- Cold start: supervised, loss on completion tokens only, AdamW lr {spec.Sft.LearningRate} (warmup {spec.Sft.WarmupSteps}, cosine),");
+        s.AppendLine($"  batch {spec.Sft.BatchSize}, up to {spec.Sft.MaxSteps} steps" + (spec.Sft.MaxMinutes > 0 ? $" or {spec.Sft.MaxMinutes} minutes" : "") +
+                     $"; final loss {build.FinalLoss:F3}; {build.Minutes:F1} minutes on a 2-core CPU.");
+        s.AppendLine();
+        s.AppendLine("## How good it is (measured right after the build)");
+        s.AppendLine();
+        s.AppendLine("| test set | problems | greedy accuracy | sampled accuracy (T=1, mean of k) | pass@k | k | format rate (greedy) |");
+        s.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (name, r) in evals)
+            s.AppendLine($"| {name} | {r.NumProblems} | {r.Accuracy:P1} | {r.Sampled?.MeanAccuracy:P1} | {r.Sampled?.PassAtK:P1} | {r.Sampled?.K} | {r.FormatRate:P1} |");
+        s.AppendLine();
+        s.AppendLine("Like an instruct model before RL, it is imperfect: it slips on arithmetic and on copying numbers, and some");
+        s.AppendLine("final answers do not reach the target. The gap between sampled accuracy and pass@k is the headroom GRPO can use.");
+        s.AppendLine("On the full distribution (3-4 numbers of 1-99) it is out of its depth by design.");
+        return s.ToString();
+    }
+}
