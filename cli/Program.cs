@@ -14,6 +14,7 @@ app.Configure(config =>
     config.AddCommand<DataCommand>("data").WithDescription("Write a seeded train/test Parquet split of Countdown problems (generated, or --from real files).");
     config.AddCommand<ScoreCommand>("score").WithDescription("Add format/equation rewards, gen_calculation and answer to each line of a completions JSONL.");
     config.AddCommand<BenchVerifierCommand>("bench-verifier").WithDescription("Measure verifier, generator and solver throughput on one thread.");
+    config.AddCommand<TrainCommand>("train").WithDescription("GRPO training from a preset (tiny | qwen2.5-7b), --config FILE and flags into runs/<name>/; --resume continues.");
     config.AddCommand<PipelineCommand>("pipeline").WithDescription("The main job: data, base-model eval, GRPO with checkpoints, checkpoint evals, aha moments, report.html.");
     config.AddCommand<BuildTinyCommand>("build-tiny").WithDescription("Build the embedded tiny Qwen2 Countdown model (data/models/countdown-tiny) and its card.");
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases from a run (aha.jsonl) and print counts per step.");

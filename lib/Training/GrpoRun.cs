@@ -39,7 +39,10 @@ public static class GrpoRun
         if (tokens is null || prompts is null)
         {
             var tokenizer = QwenTokenizer.FromFolder(baseDir);
-            tokens ??= new TokenSpec(tokenizer.EosTokenIds, tokenizer.PadTokenId, ids => tokenizer.Decode(ids));
+            // End a completion on any eos id of the model config or the tokenizer (as generation_config does).
+            var modelConfig = Qwen2Config.Load(baseDir);
+            var eos = modelConfig.EosTokenId.Concat(tokenizer.EosTokenIds).Distinct().ToList();
+            tokens ??= new TokenSpec(eos, modelConfig.PadTokenId ?? tokenizer.PadTokenId, ids => tokenizer.Decode(ids));
             prompts ??= CountdownPrompts(config, tokenizer);
         }
         rewards ??= config.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList();
