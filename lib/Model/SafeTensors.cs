@@ -73,51 +73,53 @@ public static class SafeTensors
         _ => throw new InvalidDataException($"unsupported dtype \"{dtype}\" (supported: F32, F16, BF16)"),
     };
 
-    /// <summary>Reads every tensor of one file as float32 on the CPU (BF16/F16 widened exactly), then converts to dtype.</summary>
+    /// <summary>Reads every tensor of one file as float32 on the CPU (BF16/F16 widened exactly), one at a time.</summary>
     public static void ReadTensors(string path, Action<SafeTensorEntry, Tensor> consume)
     {
         var entries = ReadHeader(path, out var dataStart);
         using var stream = File.OpenRead(path);
         foreach (var e in entries)
         {
-            var bytes = new byte[e.End - e.Begin];
-            stream.Position = dataStart + e.Begin;
-            stream.ReadExactly(bytes);
             using var scope = NewDisposeScope();
-            var t = ToFloat32(bytes, e.Dtype).reshape(e.Shape);
+            stream.Position = dataStart + e.Begin;
+            var t = ReadFloat32(stream, e).reshape(e.Shape);
             consume(e, t);
         }
     }
 
-    static Tensor ToFloat32(byte[] bytes, string dtype)
+    // Chunked so that tensors above 2 GB (a 7B embedding in F32) and the host copies stay small.
+    const int ChunkElements = 1 << 24;
+
+    static Tensor ReadFloat32(Stream stream, SafeTensorEntry e)
     {
-        switch (dtype)
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian host");
+        int size = ElementSize(e.Dtype);
+        long count = (e.End - e.Begin) / size;
+        var result = empty(count, ScalarType.Float32);
+        var bytes = new byte[Math.Min(count, ChunkElements) * size];
+        var floats = new float[Math.Min(count, ChunkElements)];
+        for (long done = 0; done < count; done += ChunkElements)
         {
-            case "F32":
+            int n = (int)Math.Min(ChunkElements, count - done);
+            stream.ReadExactly(bytes, 0, n * size);
+            switch (e.Dtype)
             {
-                var f = new float[bytes.Length / 4];
-                Buffer.BlockCopy(bytes, 0, f, 0, bytes.Length);
-                if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian host");
-                return tensor(f);
+                case "F32":
+                    Buffer.BlockCopy(bytes, 0, floats, 0, n * 4);
+                    break;
+                case "BF16":   // bf16 is the top half of a float32: widening is exact
+                    for (int i = 0; i < n; i++)
+                        floats[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i)) << 16);
+                    break;
+                case "F16":
+                    for (int i = 0; i < n; i++)
+                        floats[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i)));
+                    break;
             }
-            case "BF16":
-            {
-                // bf16 is the top half of a float32: widening is exact.
-                var f = new float[bytes.Length / 2];
-                for (int i = 0; i < f.Length; i++)
-                    f[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i)) << 16);
-                return tensor(f);
-            }
-            case "F16":
-            {
-                var f = new float[bytes.Length / 2];
-                for (int i = 0; i < f.Length; i++)
-                    f[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i)));
-                return tensor(f);
-            }
-            default:
-                throw new InvalidDataException($"unsupported dtype \"{dtype}\"");
+            using var chunk = tensor(n == floats.Length ? floats : floats[..n]);
+            result.narrow(0, done, n).copy_(chunk);
         }
+        return result;
     }
 
     /// <summary>Writes tensors (float32 or bfloat16; others are stored as F32) in name order with format "pt" metadata.</summary>
@@ -150,29 +152,32 @@ public static class SafeTensors
             BinaryPrimitives.WriteInt64LittleEndian(len, headerBytes.Length);
             stream.Write(len);
             stream.Write(headerBytes);
-            foreach (var (_, t, dtype, _) in layout) stream.Write(ToBytes(t, dtype));
+            foreach (var (_, t, dtype, _) in layout) WriteTensor(stream, t, dtype);
         }
         File.Move(tmp, path, overwrite: true);
     }
 
-    static byte[] ToBytes(Tensor t, string dtype)
+    static void WriteTensor(Stream stream, Tensor t, string dtype)
     {
         using var scope = NewDisposeScope();
-        var f = t.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-        if (dtype == "F32")
+        var flat = t.detach().cpu().contiguous().reshape(-1);
+        long count = flat.numel();
+        for (long done = 0; done < count; done += ChunkElements)
         {
-            var bytes = new byte[f.Length * 4];
-            Buffer.BlockCopy(f, 0, bytes, 0, bytes.Length);
-            return bytes;
+            int n = (int)Math.Min(ChunkElements, count - done);
+            using var part = flat.narrow(0, done, n).to(ScalarType.Float32);
+            var f = part.data<float>().ToArray();
+            var bytes = new byte[n * (dtype == "F32" ? 4 : 2)];
+            if (dtype == "F32") Buffer.BlockCopy(f, 0, bytes, 0, bytes.Length);
+            else
+                for (int i = 0; i < n; i++)
+                {
+                    ushort bits = dtype == "BF16"
+                        ? (ushort)(BitConverter.SingleToInt32Bits(f[i]) >>> 16)   // exact: the values came from bf16
+                        : BitConverter.HalfToUInt16Bits((Half)f[i]);
+                    BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), bits);
+                }
+            stream.Write(bytes);
         }
-        var half = new byte[f.Length * 2];
-        for (int i = 0; i < f.Length; i++)
-        {
-            ushort bits = dtype == "BF16"
-                ? (ushort)(BitConverter.SingleToInt32Bits(f[i]) >>> 16)   // exact: the values came from bf16
-                : BitConverter.HalfToUInt16Bits((Half)f[i]);
-            BinaryPrimitives.WriteUInt16LittleEndian(half.AsSpan(2 * i), bits);
-        }
-        return half;
     }
 }
