@@ -38,7 +38,7 @@ public static class Charts
             charts.Add(Chart.Line<string, double, string>(sampled.Select(e => e.Checkpoint).ToArray(),
                 sampled.Select(e => e.Sampled!.PassAtK).ToArray(), ShowMarkers: true, Name: $"pass@{sampled[0].Sampled!.K}"));
         }
-        return Titled(Chart.Combine(charts), "Accuracy per checkpoint", "checkpoint", "accuracy");
+        return Titled(Chart.Combine(charts), "Accuracy per checkpoint", "checkpoint", "accuracy", yRange: (0, 1));
     }
 
     /// <summary>One line chart per metric against the optimizer step, stacked (shared x axis).</summary>
@@ -108,12 +108,16 @@ public static class Charts
     static List<EvalResult> Ordered(IEnumerable<EvalResult> evals) =>
         evals.OrderBy(e => e.Checkpoint == "base" ? 0 : 1).ThenBy(e => e.Step).ToList();
 
-    static GenericChart Titled(GenericChart chart, string title, string? x, string? y, int width = 800, int height = 420)
+    static GenericChart Titled(GenericChart chart, string title, string? x, string? y, int width = 800, int height = 420,
+                               (double Min, double Max)? yRange = null)
     {
         chart = Plotly.NET.Chart.withTitle(title, null).Invoke(chart);
         chart = chart.WithSize(width, height);
         if (x is not null) chart = Plotly.NET.CSharp.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: x);
-        if (y is not null) chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: y);
+        if (y is not null && yRange is { } r)
+            chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: y,
+                MinMax: new Tuple<double, double>(r.Min - 0.02, r.Max + 0.02));
+        else if (y is not null) chart = Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(chart, TitleText: y);
         return chart;
     }
 }
