@@ -1,5 +1,6 @@
 // Plotly.NET chart builders for the notebooks and report.html: accuracy per checkpoint, training curves, data
 // histograms, aha counts. Each returns a GenericChart; notebooks display it, ChartHtml saves it.
+using Grpo.Countdown;
 using Grpo.Evaluation;
 using Plotly.NET;
 using Plotly.NET.CSharp;
@@ -70,6 +71,11 @@ public static class Charts
             Keys: counts.Select(g => $"{g.Key} numbers").ToArray(), Name: "problems"), "How many numbers", null, "problems");
     }
 
+    public static GenericChart NumberCountHistogram(IEnumerable<CountdownProblem> problems) =>
+        NumberCountHistogram(problems.Select(p => p.Nums));
+
+    public static GenericChart TargetHistogram(IEnumerable<CountdownProblem> problems) => TargetHistogram(problems.Select(p => p.Target));
+
     /// <summary>Distribution of the targets.</summary>
     public static GenericChart TargetHistogram(IEnumerable<int> targets) =>
         Titled(Chart.Histogram<int, int, string>(X: targets.ToArray(), Name: "targets"), "Targets", "target", "problems");
@@ -83,6 +89,20 @@ public static class Charts
             steps.Select(s => list.Count(h => h.Step == s && h.Correct == correct)).ToArray(),
             Keys: steps.Select(s => s.ToString()).ToArray(), Name: name);
         return Titled(Chart.Combine([Bars(true, "correct"), Bars(false, "wrong")]), "Aha phrases per step", "step", "hits");
+    }
+
+    /// <summary>Share of scanned completions with at least one aha phrase, per step, one line per source
+    /// (texts per step vary, so rates compare where raw counts do not).</summary>
+    public static GenericChart AhaHitRate(IEnumerable<AhaStepCount> counts)
+    {
+        var charts = counts.GroupBy(c => c.Source).Select(g =>
+        {
+            var points = g.OrderBy(c => c.Step).ToList();
+            return Chart.Line<int, double, string>(points.Select(c => c.Step).ToArray(), points.Select(c => c.HitRate).ToArray(),
+                ShowMarkers: true, Name: g.Key);
+        }).ToList();
+        return Titled(charts.Count == 0 ? Chart.Line<int, double, string>([], [], Name: "no completions") : Chart.Combine(charts),
+            "Completions with an aha phrase", "step", "share of completions");
     }
 
     static List<EvalResult> Ordered(IEnumerable<EvalResult> evals) =>

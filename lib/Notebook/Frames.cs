@@ -1,5 +1,6 @@
 // Microsoft.Data.Analysis DataFrames of problems, eval records, accuracy, metrics, samples and aha hits, for the
 // notebooks (the kernel extension shipped in the package renders them as HTML tables).
+using Grpo.Countdown;
 using Grpo.Evaluation;
 using Microsoft.Data.Analysis;
 
@@ -16,6 +17,9 @@ public static class Frames
             new StringDataFrameColumn("nums", list.Select(p => Nums(p.Nums))),
             new Int32DataFrameColumn("target", list.Select(p => p.Target)));
     }
+
+    public static DataFrame Problems(IEnumerable<CountdownProblem> problems) =>
+        Problems(problems.Select(p => (p.Nums, p.Target)));
 
     /// <summary>One row per test problem of an eval file; generations are cut to <paramref name="maxChars"/>.</summary>
     public static DataFrame EvalRecords(EvalResult eval, int maxChars = 160)
@@ -108,6 +112,17 @@ public static class Frames
             new StringDataFrameColumn("context", list.Select(h => h.Context)));
     }
 
+    /// <summary>Hits per phrase: in correct and in wrong completions, most frequent first.</summary>
+    public static DataFrame AhaPhrases(IEnumerable<AhaHit> hits)
+    {
+        var groups = hits.GroupBy(h => h.Phrase).OrderByDescending(g => g.Count()).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("phrase", groups.Select(g => g.Key)),
+            new Int32DataFrameColumn("hits", groups.Select(g => g.Count())),
+            new Int32DataFrameColumn("in_correct", groups.Select(g => g.Count(h => h.Correct))),
+            new Int32DataFrameColumn("in_wrong", groups.Select(g => g.Count(h => !h.Correct))));
+    }
+
     /// <summary>Hits per step: correct, wrong, total.</summary>
     public static DataFrame AhaCounts(IEnumerable<AhaHit> hits)
     {
@@ -118,6 +133,18 @@ public static class Frames
             new Int32DataFrameColumn("wrong", groups.Select(g => g.Count(h => !h.Correct))),
             new Int32DataFrameColumn("total", groups.Select(g => g.Count())));
     }
+
+    /// <summary>The first <paramref name="count"/> wrong greedy answers in full: numbers, target, what the
+    /// generated equation computes to, and the whole generation.</summary>
+    public static string Failures(EvalResult eval, int count = 3) =>
+        string.Join("\n\n", eval.Records.Where(r => r.Score < 1).Take(count).Select(r =>
+            $"--- test {r.TestId}: nums {Nums(r.Nums)}, target {r.Target}, computed {(r.GenCalculation?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing")}, format {r.FormatReward}\n{r.Generation}"));
+
+    /// <summary>The first n rows (all when fewer; DataFrame.Head throws past the end).</summary>
+    public static DataFrame Head(DataFrame frame, int n) => frame.Head((int)Math.Min(n, frame.Rows.Count));
+
+    /// <summary>The last n rows (all when fewer).</summary>
+    public static DataFrame Tail(DataFrame frame, int n) => frame.Tail((int)Math.Min(n, frame.Rows.Count));
 
     internal static string Nums(IReadOnlyList<int> nums) => "[" + string.Join(", ", nums) + "]";
 

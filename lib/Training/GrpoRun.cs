@@ -62,6 +62,7 @@ public static class GrpoRun
 
             var trainer = new GrpoTrainer(config, policy, prompts, rewards, tokens, run, baseDir, lora, reference);
             if (latest is { } ck) trainer.RestoreFrom(ck.Dir);
+            else if (resume) new RunLog(run).TruncateAfter(0);   // a run killed before its first checkpoint starts over
             return trainer;
         }
         catch

@@ -64,6 +64,8 @@ public static class NotebookProcess
             return new NotebookRun(-1, stdout.Result, stderr.Result + "\n(timed out, killed)", null, watch.Elapsed);
         }
         process.WaitForExit();
+        File.AppendAllText(Path.Combine(WorkDir, "timings.txt"),
+            $"{DateTime.UtcNow:u} {Path.GetFileName(notebookPath)} exit {process.ExitCode} {watch.Elapsed.TotalSeconds:F1} s\n");
         var executed = File.Exists(executedPath) ? JsonNode.Parse(File.ReadAllText(executedPath))!.AsObject() : null;
         return new NotebookRun(process.ExitCode, stdout.Result, stderr.Result, executed, watch.Elapsed);
     }

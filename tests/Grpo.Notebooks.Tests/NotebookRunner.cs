@@ -50,6 +50,7 @@ public sealed class NotebookRunner
             var errors = new List<string>();
             foreach (var e in result.Events)
             {
+                // NOTEBOOK_RUNNER_TRACE=1 lists the kernel's events per cell (to debug formatting and display ids).
                 if (Environment.GetEnvironmentVariable("NOTEBOOK_RUNNER_TRACE") == "1") log.WriteLine($"  {e.GetType().Name} {(e as DisplayEvent)?.ValueId}");
                 AddOutput(outputs, e, errors);
             }
@@ -128,10 +129,11 @@ public sealed class NotebookRunner
             case StandardOutputValueProduced o: AddStream(outputs, "stdout", o.FormattedValues); break;
             case StandardErrorValueProduced o: AddStream(outputs, "stderr", o.FormattedValues); break;
             case DisplayedValueUpdated updated:
-                // An updated display (display(x).Update(y)) replaces the output it was first shown as.
+                // As Jupyter (nbclient) does: an update replaces the output shown with the same display id, and an
+                // update whose id matches no output is dropped. (In this dotnet-interactive build the `display(x)`
+                // helper's handle has such an id; KernelInvocationContext.Current.Display(x)'s handle works.)
                 var earlier = outputs.FirstOrDefault(o => (string?)o!["metadata"]?["display_id"] == updated.ValueId);
                 if (earlier is not null) earlier["data"] = Data(updated.FormattedValues);
-                else outputs.Add(Display("display_data", updated.FormattedValues, updated.ValueId));
                 break;
             case ReturnValueProduced r: outputs.Add(Display("execute_result", r.FormattedValues, r.ValueId)); break;
             case DisplayEvent d: outputs.Add(Display("display_data", d.FormattedValues, d.ValueId)); break;

@@ -1,0 +1,43 @@
+// Progress sinks for notebook cells: a training view that redraws the curves in place after each step, and a
+// synchronous IProgress (System.Progress posts to a context, which would update outputs after the cell ended).
+using Grpo.Evaluation;
+using Grpo.Training;
+using Plotly.NET;
+
+namespace Grpo.Notebook;
+
+/// <summary>Calls the action on the reporting thread, at once.</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
+
+/// <summary>Collects each step's metrics and hands a fresh <see cref="Charts.TrainingCurves"/> chart and a status
+/// line to the notebook (which shows them with display handles), every <paramref name="every"/> steps.</summary>
+public sealed class LiveTraining(Action<GenericChart> showChart, Action<string> showStatus, int every = 1) : IProgress<GrpoProgress>
+{
+    readonly List<MetricsRow> rows = [];
+    readonly DateTime started = DateTime.UtcNow;
+
+    public IReadOnlyList<MetricsRow> Rows => rows;
+
+    public void Report(GrpoProgress p)
+    {
+        rows.Add(new MetricsRow(p.Step, p.Metrics.GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)));
+        var last = rows[^1];
+        var elapsed = DateTime.UtcNow - started;
+        showStatus($"step {p.Step}/{p.MaxSteps}  reward {Fmt(last["reward"])}  accuracy {Fmt(last["rewards/equation_reward/mean"])}  " +
+                   $"length {Fmt(last["completions/mean_length"])}  elapsed {elapsed:mm\\:ss}" +
+                   (p.CheckpointSaved is { } c ? $"  saved {Path.GetFileName(c)}" : ""));
+        if (p.Step % every == 0 || p.Step == p.MaxSteps) showChart(Charts.TrainingCurves(rows));
+    }
+
+    static string Fmt(double? v) => v is { } x ? x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : "-";
+}
+
+/// <summary>Status line for evaluations: phase, problems done, elapsed.</summary>
+public static class EvalStatus
+{
+    public static IProgress<EvalProgress> To(Action<string> show) => new SyncProgress<EvalProgress>(p =>
+        show($"{p.Checkpoint}: {p.Phase} {p.Done}/{p.Total}  elapsed {p.Elapsed:mm\\:ss}"));
+}

@@ -1,0 +1,104 @@
+// Every notebook in notebooks/ runs top to bottom in its own process and shows its tables and charts; the files it
+// promises (Parquet, eval JSON, checkpoints, report.html, aha.jsonl, chart HTML) appear in the scratch run folder.
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Grpo.Notebooks.Tests;
+
+[CollectionDefinition("notebooks")]
+public sealed class NotebooksCollection : ICollectionFixture<NotebookChain>;
+
+[Collection("notebooks")]
+public sealed class NotebookTests(NotebookChain chain)
+{
+    NotebookRun Run(string name)
+    {
+        if (name != "01-data-prep") Skip.If(chain.ModelDir is null, NotebookChain.MissingModelReason);
+        var run = chain.Get(name);
+        Assert.True(run.ExitCode == 0, $"{name}: {run.Describe()}");
+        Assert.True(run.Elapsed < TimeSpan.FromMinutes(2.5), $"{name} took {run.Elapsed.TotalSeconds:F0} s");
+        Assert.Contains(run.Data("text/html"), h => h.Contains("<table"));
+        Assert.Contains(run.Data("text/html"), h => h.Contains("renderPlotly"));
+        return run;
+    }
+
+    static void AssertSelfContainedChart(string path)
+    {
+        Assert.True(File.Exists(path), $"missing chart {path}");
+        var html = File.ReadAllText(path);
+        Assert.Matches(@"plotly\.js v\d", html);
+        Assert.DoesNotMatch(@"<script[^>]*\ssrc=", html);
+    }
+
+    [Fact]
+    public void Notebooks_are_committed_with_outputs_cleared_and_the_csharp_kernel_metadata()
+    {
+        foreach (var name in NotebookChain.Names)
+        {
+            var nb = JsonNode.Parse(File.ReadAllText(NotebookChain.NotebookPath(name)))!;
+            Assert.Equal(".net-csharp", (string?)nb["metadata"]!["kernelspec"]!["name"]);
+            Assert.Equal("C#", (string?)nb["metadata"]!["language_info"]!["name"]);
+            Assert.Equal("csharp", (string?)nb["metadata"]!["polyglot_notebook"]!["kernelInfo"]!["defaultKernelName"]);
+            var code = nb["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code").ToList();
+            Assert.All(code, c => Assert.Empty(c!["outputs"]!.AsArray()));
+            Assert.All(code, c => Assert.Null(c!["execution_count"]));
+            Assert.Single(code, c => c!["metadata"]?["tags"]?.AsArray().Any(t => (string?)t == "parameters") == true);
+        }
+    }
+
+    [Fact]
+    public void Data_prep_writes_the_split_and_shows_the_problems_and_charts()
+    {
+        var run = Run("01-data-prep");
+        Assert.Contains("300 problems (generated", run.Data("text/plain").Concat(run.Data("text/html")).Aggregate("", string.Concat));
+        Assert.True(File.Exists(Path.Combine(chain.DataDir, "train.parquet")));
+        Assert.True(File.Exists(Path.Combine(chain.DataDir, "test.parquet")));
+        AssertSelfContainedChart(Path.Combine(chain.Root, "charts", "number-counts.html"));
+        AssertSelfContainedChart(Path.Combine(chain.Root, "charts", "targets.html"));
+    }
+
+    [SkippableFact]
+    public void Base_model_eval_writes_eval_base_json()
+    {
+        Run("02-base-model-eval");
+        var eval = JsonNode.Parse(File.ReadAllText(Path.Combine(chain.RunDir, "eval", "base.json")))!;
+        Assert.Equal(8, (int)eval["num_problems"]!);
+        Assert.Equal(2, (int)eval["sampled"]!["k"]!);
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "base-accuracy.html"));
+    }
+
+    [SkippableFact]
+    public void Training_writes_checkpoints_and_updates_its_chart_in_place()
+    {
+        var run = Run("03-grpo-training");
+        Assert.True(Directory.Exists(Path.Combine(chain.RunDir, "checkpoints", "checkpoint-2")));
+        Assert.True(Directory.Exists(Path.Combine(chain.RunDir, "checkpoints", "checkpoint-4")));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(chain.RunDir, "metrics.jsonl")).Count(l => l.Trim().Length > 0));
+        // The training cell shows one chart, updated in place to all four steps (not one output per update).
+        var trainCell = run.Executed!["cells"]!.AsArray().Single(c => string.Concat(c!["source"]!.AsArray().Select(l => (string?)l)).Contains("trainer.Train("));
+        var charts = trainCell!["outputs"]!.AsArray().Select(o => (string?)o!["data"]?["text/html"]).OfType<string>()
+            .Where(h => h.Contains("renderPlotly")).ToList();
+        Assert.Single(charts);
+        Assert.Contains("\"x\":[1,2,3,4]", charts[0]);
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "training-curves.html"));
+    }
+
+    [SkippableFact]
+    public void Checkpoint_eval_evaluates_every_checkpoint_and_writes_the_report()
+    {
+        Run("04-checkpoint-eval");
+        foreach (var name in new[] { "base", "checkpoint-2", "checkpoint-4" })
+            Assert.True(File.Exists(Path.Combine(chain.RunDir, "eval", name + ".json")), $"missing eval/{name}.json");
+        Assert.True(File.Exists(Path.Combine(chain.RunDir, "report.html")));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "accuracy-per-checkpoint.html"));
+    }
+
+    [SkippableFact]
+    public void Aha_notebook_writes_aha_jsonl_and_its_charts()
+    {
+        Run("05-aha-moments");
+        Assert.True(File.Exists(Path.Combine(chain.RunDir, "aha.jsonl")));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "aha-per-step.html"));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "aha-hit-rate.html"));
+    }
+}

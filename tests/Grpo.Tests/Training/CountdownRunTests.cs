@@ -1,0 +1,63 @@
+// One GRPO step of the real Countdown task through GrpoRun (tokenizer, prompts, both rewards, sample files,
+// checkpoint with tokenizer files) on a random tied Qwen2 with the Qwen tokenizer of shared/reference/qwen-tokenizer.
+using System.Text.Json;
+using Grpo.Model;
+using Grpo.Training;
+using Xunit;
+
+namespace Grpo.Tests.Training;
+
+public class CountdownRunTests
+{
+    [Fact]
+    public void Countdown_step_writes_config_metrics_samples_and_a_loadable_checkpoint()
+    {
+        var root = Directory.CreateTempSubdirectory("grpo-countdown").FullName;
+        try
+        {
+            var tokenizerDir = Path.Combine(TestPaths.SharedReference, "qwen-tokenizer");
+            var modelDir = Path.Combine(root, "model");
+            var modelConfig = new Qwen2Config
+            {
+                VocabSize = 151936, HiddenSize = 16, IntermediateSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2,
+                NumKeyValueHeads = 1, MaxPositionEmbeddings = 1024, TieWordEmbeddings = true,
+                BosTokenId = 151643, EosTokenId = [151645, 151643], PadTokenId = 151643,
+            };
+            using (var m = new Qwen2ForCausalLM(modelConfig))
+            {
+                m.InitWeights(3);
+                m.SavePretrained(modelDir, tokenizerDir);
+            }
+
+            var run = Path.Combine(root, "run");
+            var config = GrpoConfig.Tiny with
+            {
+                ModelNameOrPath = modelDir, OutputDir = run, NumTrainProblems = 20, MaxSteps = 1, SaveSteps = 1,
+                PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, NumGenerations = 2, MaxCompletionLength = 6,
+                CompletionSampleFraction = 1.0, DropZeroStdGroups = false,
+            };
+            using (var trainer = GrpoRun.Create(config))
+                trainer.Train();
+
+            Assert.Equal(config.ToJson(), GrpoConfig.Load(Path.Combine(run, "config.json")).ToJson());
+            var metrics = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Single();
+            foreach (var key in new[] { "reward", "reward_std", "rewards/format_reward/mean", "rewards/equation_reward/mean",
+                         "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio", "clip_ratio", "entropy",
+                         "learning_rate", "loss", "grad_norm", "step_time", "time/generation", "time/reference", "time/update", "tokens_per_second" })
+                Assert.True(metrics.TryGetProperty(key, out _), key);
+            Assert.Contains("step 1/1", File.ReadAllText(Path.Combine(run, "logs", "train.log")));
+
+            // every completion was sampled (fraction 1); the evaluation area's parser reads the file back
+            var samples = Grpo.Evaluation.CompletionSamplesFile.Read(Path.Combine(run, "completion_samples", "completion_samples.txt"));
+            Assert.Equal(4, samples.Count);
+            Assert.All(samples, s => { Assert.Equal(1, s.Step); Assert.Equal(3, s.Nums.Count); Assert.True(s.Target > 0); });
+
+            var ck = Path.Combine(run, "checkpoints", "checkpoint-1");
+            foreach (var f in new[] { "config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "trainer_state.json", "optimizer.safetensors" })
+                Assert.True(File.Exists(Path.Combine(ck, f)), f);
+            using var reloaded = Qwen2ForCausalLM.FromPretrained(ck);
+            Assert.True(reloaded.Config.TieWordEmbeddings);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+}
