@@ -34,6 +34,9 @@ public sealed class GrpoTrainer : IDisposable
     readonly RunLog log;
     readonly string tokenizerDir;
     readonly List<(string Name, Parameter Parameter)> trainable;
+    // float32 master copies of bf16/fp16 trained parameters: AdamW updates these and the model gets them rounded
+    // (small updates would otherwise vanish in bf16 rounding). Null when the trained parameters are float32.
+    readonly List<(string Name, Parameter Parameter)>? masters;
     readonly AdamW optimizer;
     readonly LearningRateSchedule schedule;
     readonly PromptSampler sampler;
@@ -78,11 +81,19 @@ public sealed class GrpoTrainer : IDisposable
         trainable = lora is not null
             ? lora.NamedParameters().ToList()
             : policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
-        optimizer = torch.optim.AdamW(trainable.Select(p => p.Parameter), config.LearningRate,
+        if (trainable.Any(p => p.Parameter.dtype != ScalarType.Float32))
+        {
+            using var _ = no_grad();
+            masters = trainable.Select(p => (p.Name, new Parameter(p.Parameter.detach().to(ScalarType.Float32).clone(), requires_grad: true))).ToList();
+        }
+        optimizer = torch.optim.AdamW(Optimized.Select(p => p.Parameter), config.LearningRate,
             config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon, config.WeightDecay);
         schedule = LearningRateSchedule.FromConfig(config);
         sampler = new PromptSampler(prompts.Count, config.Seed);
     }
+
+    /// <summary>The parameters AdamW updates: the float32 masters when there are any, else the model's own.</summary>
+    IReadOnlyList<(string Name, Parameter Parameter)> Optimized => masters ?? trainable;
 
     // ------------------------------------------------------------------ the loop
 
@@ -244,6 +255,7 @@ public sealed class GrpoTrainer : IDisposable
         policy.train();
         torch.manual_seed(config.Seed + GlobalStep);   // LoRA dropout: reproducible, also after a resume
         optimizer.zero_grad();
+        if (masters is not null) foreach (var (_, p) in trainable) p.grad?.zero_();
         double totalTokens = microBatches.Sum(mb => mb.TokenCount);
         double loss = 0, kl = 0, entropy = 0, low = 0, high = 0;
         foreach (var mb in microBatches)
@@ -270,10 +282,30 @@ public sealed class GrpoTrainer : IDisposable
             low += l.item<float>();
             high += h.item<float>();
         }
-        double gradNorm = torch.nn.utils.clip_grad_norm_(trainable.Select(p => p.Parameter), config.MaxGradNorm);
+        if (masters is not null) CopyGradientsToMasters();
+        double gradNorm = torch.nn.utils.clip_grad_norm_(Optimized.Select(p => p.Parameter), config.MaxGradNorm);
         optimizer.step();
+        if (masters is not null) CopyMastersToModel();
         double tokens = Math.Max(1.0, totalTokens);
         return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
+    }
+
+    void CopyGradientsToMasters()
+    {
+        using var _ = no_grad();
+        for (int i = 0; i < trainable.Count; i++)
+        {
+            var (model, master) = (trainable[i].Parameter, masters![i].Parameter);
+            if (model.grad is null) continue;
+            if (master.grad is null) master.grad = zeros_like(master);
+            master.grad!.copy_(model.grad);
+        }
+    }
+
+    void CopyMastersToModel()
+    {
+        using var _ = no_grad();
+        for (int i = 0; i < trainable.Count; i++) trainable[i].Parameter.copy_(masters![i].Parameter);
     }
 
     /// <summary>This micro-batch's part of the step loss, so that the sum over micro-batches is TRL's loss of the
@@ -375,7 +407,9 @@ public sealed class GrpoTrainer : IDisposable
             lora.Save(Path.Combine(dir, "adapter"), config.ModelNameOrPath);
         }
         else policy.SavePretrained(dir, tokenizerDir);
-        Checkpoints.SaveOptimizer(Path.Combine(dir, Checkpoints.OptimizerFile), optimizer, trainable);
+        Checkpoints.SaveOptimizer(Path.Combine(dir, Checkpoints.OptimizerFile), optimizer, Optimized);
+        if (masters is not null)
+            SafeTensors.Write(Path.Combine(dir, MasterWeightsFile), masters.Select(m => (m.Name, (Tensor)m.Parameter)));
         // The state file goes last: its presence marks a complete checkpoint even without the rename.
         new TrainerState
         {
@@ -393,7 +427,8 @@ public sealed class GrpoTrainer : IDisposable
         var state = TrainerState.Load(checkpointDir);
         if (state.Seed != config.Seed)
             throw new InvalidOperationException($"{checkpointDir}: written with seed {state.Seed}, this run uses {config.Seed}");
-        Checkpoints.LoadOptimizer(Path.Combine(checkpointDir, Checkpoints.OptimizerFile), optimizer, trainable);
+        Checkpoints.LoadOptimizer(Path.Combine(checkpointDir, Checkpoints.OptimizerFile), optimizer, Optimized);
+        if (masters is not null) LoadMasters(Path.Combine(checkpointDir, MasterWeightsFile));
         GlobalStep = state.GlobalStep;
         sampler.Restore(state.DataEpoch, state.DataPosition);
         history.Clear();
@@ -401,10 +436,29 @@ public sealed class GrpoTrainer : IDisposable
         log.TruncateAfter(GlobalStep);
     }
 
+    public const string MasterWeightsFile = "master_weights.safetensors";
+
+    void LoadMasters(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"float32 master weights not found: {path}", path);
+        var byName = masters!.ToDictionary(m => m.Name, m => m.Parameter);
+        int loaded = 0;
+        using var _ = no_grad();
+        SafeTensors.ReadTensors(path, (entry, t) =>
+        {
+            if (!byName.TryGetValue(entry.Name, out var p)) throw new InvalidDataException($"{path}: \"{entry.Name}\" is not a trained parameter");
+            p.copy_(t);
+            loaded++;
+        });
+        if (loaded != masters!.Count) throw new InvalidDataException($"{path}: {loaded} of {masters.Count} master weights");
+        CopyMastersToModel();
+    }
+
     /// <summary>The trainer owns the models it was given and disposes them with the optimizer.</summary>
     public void Dispose()
     {
         optimizer.Dispose();
+        if (masters is not null) foreach (var (_, m) in masters) m.Dispose();
         referenceModel?.Dispose();
         policy.Dispose();
     }
