@@ -258,4 +258,36 @@ public class GrpoTrainerTests(ITestOutputHelper output)
             Directory.Delete(Path.GetDirectoryName(b)!, true);
         }
     }
+
+    [Theory]
+    [InlineData("grpo")]
+    [InlineData("dr_grpo")]
+    [InlineData("dapo")]
+    public void Gradient_accumulation_gives_the_gradient_of_the_whole_batch(string lossType)
+    {
+        // Same 4 prompts x 8 completions, once as one micro-batch of 32 and once as 4 of 8: the pre-clipping gradient
+        // norm (and so the gradient) must agree. Two iterations, so the second update sees ratios != 1 as well.
+        var runs = new[] { (32, 1), (8, 4) }.Select(x =>
+        {
+            var dir = TempRun("accum");
+            try
+            {
+                var c = Config(dir, 2, 100) with
+                {
+                    PerDeviceTrainBatchSize = x.Item1, GradientAccumulationSteps = x.Item2, LossType = lossType,
+                    NumIterations = 2, SaveSteps = 100, MaxCompletionLength = 6,
+                };
+                using (var t = Create(c)) t.Train();
+                return Metrics(dir);
+            }
+            finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+        }).ToList();
+        for (int step = 0; step < 2; step++)
+        {
+            double g1 = runs[0][step].GetProperty("grad_norm").GetDouble(), g4 = runs[1][step].GetProperty("grad_norm").GetDouble();
+            Assert.True(g1 > 0);
+            Assert.True(Math.Abs(g1 - g4) < 1e-4 * g1, $"step {step + 1}: grad_norm {g1} (1 micro-batch) vs {g4} (4)");
+            Assert.Equal(runs[0][step].GetProperty("loss").GetDouble(), runs[1][step].GetProperty("loss").GetDouble(), 5);
+        }
+    }
 }
