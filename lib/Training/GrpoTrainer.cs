@@ -355,7 +355,7 @@ public sealed class GrpoTrainer : IDisposable
         m.Add(new("time/update", updateTime));
         // Generated completion tokens per second of the whole step (the generation batch counts on its first step).
         m.Add(new("tokens_per_second", generationTime > 0 ? lengths.Sum() / stepTime : 0));
-        m.Add(new("process_memory_mb", Process.GetCurrentProcess().WorkingSet64 / 1048576.0));
+        using (var self = Process.GetCurrentProcess()) m.Add(new("process_memory_mb", self.WorkingSet64 / 1048576.0));
         return m;
     }
 
@@ -380,7 +380,8 @@ public sealed class GrpoTrainer : IDisposable
     {
         int format = rewardFunctions.ToList().FindIndex(f => f.Name == "format_reward");
         int equation = rewardFunctions.ToList().FindIndex(f => f.Name == "equation_reward");
-        var rng = new Random(HashCode.Combine(config.Seed, step, 0x5a3b1e));
+        // Not HashCode.Combine: it is randomised per process, and a resumed run must pick the same samples.
+        var rng = new Random(unchecked(config.Seed * 1_000_003 + step * 7919 + 0x5a3b1e));
         var all = new List<CompletionSampleEntry>();
         var successes = new List<CompletionSampleEntry>();
         for (int i = 0; i < completions.Count; i++)

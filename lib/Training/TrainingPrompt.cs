@@ -47,7 +47,8 @@ public sealed class PromptSampler(int count, int seed)
     static int[] Permutation(int count, int seed, int epoch)
     {
         var order = Enumerable.Range(0, count).ToArray();
-        new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        // Not HashCode.Combine: it is randomised per process, and the order must survive a restart.
+        new Random(unchecked(seed * 1_000_003 + epoch * 7919 + 0x5eed)).Shuffle(order);
         return order;
     }
 }

@@ -93,6 +93,24 @@ public class ModelFolderTests
     }
 
     [Fact]
+    public void F16_weight_file_loads_as_the_float16_rounded_weights()
+    {
+        using var dir = CopyOf("qwen2-tiny");
+        var tensors = new List<(string, Tensor)>();
+        SafeTensors.ReadTensors(dir.File("model.safetensors"), (e, t) => tensors.Add((e.Name, t.to(ScalarType.Float16).DetachFromDisposeScope())));
+        SafeTensors.Write(dir.File("model.safetensors"), tensors);
+        Assert.Equal("F16", Header(dir.File("model.safetensors"))["lm_head.weight"]!["dtype"]!.GetValue<string>());
+
+        using var fromF16 = Qwen2ForCausalLM.FromPretrained(dir.Path);
+        using var rounded = Qwen2ForCausalLM.FromPretrained(ModelDir("qwen2-tiny"));
+        using (no_grad())
+            foreach (var p in rounded.parameters()) p.copy_(p.to(ScalarType.Float16).to(ScalarType.Float32));
+        using var a = Logits(fromF16);
+        using var b = Logits(rounded);
+        AssertSame(a, b);
+    }
+
+    [Fact]
     public void Sharded_checkpoint_with_index_loads_like_the_single_file()
     {
         using var dir = CopyOf("qwen2-tiny");
