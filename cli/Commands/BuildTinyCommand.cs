@@ -29,14 +29,28 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         [CommandOption("--eval-problems <N>"), Description("Problems per test set for the card's numbers.")]
         [DefaultValue(500)] public int EvalProblems { get; init; }
 
+        [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--batch-size <N>"), Description("Cold-start batch size (default: the recipe's).")]
+        public int? BatchSize { get; init; }
+
         [CommandOption("--smoke"), Description("A seconds-long toy build (tests): same code, tiny data and model.")]
         public bool Smoke { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Threads is int threads) TorchSharp.torch.set_num_threads(threads);
         var spec = settings.Smoke ? TinyModelSpec.Smoke : TinyModelSpec.Default;
-        spec = spec with { Sft = spec.Sft with { MaxSteps = settings.Steps ?? spec.Sft.MaxSteps, MaxMinutes = settings.Minutes ?? spec.Sft.MaxMinutes } };
+        spec = spec with
+        {
+            Sft = spec.Sft with
+            {
+                MaxSteps = settings.Steps ?? spec.Sft.MaxSteps, MaxMinutes = settings.Minutes ?? spec.Sft.MaxMinutes,
+                BatchSize = settings.BatchSize ?? spec.Sft.BatchSize,
+            },
+        };
         var easy = CountdownData.Ensure(settings.Data, CountdownDataSpec.Easy);
         var full = CountdownData.Ensure(settings.Data, CountdownDataSpec.Full);
         var heldOut = CountdownParquet.Read(easy.TestFile).Concat(CountdownParquet.Read(full.TestFile));

@@ -19,7 +19,7 @@ public sealed record TinyModelSpec
     public int IntermediateSize { get; init; } = 512;
     public int MaxPositionEmbeddings { get; init; } = 512;
     public double RopeTheta { get; init; } = 10000;
-    public SftConfig Sft { get; init; } = new() { BatchSize = 64, MaxSteps = 3000, LearningRate = 2e-3, WarmupSteps = 100 };
+    public SftConfig Sft { get; init; } = new() { BatchSize = 48, MaxSteps = 400, LearningRate = 3e-3, WarmupSteps = 30, LogEvery = 10 };
 
     /// <summary>The committed model's recipe.</summary>
     public static TinyModelSpec Default { get; } = new();
