@@ -290,4 +290,20 @@ public class GrpoTrainerTests(ITestOutputHelper output)
             Assert.Equal(runs[0][step].GetProperty("loss").GetDouble(), runs[1][step].GetProperty("loss").GetDouble(), 5);
         }
     }
+
+    [Fact]
+    public void Full_fine_tuning_with_beta_measures_kl_to_a_frozen_copy()
+    {
+        var dir = TempRun("fullkl");
+        try
+        {
+            using (var trainer = Create(Config(dir, 2, 100) with { Beta = 0.04, LearningRate = 1e-2 }))
+                trainer.Train();
+            var m = Metrics(dir);
+            Assert.Equal(0.0, m[0].GetProperty("kl").GetDouble(), 6);   // before any update the policy is the reference
+            Assert.True(m[1].GetProperty("kl").GetDouble() > 1e-4);     // after one update it is not; the copy stayed put
+            Assert.True(m[1].GetProperty("time/reference").GetDouble() > 0);
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+    }
 }
