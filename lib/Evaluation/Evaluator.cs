@@ -88,14 +88,6 @@ public static class Evaluator
         return sequences.Select(s => tokenizer.Decode(s.Ids.TakeWhile(id => !eos.Contains(id)))).ToList();
     };
 
-    public static torch.ScalarType ParseDtype(string dtype) => dtype.ToLowerInvariant() switch
-    {
-        "float32" or "fp32" or "float" => torch.ScalarType.Float32,
-        "bfloat16" or "bf16" => torch.ScalarType.BFloat16,
-        "float16" or "fp16" or "half" => torch.ScalarType.Float16,
-        _ => throw new ArgumentException($"Unknown dtype '{dtype}'; use float32, bfloat16 or float16."),
-    };
-
     /// <summary>The first NumProblems problems of the config's test file (all when 0), with a clear error when short.</summary>
     public static IReadOnlyList<CountdownProblem> LoadProblems(EvalConfig config)
     {
@@ -114,7 +106,7 @@ public static class Evaluator
         config.Validate();
         var problems = LoadProblems(config);
         var tokenizer = QwenTokenizer.FromFolder(modelDir);
-        using var model = Qwen2ForCausalLM.FromPretrained(modelDir, ParseDtype(config.Dtype), new torch.Device(config.Device));
+        using var model = Qwen2ForCausalLM.FromPretrained(modelDir, TorchOptions.ParseDtype(config.Dtype), TorchOptions.ParseDevice(config.Device));
         model.eval();
         return Evaluate(problems, config, ModelTextGenerator(model, tokenizer), checkpoint, step, modelDir, progress, ct)
             with { TestFile = config.TestFile };

@@ -10,14 +10,6 @@ namespace Grpo.Training;
 
 public static class GrpoRun
 {
-    public static ScalarType ParseDtype(string dtype) => dtype switch
-    {
-        "float32" => ScalarType.Float32,
-        "bfloat16" => ScalarType.BFloat16,
-        "float16" => ScalarType.Float16,
-        _ => throw new ArgumentException($"dtype must be float32, bfloat16 or float16 (got '{dtype}')"),
-    };
-
     /// <summary>
     /// resume: continue from the run folder's last complete checkpoint (a fresh start when there is none).
     /// prompts / rewards / tokens: replace the Countdown task (tests use synthetic ones); null = from the config.
@@ -32,7 +24,7 @@ public static class GrpoRun
             throw new InvalidOperationException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
 
         var device = torch.device(config.Device);
-        var dtype = ParseDtype(config.Dtype);
+        var dtype = TorchOptions.ParseDtype(config.Dtype);
         var baseDir = config.ModelNameOrPath;
         if (!Directory.Exists(baseDir)) throw new DirectoryNotFoundException($"model_name_or_path: folder not found: {baseDir}");
 
