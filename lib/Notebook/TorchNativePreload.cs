@@ -16,6 +16,7 @@ static class TorchNativePreload
     /// folder through its $ORIGIN runpath. Does nothing when TorchSharp.dll sits in the application's own folder
     /// (the CLI, the tests), where the runtime resolves natives from deps.json.
     /// </summary>
+#pragma warning disable CA2255 // deliberate: it must run before any TorchSharp call, whoever loads the library
     [ModuleInitializer]
     internal static void Run()
     {
@@ -39,6 +40,7 @@ static class TorchNativePreload
             Console.Error.WriteLine($"Grpo.Lib: could not preload TorchSharp's native library: {e.Message}");
         }
     }
+#pragma warning restore CA2255
 
     static string RuntimeId()
     {
