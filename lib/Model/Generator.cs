@@ -48,6 +48,8 @@ public static class Generator
         var pad = full([b], padId, ScalarType.Int64, device);
         var gen = options.Seed is long seed ? new torch.Generator((ulong)seed, device) : null;
         float temperature = options.Greedy ? 1f : options.Temperature;
+        // Scalars held for the whole loop: an implicit Scalar may be finalized while native code still reads it.
+        using var zero = 0f.ToScalar();
 
         using var cache = new KvCache(model.Config, b, p + n, model.Dtype, device);
         var positions = Positions.FromAttentionMask(mask.narrow(1, 0, p));
@@ -66,7 +68,7 @@ public static class Generator
             var chosenLp = lp.gather(-1, next.unsqueeze(-1)).squeeze(-1);
             // Finished rows emit pad (log-prob 0) and stay finished.
             next = where(finished, pad, next);
-            chosenLp = chosenLp.masked_fill(finished, 0f);
+            chosenLp = chosenLp.masked_fill(finished, zero);
             tokens.select(1, s).copy_(next);
             logProbs.select(1, s).copy_(chosenLp);
             finished.logical_or_(isin(next, eos));
@@ -104,11 +106,12 @@ public static class Generator
     static Tensor Sample(Tensor scores, GenerationOptions o, torch.Generator? gen)
     {
         using var scope = NewDisposeScope();
+        using var minusInfinity = float.NegativeInfinity.ToScalar();
         var s = scores;
         if (o.TopK > 0 && o.TopK < s.shape[^1])
         {
             var kth = s.topk(o.TopK, -1).values.narrow(-1, o.TopK - 1, 1);
-            s = s.masked_fill(s.lt(kth), float.NegativeInfinity);
+            s = s.masked_fill(s.lt(kth), minusInfinity);
         }
         if (o.TopP < 1f)
         {
@@ -118,7 +121,7 @@ public static class Generator
             var remove = cum.le(1 - o.TopP);
             remove.select(-1, remove.shape[^1] - 1).fill_(false);
             var removeOrig = remove.scatter(-1, idx, remove);
-            s = s.masked_fill(removeOrig, float.NegativeInfinity);
+            s = s.masked_fill(removeOrig, minusInfinity);
         }
         var probs = s.softmax(-1);
         return multinomial(probs, 1, generator: gen).squeeze(-1).MoveToOuterDisposeScope();

@@ -108,7 +108,9 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
         var j = arange(k, ScalarType.Int64, device).unsqueeze(0);                    // [1,k]
         var causal = j.le(q);                                                        // [t,k]
         var allowed = causal.unsqueeze(0).logical_and(attentionMask.ne(0).unsqueeze(1)); // [b,t,k]
-        var additive = zeros([b, t, k], dtype, device).masked_fill(allowed.logical_not(), finfo(dtype).min);
+        // An explicit Scalar held to the end of the call: an implicit one may be finalized while native code reads it.
+        using var most = finfo(dtype).min.ToScalar();
+        var additive = zeros([b, t, k], dtype, device).masked_fill(allowed.logical_not(), most);
         int g = Config.NumAttentionHeads / Config.NumKeyValueHeads;
         return additive.unsqueeze(1).unsqueeze(1).expand(b, 1, g, t, k).reshape(b, 1, g * t, k).MoveToOuterDisposeScope();
     }

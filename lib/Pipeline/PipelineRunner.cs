@@ -33,8 +33,8 @@ public static class PipelineRunner
 
         var eval = config.EvalFor(testFile);
         var evalProgress = new Callback<EvalProgress>(p => observer?.Eval(p));
-        observer?.Stage("base model", $"evaluating {grpo.ModelNameOrPath} on {config.EvalProblems} problems");
-        // Before training the run has no checkpoints, so this evaluates the base model only.
+        observer?.Stage("base model", $"evaluating {grpo.ModelNameOrPath} (and checkpoints a resumed run already has) on {config.EvalProblems} problems");
+        // A fresh run has no checkpoints yet, so this evaluates the base model only.
         Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct);
 
         observer?.Stage("grpo", $"{grpo.MaxSteps} steps, checkpoint every {grpo.SaveSteps}");
