@@ -26,10 +26,10 @@ public class GrpoConfigTests
     }
 
     [Fact]
-    public void Tiny_preset_is_valid_and_samples_32_prompts_of_8()
+    public void Tiny_preset_is_valid_and_samples_16_prompts_of_8()
     {
         var c = GrpoConfig.ByName("tiny").Validated();
-        Assert.Equal(32, c.PromptsPerStep);
+        Assert.Equal(16, c.PromptsPerStep);
         Assert.Equal(8, c.NumGenerations);
         Assert.Equal(0.0, c.Beta);
         Assert.Equal("easy", c.Distribution);
