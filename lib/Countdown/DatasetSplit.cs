@@ -1,4 +1,5 @@
-// Deterministic train/test split: a seeded shuffle, the first testSize problems are the test set.
+// Deterministic train/test split: a seeded shuffle, the first testSize problems are the test set; train keeps no copy
+// of a test problem (generated problems repeat now and then, and a test problem must never be trained on).
 namespace Grpo.Countdown;
 
 public static class DatasetSplit
@@ -11,7 +12,8 @@ public static class DatasetSplit
         var order = Enumerable.Range(0, all.Count).ToArray();
         new Random(seed).Shuffle(order);
         var test = order.Take(testSize).Select(i => all[i]).ToList();
-        var train = order.Skip(testSize).Select(i => all[i]).ToList();
+        var held = test.Select(CountdownData.Key).ToHashSet();
+        var train = order.Skip(testSize).Select(i => all[i]).Where(p => !held.Contains(CountdownData.Key(p))).ToList();
         return (train, test);
     }
 }

@@ -75,6 +75,18 @@ public class ProblemGeneratorTests
     }
 
     [Fact]
+    public void Split_keeps_no_copy_of_a_test_problem_in_train()
+    {
+        var one = new CountdownProblem([3, 5, 7], 22);
+        var all = Enumerable.Repeat(one, 10).Concat(ProblemGenerator.Generate(40, 3, ProblemDistribution.Easy)).ToList();
+        var (train, test) = DatasetSplit.Split(all, 20, 5);
+        Assert.Equal(20, test.Count);
+        Assert.Contains(one, test);   // so the duplicates of it are what train must drop
+        var held = test.Select(CountdownData.Key).ToHashSet();
+        Assert.DoesNotContain(train, p => held.Contains(CountdownData.Key(p)));
+    }
+
+    [Fact]
     public void Split_is_deterministic_disjoint_and_complete()
     {
         var all = ProblemGenerator.Generate(100, 1, ProblemDistribution.Easy).Select((p, i) => p with { Target = i + 1 }).ToList();
