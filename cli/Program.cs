@@ -2,12 +2,8 @@
 using Grpo.Cli.Commands;
 using Spectre.Console.Cli;
 
-// libtorch's OpenMP threads stall each other whenever the two cores are shared: a tiny-model GRPO step took 47 s
-// with two threads and 3.2 s with one on this 2-core machine while another process ran. The tiny model's small
-// matrices gain little from a second thread, so training/evaluation commands use one unless OMP_NUM_THREADS says.
-if (Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null && args.Length > 0
-    && args[0] is "pipeline" or "train" or "eval" or "build-tiny" or "generate")
-    TorchSharp.torch.set_num_threads(1);
+// Long CPU runs fault in freed buffers again unless glibc keeps them (design §2); no-op if MALLOC_* is set.
+Grpo.Model.GlibcMalloc.KeepFreedMemory();
 
 var app = new CommandApp();
 app.Configure(config =>

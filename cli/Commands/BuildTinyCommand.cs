@@ -69,7 +69,9 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
             AnsiConsole.MarkupLineInterpolated($"{name}: greedy {result.Accuracy:P1}, sampled {result.Sampled!.MeanAccuracy:P1}, pass@8 {result.Sampled.PassAtK:P1}");
             evals.Add((name, result));
         }
-        File.WriteAllText(Path.Combine(settings.Out, "README.md"), ModelCard.Render(spec, build, evals));
+        string command = "dotnet run --project cli -c Release -- " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+        File.WriteAllText(Path.Combine(settings.Out, "README.md"),
+            ModelCard.Render(spec, build, evals, command.TrimEnd(), TorchSharp.torch.get_num_threads()));
         AnsiConsole.MarkupLineInterpolated($"[green]wrote {settings.Out}[/] ({build.Parameters:N0} parameters, {build.Minutes:F1} min)");
         return 0;
     }

@@ -19,6 +19,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--base <DIR>"), Description("With --run: base model folder, when the run's config.json does not name it.")]
         public string? Base { get; init; }
 
+        [CommandOption("--eval-dir <NAME>"), Description("With --run: the run's subfolder for eval files (default eval, which reports read; e.g. eval-full for a second test set).")]
+        [DefaultValue(RunCheckpoints.DefaultEvalDir)] public string EvalDir { get; init; } = RunCheckpoints.DefaultEvalDir;
+
         [CommandOption("--force"), Description("With --run: re-evaluate checkpoints whose eval file already exists.")]
         public bool Force { get; init; }
 
@@ -65,7 +68,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Out { get; init; }
 
         public override ValidationResult Validate() =>
-            (Model is null) == (Run is null) ? ValidationResult.Error("Give exactly one of --model DIR or --run DIR.") : ValidationResult.Success();
+            (Model is null) == (Run is null) ? ValidationResult.Error("Give exactly one of --model DIR or --run DIR.")
+            : EvalDir.Length == 0 || EvalDir.IndexOfAny(['/', '\\']) >= 0 || EvalDir is "." or ".." or "checkpoints"
+                ? ValidationResult.Error($"--eval-dir '{EvalDir}': give a plain folder name inside the run (not checkpoints).")
+                : ValidationResult.Success();
     }
 
     /// <summary>Defaults, then the run's own decoding settings (template, completion length, dtype, device) when
@@ -102,7 +108,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 });
                 if (settings.Run is not null)
                 {
-                    foreach (var (c, r, skipped) in Evaluator.EvaluateRun(settings.Run, config, settings.Base, settings.Force, progress, cancellationToken))
+                    foreach (var (c, r, skipped) in Evaluator.EvaluateRun(settings.Run, config, settings.Base, settings.Force, progress, cancellationToken, settings.EvalDir))
                         results.Add((c.Name, r, skipped));
                     return;
                 }

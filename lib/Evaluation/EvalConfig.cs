@@ -30,9 +30,6 @@ public sealed record EvalConfig(
     /// <summary>The reference tutorials' evaluation: greedy, completions up to 1024 tokens, Chinese prompt.</summary>
     public static readonly EvalConfig Default = new();
 
-    /// <summary>Issue 5's headline numbers: greedy plus 4 samples at temperature 1 (mean accuracy, pass@4).</summary>
-    public static readonly EvalConfig WithSampling = new(Samples: 4);
-
     /// <summary>The decoding a GRPO run trained with: its prompt template, completion length, sampling temperature
     /// and top_p, dtype and device; everything else from <paramref name="basis"/>.</summary>
     public static EvalConfig FromRun(GrpoConfig run, EvalConfig? basis = null) => (basis ?? Default) with

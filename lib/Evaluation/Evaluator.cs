@@ -116,12 +116,12 @@ public static class Evaluator
     /// checkpoints whose eval file exists are skipped unless force. Returns the results (loaded when skipped).</summary>
     public static IReadOnlyList<(CheckpointRef Checkpoint, EvalResult Result, bool Skipped)> EvaluateRun(string runDir,
         EvalConfig config, string? baseModelDir = null, bool force = false, IProgress<EvalProgress>? progress = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default, string evalDir = RunCheckpoints.DefaultEvalDir)
     {
         var results = new List<(CheckpointRef, EvalResult, bool)>();
         foreach (var c in RunCheckpoints.Discover(runDir, baseModelDir))
         {
-            var path = RunCheckpoints.EvalPath(runDir, c.Name);
+            var path = RunCheckpoints.EvalPath(runDir, c.Name, evalDir);
             if (!force && File.Exists(path)) { results.Add((c, EvalResult.Load(path), true)); continue; }
             var result = EvaluateModel(c.ModelDir, config, c.Name, c.Step, progress, ct);
             result.Save(path);

@@ -65,5 +65,10 @@ public static partial class RunCheckpoints
             Path.TrimEndingDirectorySeparator(checkpointDir))) ? parent.Parent.FullName : null;
     }
 
-    public static string EvalPath(string runDir, string checkpointName) => Path.Combine(runDir, "eval", checkpointName + ".json");
+    /// <summary>The run's eval files live in eval/ (what reports read); another <paramref name="evalDir"/> keeps a
+    /// second test set's results (e.g. eval-full) beside them.</summary>
+    public static string EvalPath(string runDir, string checkpointName, string evalDir = DefaultEvalDir) =>
+        Path.Combine(runDir, evalDir, checkpointName + ".json");
+
+    public const string DefaultEvalDir = "eval";
 }

@@ -50,6 +50,7 @@ public static class Generator
         float temperature = options.Greedy ? 1f : options.Temperature;
         // Scalars held for the whole loop: an implicit Scalar may be finalized while native code still reads it.
         using var zero = 0f.ToScalar();
+        using var temperatureScalar = temperature.ToScalar();
 
         using var cache = new KvCache(model.Config, b, p + n, model.Dtype, device);
         var positions = Positions.FromAttentionMask(mask.narrow(1, 0, p));
@@ -62,7 +63,7 @@ public static class Generator
         for (int s = 0; s < n; s++)
         {
             using var stepScope = NewDisposeScope();
-            var scores = logits / temperature;
+            var scores = logits.div(temperatureScalar);
             var lp = nn.functional.log_softmax(scores, -1);
             var next = options.Greedy ? scores.argmax(-1) : Sample(scores, options, gen);
             var chosenLp = lp.gather(-1, next.unsqueeze(-1)).squeeze(-1);
@@ -72,12 +73,12 @@ public static class Generator
             tokens.select(1, s).copy_(next);
             logProbs.select(1, s).copy_(chosenLp);
             finished.logical_or_(isin(next, eos));
-            mask.select(1, p + s).fill_(1);
+            mask.select(1, p + s).fill_(HeldScalars.One);
             steps = s + 1;
             if (s == n - 1 || finished.all().item<bool>()) break;
 
             var h = model.HiddenStates(next.unsqueeze(1), mask, nextPos.unsqueeze(1), cache);
-            nextPos.add_(1);
+            nextPos.add_(HeldScalars.One);
             var newLogits = model.Logits(h).squeeze(1).to(ScalarType.Float32);
             logits.Dispose();
             logits = newLogits.MoveToOuterDisposeScope();

@@ -10,7 +10,7 @@ public static class Positions
     {
         using var scope = NewDisposeScope();
         var m = mask.to(ScalarType.Int64);
-        var pos = m.cumsum(-1) - 1;
-        return pos.masked_fill(m.eq(0), 1).MoveToOuterDisposeScope();
+        var pos = m.cumsum(-1).sub(HeldScalars.One);
+        return pos.masked_fill(m.eq(HeldScalars.Zero), HeldScalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -107,7 +107,7 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
         var q = arange(past, past + t, ScalarType.Int64, device).unsqueeze(1);      // [t,1]
         var j = arange(k, ScalarType.Int64, device).unsqueeze(0);                    // [1,k]
         var causal = j.le(q);                                                        // [t,k]
-        var allowed = causal.unsqueeze(0).logical_and(attentionMask.ne(0).unsqueeze(1)); // [b,t,k]
+        var allowed = causal.unsqueeze(0).logical_and(attentionMask.ne(HeldScalars.Zero).unsqueeze(1)); // [b,t,k]
         // An explicit Scalar held to the end of the call: an implicit one may be finalized while native code reads it.
         using var most = finfo(dtype).min.ToScalar();
         var additive = zeros([b, t, k], dtype, device).masked_fill(allowed.logical_not(), most);

@@ -11,12 +11,12 @@ namespace Grpo.Model;
 public sealed class Qwen2RMSNorm : Module<Tensor, Tensor>
 {
     public Parameter weight;
-    readonly double eps;
+    readonly Scalar eps;   // held by the module (see HeldScalars)
 
     public Qwen2RMSNorm(int size, double eps, ScalarType dtype, Device device) : base("Qwen2RMSNorm")
     {
         weight = new Parameter(ones(size, dtype, device));
-        this.eps = eps;
+        this.eps = eps.ToScalar();
         RegisterComponents();
     }
 
@@ -24,8 +24,8 @@ public sealed class Qwen2RMSNorm : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = x.to(ScalarType.Float32);
-        var variance = h.pow(2).mean([-1L], keepdim: true);
-        h = h * rsqrt(variance + eps);
+        var variance = h.pow(HeldScalars.Two).mean([-1L], keepdim: true);
+        h = h * rsqrt(variance.add(eps));
         return (weight * h.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
@@ -100,8 +100,8 @@ public sealed class Qwen2Attention : Module<Tensor, Tensor>
         var q = q_proj.forward(x).view(b, t, heads, headDim).transpose(1, 2);
         var k = k_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
         var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
-        q = q * cos + RotateHalf(q) * sin;
-        k = k * cos + RotateHalf(k) * sin;
+        q = (q * cos).Plus(RotateHalf(q) * sin);
+        k = (k * cos).Plus(RotateHalf(k) * sin);
         if (cache is not null)
         {
             var (kAll, vAll) = cache.Append(layer, k, v);
@@ -163,8 +163,8 @@ public sealed class Qwen2DecoderLayer : Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, keyLength);
-        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, keyLength));
+        return h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }
 

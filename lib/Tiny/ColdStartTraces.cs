@@ -1,22 +1,27 @@
 // Cold-start reasoning traces for the embedded tiny model: genuine failed attempts with their computed step values,
 // then a solver solution, then the answer, e.g. "12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>\n<answer>12*3+5</answer>".
+// A set share of traces end sloppily, their answer copied from a failed attempt, the way an instruct model before RL
+// sometimes writes a final answer its own reasoning does not support (issue 5: GRPO's clearest win is fixing these).
 using Grpo.Countdown;
 
 namespace Grpo.Tiny;
 
 /// <summary>One supervised example: the completion that follows the prompt's "&lt;think&gt;" (no end token).</summary>
-public sealed record ColdStartTrace(CountdownProblem Problem, string Completion, int FailedAttempts, string Answer);
+public sealed record ColdStartTrace(CountdownProblem Problem, string Completion, int FailedAttempts, string Answer, bool Sloppy);
 
 public static class ColdStartTraces
 {
     /// <summary>Probabilities of 0, 1 and 2 failed attempts before the successful one (issue 5's working recipe).</summary>
     public static readonly double[] FailedAttemptOdds = [0.5, 0.3, 0.2];
 
-    /// <summary>One trace per problem, reproducible from the seed.</summary>
-    public static IReadOnlyList<ColdStartTrace> Make(IReadOnlyList<CountdownProblem> problems, int seed)
+    /// <summary>One trace per problem, reproducible from the seed; a <paramref name="sloppyAnswerRate"/> share of them
+    /// (drawn independently) answer with a failed attempt's expression instead of the solution they found.</summary>
+    public static IReadOnlyList<ColdStartTrace> Make(IReadOnlyList<CountdownProblem> problems, int seed, double sloppyAnswerRate = 0)
     {
+        if (sloppyAnswerRate is < 0 or > 1 || double.IsNaN(sloppyAnswerRate))
+            throw new ArgumentOutOfRangeException(nameof(sloppyAnswerRate), sloppyAnswerRate, "must be a probability in [0, 1]");
         var rng = new Random(seed);
-        return problems.Select(p => Make(p, rng)).ToList();
+        return problems.Select(p => Make(p, rng, sloppyAnswerRate)).ToList();
     }
 
     /// <summary>
@@ -24,7 +29,7 @@ public static class ColdStartTraces
     /// (what a person would try); failed ones end on a value other than the target. Problems with no such
     /// solution (possible in the full distribution) fall back to any solution, fractions or negatives included.
     /// </summary>
-    public static ColdStartTrace Make(CountdownProblem p, Random rng)
+    public static ColdStartTrace Make(CountdownProblem p, Random rng, double sloppyAnswerRate = 0)
     {
         var expressions = CountdownSolver.AllExpressions(p.Nums).ToList();
         var goal = Rational.FromInteger(p.Target);
@@ -37,18 +42,23 @@ public static class ColdStartTraces
         var failures = expressions.Where(e => e.Value != goal && PositiveIntegerSteps(e)).ToList();
         var parts = new List<string>();
         var used = new HashSet<string>();
+        var tried = new List<CountdownSolver.Expr>();
         for (int i = 0; i < wanted && failures.Count > 0; i++)
         {
             int k = rng.Next(failures.Count);
             var attempt = failures[k];
             failures.RemoveAt(k);   // each failed attempt is a different expression
             string steps = Steps(attempt);
-            if (used.Add(steps)) parts.Add(steps + " no");
+            if (used.Add(steps)) { parts.Add(steps + " no"); tried.Add(attempt); }
         }
         int failed = parts.Count;
         parts.Add(Steps(success) + " ok");
-        string answer = success.ToString()!;
-        return new ColdStartTrace(p, string.Join(" ", parts) + "</think>\n<answer>" + answer + "</answer>", failed, answer);
+
+        // A sloppy ending copies the last failed attempt, or, with none written, some other expression that misses.
+        bool sloppy = rng.NextDouble() < sloppyAnswerRate && (tried.Count > 0 || failures.Count > 0);
+        var answered = !sloppy ? success : tried.Count > 0 ? tried[^1] : failures[rng.Next(failures.Count)];
+        string answer = answered.ToString()!;
+        return new ColdStartTrace(p, string.Join(" ", parts) + "</think>\n<answer>" + answer + "</answer>", failed, answer, sloppy);
     }
 
     /// <summary>The computation of an expression one binary step at a time, innermost first: "12*3=36 36+5=41".</summary>

@@ -6,7 +6,10 @@ namespace Grpo.Tiny;
 
 public static class ModelCard
 {
-    public static string Render(TinyModelSpec spec, TinyBuildResult build, IReadOnlyList<(string Name, EvalResult Result)> evals)
+    /// <param name="command">The command line that built it, as a person would retype it.</param>
+    /// <param name="torchThreads">libtorch's intra-op threads during the build (they can change float rounding).</param>
+    public static string Render(TinyModelSpec spec, TinyBuildResult build, IReadOnlyList<(string Name, EvalResult Result)> evals,
+        string command, int torchThreads)
     {
         var s = new StringBuilder();
         s.AppendLine("# countdown-tiny");
@@ -22,6 +25,13 @@ public static class ModelCard
         s.AppendLine("- Each problem got a cold-start trace made from the exact solver: 0, 1 or 2 genuine failed attempts (p = .5/.3/.2)");
         s.AppendLine("  with their computed step values, then a solution, e.g. `12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>`");
         s.AppendLine("  `\\n<answer>12*3+5</answer>` followed by `<|im_end|>`.");
+        if (build.SloppyExamples > 0)
+        {
+            s.AppendLine($"- **Deliberately sloppy endings:** {build.SloppyExamples:N0} traces ({(double)build.SloppyExamples / build.Examples:P1}; rate {spec.SloppyAnswerRate}) answer");
+            s.AppendLine("  with the last failed attempt's expression (or, with none written, another expression that misses) although");
+            s.AppendLine("  their reasoning found the solution. This imitates an instruct model before RL writing a final answer its own");
+            s.AppendLine("  reasoning does not support, so part of what GRPO gains on this model is learning to answer what it found.");
+        }
         s.AppendLine($"- Tokenizer: byte-level BPE trained on {spec.TokenizerCorpusTraces:N0} prompts (Chinese and English templates) + traces,");
         s.AppendLine($"  {build.VocabSize} tokens (256 byte symbols, merges, `<|endoftext|>` `<|im_start|>` `<|im_end|>`), Qwen2's pre-tokenizer");
         s.AppendLine("  (digits stay single tokens).");
@@ -30,7 +40,11 @@ public static class ModelCard
         s.AppendLine($"- Prompt: the `{spec.Template}` template (design §6); mean prompt {build.MeanPromptTokens:F1} tokens, completion {build.MeanCompletionTokens:F1}.");
         s.AppendLine($"- Cold start: supervised, loss on completion tokens only, AdamW lr {spec.Sft.LearningRate} (warmup {spec.Sft.WarmupSteps}, cosine),");
         s.AppendLine($"  batch {spec.Sft.BatchSize}, up to {spec.Sft.MaxSteps} steps" + (spec.Sft.MaxMinutes > 0 ? $" or {spec.Sft.MaxMinutes} minutes" : "") +
-                     $"; final loss {build.FinalLoss:F3}; {build.Minutes:F1} minutes on a 2-core CPU.");
+                     $"; final loss {build.FinalLoss:F3} (the traces' own randomness, which attempt is tried and the sloppy endings,");
+        s.AppendLine($"  keeps it well above zero); {build.Minutes:F1} minutes on a {Environment.ProcessorCount}-core CPU with {torchThreads} torch thread(s).");
+        s.AppendLine();
+        s.AppendLine($"Command: `{command}` ({DateTime.UtcNow:yyyy-MM-dd}). The thread count can change float rounding; rebuild");
+        s.AppendLine("with the same setting to reproduce the weights bit for bit.");
         s.AppendLine();
         s.AppendLine("## How good it is (measured right after the build)");
         s.AppendLine();
@@ -40,7 +54,8 @@ public static class ModelCard
             s.AppendLine($"| {name} | {r.NumProblems} | {r.Accuracy:P1} | {r.Sampled?.MeanAccuracy:P1} | {r.Sampled?.PassAtK:P1} | {r.Sampled?.K} | {r.FormatRate:P1} |");
         s.AppendLine();
         s.AppendLine("Like an instruct model before RL, it is imperfect: it slips on arithmetic and on copying numbers, and some");
-        s.AppendLine("final answers do not reach the target. The gap between sampled accuracy and pass@k is the headroom GRPO can use.");
+        s.AppendLine("final answers do not reach the target (some by the sloppy endings above). The gap between sampled accuracy and");
+        s.AppendLine("pass@k is the headroom GRPO can use.");
         s.AppendLine("On the full distribution (3-4 numbers of 1-99) it is out of its depth by design.");
         return s.ToString();
     }

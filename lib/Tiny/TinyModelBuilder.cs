@@ -7,7 +7,7 @@ using TorchSharp;
 
 namespace Grpo.Tiny;
 
-public sealed record TinyBuildResult(string ModelDir, int Parameters, int VocabSize, int Examples, double FinalLoss,
+public sealed record TinyBuildResult(string ModelDir, int Parameters, int VocabSize, int Examples, int SloppyExamples, double FinalLoss,
     double Minutes, double MeanPromptTokens, double MeanCompletionTokens);
 
 public static class TinyModelBuilder
@@ -22,8 +22,9 @@ public static class TinyModelBuilder
         var excluded = heldOut.Select(CountdownData.Key).ToHashSet();
         var problems = ProblemGenerator.Generate(spec.SftProblems + excluded.Count, spec.Seed, ProblemDistribution.Easy)
             .Where(p => !excluded.Contains(CountdownData.Key(p))).Take(spec.SftProblems).ToList();
-        var traces = ColdStartTraces.Make(problems, spec.Seed + 1);
-        log?.Report($"{traces.Count} cold-start traces ({traces.Count(t => t.FailedAttempts > 0)} with failed attempts)");
+        var traces = ColdStartTraces.Make(problems, spec.Seed + 1, spec.SloppyAnswerRate);
+        log?.Report($"{traces.Count} cold-start traces ({traces.Count(t => t.FailedAttempts > 0)} with failed attempts, " +
+                    $"{traces.Count(t => t.Sloppy)} with a sloppy answer)");
 
         var template = PromptTemplate.ByName(spec.Template);
         var vocab = ByteLevelBpeTrainer.Train(
@@ -58,7 +59,7 @@ public static class TinyModelBuilder
 
             double loss = SupervisedTrainer.Train(model, examples, spec.Sft, pad, progress);
             model.SavePretrained(outDir, tokenizerDir);
-            return new TinyBuildResult(outDir, parameters, vocab.Size, examples.Count, loss, clock.Elapsed.TotalMinutes,
+            return new TinyBuildResult(outDir, parameters, vocab.Size, examples.Count, traces.Count(t => t.Sloppy), loss, clock.Elapsed.TotalMinutes,
                 examples.Average(e => e.PromptIds.Length), examples.Average(e => e.CompletionIds.Length));
         }
         finally { Directory.Delete(tokenizerDir, recursive: true); }

@@ -8,6 +8,8 @@ public sealed record TinyModelSpec
     public int Seed { get; init; } = 20261125;
     /// <summary>Problems the cold start is trained on (Easy distribution; held-out test problems are removed).</summary>
     public int SftProblems { get; init; } = 60000;
+    /// <summary>Share of traces whose final answer is copied from a failed attempt (a sloppy ending; see ColdStartTraces).</summary>
+    public double SloppyAnswerRate { get; init; } = 0.3;
     public string Template { get; init; } = "chinese";
     public int TokenizerVocabSize { get; init; } = 768;
     /// <summary>How many traces the tokenizer is trained on (the template dominates; a few thousand suffice).</summary>
@@ -19,7 +21,7 @@ public sealed record TinyModelSpec
     public int IntermediateSize { get; init; } = 512;
     public int MaxPositionEmbeddings { get; init; } = 512;
     public double RopeTheta { get; init; } = 10000;
-    public SftConfig Sft { get; init; } = new() { BatchSize = 48, MaxSteps = 400, LearningRate = 3e-3, WarmupSteps = 30, LogEvery = 10 };
+    public SftConfig Sft { get; init; } = new() { BatchSize = 48, MaxSteps = 1600, LearningRate = 3e-3, WarmupSteps = 50, LogEvery = 20 };
 
     /// <summary>The committed model's recipe.</summary>
     public static TinyModelSpec Default { get; } = new();

@@ -87,5 +87,12 @@ public sealed class EvaluatorModelTests : IDisposable
         Assert.All(again, x => Assert.True(x.Skipped));
         var forced = Evaluator.EvaluateRun(run, config, force: true);
         Assert.All(forced, x => Assert.False(x.Skipped));
+
+        // A second test set goes to its own folder and leaves eval/ (what reports read) as it was.
+        var before = File.ReadAllText(Path.Combine(run, "eval", "base.json"));
+        var other = Evaluator.EvaluateRun(run, config with { NumProblems = 1 }, evalDir: "eval-other");
+        Assert.All(other, x => Assert.False(x.Skipped));
+        Assert.Equal(1, EvalResult.Load(Path.Combine(run, "eval-other", "checkpoint-2.json")).NumProblems);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(run, "eval", "base.json")));
     }
 }

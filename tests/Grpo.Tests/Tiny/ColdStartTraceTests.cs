@@ -1,4 +1,4 @@
-// Cold-start traces: every one is a correct, well-formatted completion whose steps are real computations.
+// Cold-start traces: well-formatted completions whose steps are real computations; correct unless deliberately sloppy.
 using System.Text.RegularExpressions;
 using Grpo.Countdown;
 using Grpo.Tiny;
@@ -89,6 +89,36 @@ public class ColdStartTraceTests
         foreach (var t in ColdStartTraces.Make(ProblemGenerator.Generate(100, 7, ProblemDistribution.Full), 7))
             Assert.Equal(1.0, CountdownRewards.EquationReward(t.Completion, t.Problem.Nums, t.Problem.Target).Reward);
     }
+
+    [Fact]
+    public void Sloppy_endings_come_at_the_set_rate_and_answer_with_a_failed_attempt()
+    {
+        var traces = ColdStartTraces.Make(ProblemGenerator.Generate(2000, 8, ProblemDistribution.Easy), 8, sloppyAnswerRate: 0.3);
+        Assert.InRange(traces.Count(t => t.Sloppy) / (double)traces.Count, 0.26, 0.34);
+        foreach (var t in traces)
+        {
+            var (nums, target) = (t.Problem.Nums, t.Problem.Target);
+            Assert.Equal(1.0, CountdownRewards.FormatReward(t.Completion));
+            Assert.Equal(t.Sloppy ? 0.0 : 1.0, CountdownRewards.EquationReward(t.Completion, nums, target).Reward);
+            // The reasoning itself still ends on the solution: only the answer is sloppy.
+            Assert.EndsWith($"={target} ok", t.Completion[..t.Completion.IndexOf("</think>", StringComparison.Ordinal)]);
+            if (!t.Sloppy) continue;
+            var evaluated = EquationParser.Evaluate(t.Answer);
+            Assert.True(evaluated.Ok, t.Answer);
+            var value = evaluated.Value!.Value;
+            Assert.NotEqual(Rational.FromInteger(target), value);
+            Assert.Equal(nums.Select(n => (System.Numerics.BigInteger)n).Order(), evaluated.Numbers.Order());
+            if (t.FailedAttempts > 0)   // copied from the last failed attempt written: its final step's value
+                Assert.Contains($"={value} no", t.Completion);
+        }
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Sloppy_rate_outside_zero_to_one_is_rejected(double rate) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => ColdStartTraces.Make([new CountdownProblem([12, 5, 3], 41)], 0, rate));
 
     [Fact]
     public void Unsolvable_problem_is_rejected() =>
