@@ -40,8 +40,9 @@ public static class ModelCard
         s.AppendLine($"- Prompt: the `{spec.Template}` template (design §6); mean prompt {build.MeanPromptTokens:F1} tokens, completion {build.MeanCompletionTokens:F1}.");
         s.AppendLine($"- Cold start: supervised, loss on completion tokens only, AdamW lr {spec.Sft.LearningRate} (warmup {spec.Sft.WarmupSteps}, cosine),");
         s.AppendLine($"  batch {spec.Sft.BatchSize}, up to {spec.Sft.MaxSteps} steps" + (spec.Sft.MaxMinutes > 0 ? $" or {spec.Sft.MaxMinutes} minutes" : "") +
-                     $"; final loss {build.FinalLoss:F3} (the traces' own randomness, which attempt is tried and the sloppy endings,");
-        s.AppendLine($"  keeps it well above zero); {build.Minutes:F1} minutes on a {Environment.ProcessorCount}-core CPU with {torchThreads} torch thread(s).");
+                     $"; final loss {build.FinalLoss:F3} (the traces' own randomness, which attempt is tried" +
+                     (build.SloppyExamples > 0 ? " and the sloppy endings," : ",") + " keeps it above zero);");
+        s.AppendLine($"  {build.Minutes:F1} minutes on a {Environment.ProcessorCount}-core CPU with {torchThreads} torch thread(s).");
         s.AppendLine();
         s.AppendLine($"Command: `{command}` ({DateTime.UtcNow:yyyy-MM-dd}). The thread count can change float rounding; rebuild");
         s.AppendLine("with the same setting to reproduce the weights bit for bit.");
@@ -54,7 +55,8 @@ public static class ModelCard
             s.AppendLine($"| {name} | {r.NumProblems} | {r.Accuracy:P1} | {r.Sampled?.MeanAccuracy:P1} | {r.Sampled?.PassAtK:P1} | {r.Sampled?.K} | {r.FormatRate:P1} |");
         s.AppendLine();
         s.AppendLine("Like an instruct model before RL, it is imperfect: it slips on arithmetic and on copying numbers, and some");
-        s.AppendLine("final answers do not reach the target (some by the sloppy endings above). The gap between sampled accuracy and");
+        s.AppendLine("final answers do not reach the target" + (build.SloppyExamples > 0 ? " (some by the sloppy endings above)" : "") +
+                     ". The gap between sampled accuracy and");
         s.AppendLine("pass@k is the headroom GRPO can use.");
         s.AppendLine("On the full distribution (3-4 numbers of 1-99) it is out of its depth by design.");
         return s.ToString();
