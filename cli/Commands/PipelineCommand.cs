@@ -25,6 +25,8 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
         [CommandOption("--max-steps <N>")] public int? MaxSteps { get; init; }
         [CommandOption("--save-steps <N>")] public int? SaveSteps { get; init; }
         [CommandOption("--seed <N>")] public int? Seed { get; init; }
+        [CommandOption("--beta <B>"), Description("KL weight against the base model (tiny preset: 0; 0.04 kept the reasoning faithful, docs/benchmarks.md).")]
+        public double? Beta { get; init; }
         [CommandOption("--train-file <FILE>"), Description("Parquet of training problems (default: data/countdown/<distribution>/train.parquet).")]
         public string? TrainFile { get; init; }
         [CommandOption("--test-file <FILE>"), Description("Parquet of held-out problems (default: the distribution's test.parquet).")]
@@ -44,7 +46,7 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
             {
                 ModelNameOrPath = s.Model ?? g.ModelNameOrPath, Device = s.Device ?? g.Device, Dtype = s.Dtype ?? g.Dtype,
                 MaxSteps = s.MaxSteps ?? g.MaxSteps, SaveSteps = s.SaveSteps ?? g.SaveSteps, Seed = s.Seed ?? g.Seed,
-                TrainFile = s.TrainFile ?? g.TrainFile,
+                TrainFile = s.TrainFile ?? g.TrainFile, Beta = s.Beta ?? g.Beta,
             },
             TestFile = s.TestFile ?? config.TestFile,
             EvalProblems = s.EvalProblems ?? config.EvalProblems,
