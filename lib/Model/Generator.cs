@@ -48,8 +48,7 @@ public static class Generator
         var pad = full([b], padId, ScalarType.Int64, device);
         var gen = options.Seed is long seed ? new torch.Generator((ulong)seed, device) : null;
         float temperature = options.Greedy ? 1f : options.Temperature;
-        // Scalars held for the whole loop: an implicit Scalar may be finalized while native code still reads it.
-        using var zero = 0f.ToScalar();
+        // Held for the whole loop: an implicit Scalar may be finalized while native code still reads it (HeldScalars).
         using var temperatureScalar = temperature.ToScalar();
 
         using var cache = new KvCache(model.Config, b, p + n, model.Dtype, device);
@@ -69,7 +68,7 @@ public static class Generator
             var chosenLp = lp.gather(-1, next.unsqueeze(-1)).squeeze(-1);
             // Finished rows emit pad (log-prob 0) and stay finished.
             next = where(finished, pad, next);
-            chosenLp = chosenLp.masked_fill(finished, zero);
+            chosenLp = chosenLp.masked_fill(finished, HeldScalars.Zero);
             tokens.select(1, s).copy_(next);
             logProbs.select(1, s).copy_(chosenLp);
             finished.logical_or_(isin(next, eos));
