@@ -20,8 +20,8 @@ public sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
         [CommandOption("--ids <IDS>"), Description("Comma-separated ids to decode, e.g. 1,2,3.")]
         public string? Ids { get; init; }
 
-        [CommandOption("--all-added-tokens"), Description("Match every added token of tokenizer.json, not only those marked special (Qwen3-style <think>).")]
-        public bool AllAddedTokens { get; init; }
+        [CommandOption("--skip-special-tokens"), Description("With --ids: leave out added tokens marked special (as transformers' skip_special_tokens).")]
+        public bool SkipSpecialTokens { get; init; }
 
         public override ValidationResult Validate() =>
             string.IsNullOrEmpty(Model) ? ValidationResult.Error("--model DIR is required")
@@ -31,10 +31,10 @@ public sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var tok = QwenTokenizer.FromFolder(settings.Model, settings.AllAddedTokens ? AddedTokenMode.All : AddedTokenMode.SpecialOnly);
+        var tok = QwenTokenizer.FromFolder(settings.Model);
         var json = settings.Text is not null
             ? JsonSerializer.Serialize(new { ids = tok.Encode(settings.Text) }, CliJson.Options)
-            : JsonSerializer.Serialize(new { text = tok.Decode(CliJson.ParseIds(settings.Ids!, "--ids")) }, CliJson.Options);
+            : JsonSerializer.Serialize(new { text = tok.Decode(CliJson.ParseIds(settings.Ids!, "--ids"), settings.SkipSpecialTokens) }, CliJson.Options);
         Console.Out.WriteLine(json);
         return 0;
     }

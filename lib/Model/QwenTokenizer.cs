@@ -1,5 +1,5 @@
-// The Qwen byte-level BPE tokenizer built from a model folder's tokenizer.json with Microsoft.ML.Tokenizers
-// (design §2: same ids as Hugging Face), its special tokens, eos/pad ids and the ChatML chat template.
+// The Qwen byte-level BPE tokenizer of a model folder's tokenizer.json, with Hugging Face tokenizers' ids: added tokens
+// split out first (AddedTokens.cs), Microsoft.ML.Tokenizers' BPE for the text between them; eos/pad ids, ChatML template.
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -8,41 +8,41 @@ using Microsoft.ML.Tokenizers;
 
 namespace Grpo.Model;
 
-/// <summary>Which added tokens of tokenizer.json are matched as single tokens before BPE.</summary>
-public enum AddedTokenMode
-{
-    /// <summary>Only those marked "special": true (Qwen2.5 semantics: &lt;think&gt; stays ordinary text).</summary>
-    SpecialOnly,
-    /// <summary>Every entry of added_tokens (e.g. Qwen3, where &lt;think&gt; is one token).</summary>
-    All,
-}
-
 public sealed class QwenTokenizer
 {
     // The Qwen2 pre-tokenizer split pattern (tokenizer.json pre_tokenizer Split regex).
     public const string QwenPattern =
         @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    static readonly ConcurrentDictionary<(string, AddedTokenMode), QwenTokenizer> Cache = new();
+    static readonly ConcurrentDictionary<string, QwenTokenizer> Cache = new();
 
     readonly Tokenizer bpe;
+    readonly AddedTokenSplitter splitter;
+    readonly string[] vocabById;                            // model.vocab as id -> byte-level token string
+    readonly Dictionary<int, (string Text, bool Special)> addedById;   // decoded text: the normalized content
     readonly string? defaultSystemPrompt;
 
-    public IReadOnlyDictionary<string, int> SpecialTokens { get; }
+    /// <summary>Every entry of tokenizer.json's added_tokens, in file order.</summary>
+    public IReadOnlyList<AddedToken> AddedTokens { get; }
     public IReadOnlyList<int> EosTokenIds { get; }
     public int PadTokenId { get; }
     public int VocabSize { get; }
 
-    QwenTokenizer(Tokenizer bpe, IReadOnlyDictionary<string, int> special, IReadOnlyList<int> eos, int pad, int vocabSize, string? systemPrompt)
+    QwenTokenizer(Tokenizer bpe, string[] vocabById, IReadOnlyList<AddedToken> added, Func<string, string>? normalize,
+        IReadOnlyList<int> eos, int pad, string? systemPrompt)
     {
-        this.bpe = bpe; SpecialTokens = special; EosTokenIds = eos; PadTokenId = pad; VocabSize = vocabSize; defaultSystemPrompt = systemPrompt;
+        this.bpe = bpe; this.vocabById = vocabById; AddedTokens = added; EosTokenIds = eos; PadTokenId = pad;
+        defaultSystemPrompt = systemPrompt;
+        splitter = new AddedTokenSplitter(added, normalize);
+        addedById = added.ToDictionary(t => t.Id, t => (t.Normalized && normalize is not null ? normalize(t.Content) : t.Content, t.Special));
+        VocabSize = Math.Max(vocabById.Length, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
     }
 
-    /// <summary>Builds (once per process and folder, ~1.5 s for Qwen's 151k vocabulary) the tokenizer of a model folder.</summary>
-    public static QwenTokenizer FromFolder(string modelDir, AddedTokenMode mode = AddedTokenMode.SpecialOnly) =>
-        Cache.GetOrAdd((Path.GetFullPath(modelDir), mode), key => Build(key.Item1, key.Item2));
+    /// <summary>Builds (once per process and folder, ~1.5 s for Qwen's 151k vocabulary) the tokenizer of a model
+    /// folder. It behaves as that folder's tokenizer.json does in Hugging Face tokenizers.</summary>
+    public static QwenTokenizer FromFolder(string modelDir) => Cache.GetOrAdd(Path.GetFullPath(modelDir), Build);
 
-    static QwenTokenizer Build(string dir, AddedTokenMode mode)
+    static QwenTokenizer Build(string dir)
     {
         var path = Path.Combine(dir, "tokenizer.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"Tokenizer not found: {path}", path);
@@ -61,20 +61,20 @@ public sealed class QwenTokenizer
             ? (pair[0]!.GetValue<string>(), pair[1]!.GetValue<string>())
             : SplitMerge(m!.GetValue<string>())).ToList();
 
-        var special = new Dictionary<string, int>();
-        foreach (var t in (json["added_tokens"] as JsonArray ?? []).OfType<JsonObject>())
-            if (mode == AddedTokenMode.All || t["special"]?.GetValue<bool>() == true)
-                special[t["content"]!.GetValue<string>()] = t["id"]!.GetValue<int>();
+        var added = ReadAddedTokens(json, path);
+        var normalize = ReadNormalizer(json, path);
 
+        // Added tokens and normalization are handled before BPE (AddedTokenSplitter), so the BPE sees only the
+        // normalized text between added tokens: no special tokens, no normalizer of its own.
         var options = new BpeOptions(vocab.Select(v => new KeyValuePair<string, int>(v.Item1, v.Item2)))
         {
             Merges = merges.Select(m => $"{m.Item1} {m.Item2}"),
-            SpecialTokens = special,
             ByteLevel = true,
-            PreTokenizer = new RegexPreTokenizer(new Regex(QwenPattern, RegexOptions.Compiled), special),
-            Normalizer = json["normalizer"]?["type"]?.GetValue<string>() == "NFC" ? new NfcNormalizer() : null,
+            PreTokenizer = new RegexPreTokenizer(new Regex(QwenPattern, RegexOptions.Compiled), null),
         };
         var tokenizer = BpeTokenizer.Create(options);
+        var vocabById = new string[vocab.Count == 0 ? 0 : vocab.Max(v => v.Item2) + 1];
+        foreach (var (token, id) in vocab) vocabById[id] = token;
 
         // End-of-sequence ids: generation_config.json (what generate uses), else tokenizer_config.json's eos_token.
         var configPath = Path.Combine(dir, "tokenizer_config.json");
@@ -83,9 +83,7 @@ public sealed class QwenTokenizer
         {
             var text = tokenNode is JsonObject o ? o["content"]?.GetValue<string>() : tokenNode?.GetValue<string>();
             if (text is null) return null;
-            if (special.TryGetValue(text, out var id)) return id;
-            return vocabObj[text]?.GetValue<int>() ??
-                (json["added_tokens"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(t => t["content"]?.GetValue<string>() == text)?["id"]?.GetValue<int>();
+            return added.FirstOrDefault(t => t.Content == text)?.Id ?? vocabObj[text]?.GetValue<int>();
         }
         var eos = new List<int>();
         var genPath = Path.Combine(dir, "generation_config.json");
@@ -102,9 +100,33 @@ public sealed class QwenTokenizer
         // Qwen2.5-Instruct's template inserts this system message when the conversation has none.
         const string qwenSystem = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
         var systemPrompt = template is not null && template.Contains(qwenSystem) ? qwenSystem : null;
-        int vocabSize = Math.Max(vocab.Max(v => v.Item2), special.Count == 0 ? 0 : special.Values.Max()) + 1;
-        return new QwenTokenizer(tokenizer, special, eos, pad, vocabSize, systemPrompt);
+        return new QwenTokenizer(tokenizer, vocabById, added, normalize, eos, pad, systemPrompt);
     }
+
+    static List<AddedToken> ReadAddedTokens(JsonObject json, string path)
+    {
+        var list = new List<AddedToken>();
+        foreach (var node in json["added_tokens"] as JsonArray ?? [])
+        {
+            if (node is not JsonObject t || t["id"] is not JsonValue id || t["content"] is not JsonValue content)
+                throw new InvalidDataException($"{path}: added_tokens[{list.Count}] needs \"id\" and \"content\"");
+            bool Flag(string name, bool absent) => t[name]?.GetValue<bool>() ?? absent;
+            // tokenizers requires every flag; a file without some gets the defaults of its AddedToken::from(content, special).
+            bool special = Flag("special", false);
+            list.Add(new AddedToken(id.GetValue<int>(), content.GetValue<string>(), special, Flag("single_word", false),
+                Flag("lstrip", false), Flag("rstrip", false), Flag("normalized", !special)));
+        }
+        return list;
+    }
+
+    /// <summary>tokenizer.json's normalizer: none or NFC (Qwen's); others would silently change ids, so they fail.</summary>
+    static Func<string, string>? ReadNormalizer(JsonObject json, string path) =>
+        json["normalizer"]?["type"]?.GetValue<string>() switch
+        {
+            null => null,
+            "NFC" => s => s.Normalize(NormalizationForm.FormC),
+            var other => throw new InvalidDataException($"{path}: normalizer \"{other}\" is not supported (only NFC or none)"),
+        };
 
     static (string, string) SplitMerge(string m)
     {
@@ -113,10 +135,34 @@ public sealed class QwenTokenizer
         return (m[..i], m[(i + 1)..]);
     }
 
-    /// <summary>Ids of text (no BOS/EOS added, as Qwen2's tokenizer).</summary>
-    public IReadOnlyList<int> Encode(string text) => bpe.EncodeToIds(text);
+    /// <summary>Ids of text, as transformers' tokenizer(text, add_special_tokens=False): every added token of the
+    /// folder is one id; no BOS/EOS is added.</summary>
+    public IReadOnlyList<int> Encode(string text)
+    {
+        var ids = new List<int>();
+        foreach (var segment in splitter.Split(text))
+            if (segment.TokenId is int id) ids.Add(id);
+            else ids.AddRange(bpe.EncodeToIds(segment.Text));
+        return ids;
+    }
 
-    public string Decode(IEnumerable<int> ids) => bpe.Decode(ids) ?? "";
+    /// <summary>Text of ids, as Hugging Face tokenizers' decode: added tokens give their content (special ones are
+    /// dropped when skipSpecialTokens), the rest goes through the byte-level decoder, and the bytes of all tokens
+    /// together are read as UTF-8 (invalid bytes become U+FFFD). Ids the tokenizer does not know are dropped.</summary>
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        var bytes = new List<byte>();
+        foreach (var id in ids)
+        {
+            if (addedById.TryGetValue(id, out var added))
+            {
+                if (!(skipSpecialTokens && added.Special)) ByteLevel.AppendBytes(added.Text, bytes);
+            }
+            else if (id >= 0 && id < vocabById.Length && vocabById[id] is string token)
+                ByteLevel.AppendBytes(token, bytes);
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
 
     /// <summary>The ChatML prompt of Qwen's chat template (no tools): system (default if the template has one), turns, then "<|im_start|>assistant\n".</summary>
     public string ApplyChatTemplate(IEnumerable<(string Role, string Content)> messages, bool addGenerationPrompt)
@@ -129,12 +175,5 @@ public sealed class QwenTokenizer
             sb.Append("<|im_start|>").Append(role).Append('\n').Append(content).Append("<|im_end|>\n");
         if (addGenerationPrompt) sb.Append("<|im_start|>assistant\n");
         return sb.ToString();
-    }
-
-    /// <summary>Unicode NFC, as tokenizer.json's "normalizer": {"type": "NFC"}.</summary>
-    sealed class NfcNormalizer : Normalizer
-    {
-        public override string Normalize(string original) => original.Normalize(NormalizationForm.FormC);
-        public override string Normalize(ReadOnlySpan<char> original) => original.ToString().Normalize(NormalizationForm.FormC);
     }
 }

@@ -20,18 +20,8 @@ public sealed class NotebookChain
     public string? ModelDir => model.Value;
 
     public static string TinyModelDir => Path.Combine(NotebookProcess.RepoRoot, "data", "models", "countdown-tiny");
-    /// <summary>shared/reference/qwen2-tiny in the nearest folder above the repository that holds shared/reference
-    /// (CI clones the repository with shared/ as a sibling).</summary>
-    public static string ReferenceModelDir
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(NotebookProcess.RepoRoot); dir is not null; dir = dir.Parent)
-                if (Directory.Exists(Path.Combine(dir.FullName, "shared", "reference")))
-                    return Path.Combine(dir.FullName, "shared", "reference", "qwen2-tiny");
-            return Path.Combine(NotebookProcess.RepoRoot, "..", "shared", "reference", "qwen2-tiny");
-        }
-    }
+    /// <summary>The Hugging Face reference weights kept in the repository (tests/reference/qwen2-tiny, see its README).</summary>
+    public static string ReferenceModelDir => Path.Combine(NotebookProcess.RepoRoot, "tests", "reference", "qwen2-tiny");
     public static string MissingModelReason =>
         $"no model to run the notebooks with: neither {TinyModelDir} (the embedded tiny model) nor {Path.GetFullPath(ReferenceModelDir)} exists";
 
@@ -87,7 +77,7 @@ public sealed class NotebookChain
         };
     }
 
-    /// <summary>The embedded tiny model when it exists; otherwise a scratch folder with the shared reference
+    /// <summary>The embedded tiny model when it exists; otherwise a scratch folder with the reference
     /// qwen2-tiny weights (vocab 320, random-like) and a byte-level tokenizer written here, so every code path of the
     /// notebooks runs even before the tiny model is built.</summary>
     static string? FindOrMakeModel()

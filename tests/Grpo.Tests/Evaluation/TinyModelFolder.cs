@@ -11,7 +11,7 @@ public sealed class TinyModelFolder : IDisposable
     public TinyModelFolder()
     {
         Dir = Directory.CreateTempSubdirectory("qwen2-tiny-eval-").FullName;
-        var reference = Path.Combine(TestPaths.SharedReference, "qwen2-tiny");
+        var reference = TestPaths.Reference("qwen2-tiny");
         foreach (var f in new[] { "config.json", "model.safetensors", "generation_config.json" })
             File.Copy(Path.Combine(reference, f), Path.Combine(Dir, f));
         WriteTokenizer(Dir);

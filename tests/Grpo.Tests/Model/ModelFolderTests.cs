@@ -57,7 +57,7 @@ public class ModelFolderTests
     {
         using var dir = new TempDir();
         using var model = Qwen2ForCausalLM.FromPretrained(ModelDir(variant));
-        model.SavePretrained(dir.Path, tokenizerDir: TokenizerDir);
+        model.SavePretrained(dir.Path, tokenizerDir: ReferenceTokenizers.AddedTokensDir);
         using var again = Qwen2ForCausalLM.FromPretrained(dir.Path);
         using var a = Logits(model);
         using var b = Logits(again);

@@ -1,4 +1,4 @@
-// Qwen2ForCausalLM against Hugging Face transformers' own outputs (shared/reference/*/cases.json), both variants
+// Qwen2ForCausalLM against Hugging Face transformers' own outputs (tests/reference/*/cases.json), both variants
 // (untied, tied without lm_head.weight), F32 and BF16 weight files.
 using Grpo.Model;
 using TorchSharp;

@@ -1,12 +1,11 @@
-// Loads the Hugging Face reference cases of shared/reference (produced by transformers 4.44, see its README.md).
+// Loads the Hugging Face reference cases of tests/reference (produced by transformers 4.44, see its README.md).
 using System.Text.Json.Nodes;
 
 namespace Grpo.Tests.Model;
 
 public static class ReferenceCases
 {
-    public static string ModelDir(string variant) => Path.Combine(TestPaths.SharedReference, variant);
-    public static string TokenizerDir => Path.Combine(TestPaths.SharedReference, "qwen-tokenizer");
+    public static string ModelDir(string variant) => TestPaths.Reference(variant);
 
     static readonly Dictionary<string, JsonObject> cache = new();
 

@@ -61,7 +61,7 @@ public class ByteLevelBpeTests(ByteLevelBpeFixture f, ITestOutputHelper output) 
     [Fact]
     public void Byte_alphabet_matches_the_first_256_entries_of_qwens_vocabulary()
     {
-        var qwen = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.SharedReference, "qwen-tokenizer", "tokenizer.json")))!["model"]!["vocab"]!.AsObject();
+        var qwen = JsonNode.Parse(File.ReadAllText(Path.Combine(Grpo.Tests.Model.ReferenceTokenizers.Qwen3Dir, "tokenizer.json")))!["model"]!["vocab"]!.AsObject();
         var first256 = qwen.Where(kv => kv.Value!.GetValue<int>() < 256).OrderBy(kv => kv.Value!.GetValue<int>()).Select(kv => kv.Key);
         Assert.Equal(first256, ByteLevel.Alphabet);
         Assert.Equal('Ġ', ByteLevel.ByteToChar[' ']);

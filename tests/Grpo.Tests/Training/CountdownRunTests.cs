@@ -1,5 +1,5 @@
 // One GRPO step of the real Countdown task through GrpoRun (tokenizer, prompts, both rewards, sample files,
-// checkpoint with tokenizer files) on a random tied Qwen2 with the Qwen tokenizer of shared/reference/qwen-tokenizer.
+// checkpoint with tokenizer files) on a random tied Qwen2 with the Qwen3 tokenizer of tests/reference/qwen-tokenizer.
 using System.Text.Json;
 using Grpo.Model;
 using Grpo.Training;
@@ -15,7 +15,7 @@ public class CountdownRunTests
         var root = Directory.CreateTempSubdirectory("grpo-countdown").FullName;
         try
         {
-            var tokenizerDir = Path.Combine(TestPaths.SharedReference, "qwen-tokenizer");
+            var tokenizerDir = Grpo.Tests.Model.ReferenceTokenizers.Qwen3Dir;
             var modelDir = Path.Combine(root, "model");
             var modelConfig = new Qwen2Config
             {

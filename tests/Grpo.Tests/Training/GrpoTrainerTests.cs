@@ -1,4 +1,4 @@
-// GRPO trainer end to end on shared/reference/qwen2-tiny (ids 0..299 ordinary, eos 301, pad 302) with a synthetic
+// GRPO trainer end to end on tests/reference/qwen2-tiny (ids 0..299 ordinary, eos 301, pad 302) with a synthetic
 // reward, resume equality, atomic checkpoints, LoRA with a KL reference, and checkpoints that load back.
 using System.Text.Json;
 using Grpo.Model;
@@ -12,7 +12,7 @@ namespace Grpo.Tests.Training;
 
 public class GrpoTrainerTests(ITestOutputHelper output)
 {
-    static string TinyDir => Path.Combine(TestPaths.SharedReference, "qwen2-tiny");
+    static string TinyDir => TestPaths.Reference("qwen2-tiny");
     // The synthetic reward pays for this token: the one the base model samples most often after the prompts
     // (computed once with the model's own generator, so the reward starts low but not at zero).
     static readonly int Chosen = MostSampledToken();

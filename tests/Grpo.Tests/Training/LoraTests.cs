@@ -1,5 +1,5 @@
 // LoRA: a fresh adapter equals the base, switching it off gives the base back, and the merged export equals the
-// adapter forward, also after a round trip through a Hugging Face folder (reference model: shared/reference/qwen2-tiny).
+// adapter forward, also after a round trip through a Hugging Face folder (reference model: tests/reference/qwen2-tiny).
 using Grpo.Model;
 using Grpo.Training.Lora;
 using TorchSharp;
@@ -10,7 +10,7 @@ namespace Grpo.Tests.Training;
 
 public class LoraTests
 {
-    static string TinyDir => Path.Combine(TestPaths.SharedReference, "qwen2-tiny");
+    static string TinyDir => TestPaths.Reference("qwen2-tiny");
     static readonly LoraSettings Settings = new(4, 8, 0.0, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]);
 
     static (Tensor Ids, Tensor Mask, Tensor Pos) Batch()

@@ -1,5 +1,5 @@
 // The cold-start trainer: its completion-only loss is transformers' masked LM loss (reference case lm_loss_prompt_masked,
-// computed by Hugging Face in ../shared/reference), collation left-pads like generation, and training lowers the loss.
+// computed by Hugging Face in tests/reference), collation left-pads like generation, and training lowers the loss.
 using Grpo.Model;
 using Grpo.Tests.Model;
 using Grpo.Training.Sft;
