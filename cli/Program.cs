@@ -2,7 +2,7 @@
 using Grpo.Cli.Commands;
 using Spectre.Console.Cli;
 
-// Long CPU runs fault in freed buffers again unless glibc keeps them (design §2); no-op if MALLOC_* is set.
+// Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs); no-op if MALLOC_* is set.
 Grpo.Model.GlibcMalloc.KeepFreedMemory();
 
 var app = new CommandApp();

@@ -1,5 +1,5 @@
 // `bench`: tokens/s of batched greedy generation and of forward+backward for a Qwen2.5-0.5B-shaped model with
-// random weights, per dtype, plus peak memory. Run with the malloc settings of design §2 (see docs/benchmarks.md).
+// random weights, per dtype, plus peak memory. Run with the MALLOC_* settings of GlibcMalloc (see docs/benchmarks.md).
 using System.ComponentModel;
 using Grpo.Model;
 using Spectre.Console;
@@ -32,7 +32,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (s.Threads is int t) TorchSharp.torch.set_num_threads(t);
         var missing = ModelBench.RecommendedMalloc.Where(m => Environment.GetEnvironmentVariable(m.Name) != m.Value).ToList();
         if (missing.Count > 0)
-            AnsiConsole.MarkupLine("[yellow]Malloc settings of design §2 not set; for comparable numbers run with " +
+            AnsiConsole.MarkupLine("[yellow]MALLOC_* settings not set; for comparable numbers run with " +
                 Markup.Escape(string.Join(" ", ModelBench.RecommendedMalloc.Select(m => $"{m.Name}={m.Value}"))) + "[/]");
         var config = s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model);
         var device = TorchOptions.ParseDevice(s.Device);

@@ -25,7 +25,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--force"), Description("With --run: re-evaluate checkpoints whose eval file already exists.")]
         public bool Force { get; init; }
 
-        [CommandOption("--test <FILE>"), Description("Parquet test set (default data/countdown/test.parquet).")]
+        [CommandOption("--test <FILE>"), Description("Parquet test set (default data/countdown/easy/test.parquet).")]
         public string? Test { get; init; }
 
         [CommandOption("-n|--num-problems <N>"), Description("First N problems of the test set (0 = all; default 500).")]

@@ -1,5 +1,5 @@
 // Reads and writes Countdown-Tasks-3to4 Parquet files: columns `target` (int64) and `nums` (list<int64>).
-// pyarrow / Hugging Face mark both OPTIONAL (design §2), so values are read as nullable and nulls are reported.
+// pyarrow / Hugging Face mark both OPTIONAL, so values are read as nullable and nulls are reported.
 using Parquet;
 using Parquet.Data;
 using Parquet.Schema;

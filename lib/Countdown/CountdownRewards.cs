@@ -1,4 +1,4 @@
-// The two Countdown rewards of design §4: format (think/answer layout) and equation (exact, each number once).
+// The two Countdown rewards of docs/countdown-rules.md: format (think/answer layout) and equation (exact, each number once).
 // Both take the completion as generated after the prompt's trailing "<think>", so "<think>" is put back first.
 using System.Numerics;
 using System.Text.RegularExpressions;

@@ -1,4 +1,4 @@
-// Seeded generator of solvable Countdown problems (design §4: same schema and ranges as Countdown-Tasks-3to4).
+// Seeded generator of solvable Countdown problems (docs/countdown-rules.md: same schema and ranges as Countdown-Tasks-3to4).
 namespace Grpo.Countdown;
 
 public static class ProblemGenerator

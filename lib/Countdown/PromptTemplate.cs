@@ -1,4 +1,4 @@
-// Prompt templates: the Chinese prompt of design §6 byte for byte, and an English variant of the same structure
+// Prompt templates: the Chinese prompt of docs/countdown-rules.md byte for byte, and an English variant of the same structure
 // (the reference tutorials' wording). Both end in "<think>", so completions start inside the thinking.
 namespace Grpo.Countdown;
 

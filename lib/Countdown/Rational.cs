@@ -1,4 +1,4 @@
-// Exact rational numbers on BigInteger, so equation values are never rounded (design §4: evaluate exactly).
+// Exact rational numbers on BigInteger, so equation values are never rounded (docs/countdown-rules.md: evaluate exactly).
 using System.Numerics;
 
 namespace Grpo.Countdown;

@@ -1,4 +1,4 @@
-// Reads the trainer's completion_samples.txt / success_completion_samples.txt (format: HELPERS.md, run folder formats).
+// Reads the trainer's completion_samples.txt / success_completion_samples.txt (as Grpo.Training.RunLog writes them).
 using System.Globalization;
 using System.Text.RegularExpressions;
 

@@ -3,7 +3,8 @@ using Grpo.Training;
 
 namespace Grpo.Evaluation;
 
-/// <param name="TestFile">Parquet test set (Countdown schema: nums, target).</param>
+/// <param name="TestFile">Parquet test set (Countdown schema: nums, target). Default: the committed held-out split of
+/// the easy distribution, which the embedded tiny model is trained on.</param>
 /// <param name="NumProblems">First N problems of the test file; 0 = all of them.</param>
 /// <param name="BatchSize">Sequences per generate call (sampled decoding puts k copies of a prompt in one batch).</param>
 /// <param name="MaxNewTokens">Completion length limit; an unfinished completion is scored as it stands.</param>
@@ -14,7 +15,7 @@ namespace Grpo.Evaluation;
 /// <param name="Dtype">float32 | bfloat16 | float16.</param>
 /// <param name="Device">cpu | cuda | cuda:N.</param>
 public sealed record EvalConfig(
-    string TestFile = "data/countdown/test.parquet",
+    string TestFile = "data/countdown/easy/test.parquet",
     int NumProblems = 500,
     int BatchSize = 64,
     int MaxNewTokens = 1024,

@@ -6,7 +6,7 @@ namespace Grpo.Evaluation;
 public static class EvalRecords
 {
     /// <summary>One record: score and gen_calculation from the equation reward, format_reward from the format
-    /// reward, both on the completion text after the prompt's "&lt;think&gt;" (design §4).</summary>
+    /// reward, both on the completion text after the prompt's "&lt;think&gt;" (docs/countdown-rules.md).</summary>
     public static EvalRecord Build(int testId, CountdownProblem problem, string prompt, string generation,
         IReadOnlyList<string>? sampledGenerations = null)
     {

@@ -70,7 +70,7 @@ public static class ModelBench
         catch (IOException) { return double.NaN; }
     }
 
-    /// <summary>The glibc settings of design §2 that keep freed memory for reuse; they must be set before the process starts.</summary>
+    /// <summary>The glibc settings of GlibcMalloc that keep freed memory for reuse; they must be set before the process starts.</summary>
     public static readonly (string Name, string Value)[] RecommendedMalloc =
         [("MALLOC_MMAP_THRESHOLD_", "33554432"), ("MALLOC_TRIM_THRESHOLD_", "68719476736"), ("MALLOC_TOP_PAD_", "1073741824")];
 }

@@ -1,4 +1,4 @@
-// Position ids for left-padded batches, as transformers' generate computes them (design §3).
+// Position ids for left-padded batches, as transformers' generate computes them (tests/reference/README.md).
 using static TorchSharp.torch;
 
 namespace Grpo.Model;

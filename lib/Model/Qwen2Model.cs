@@ -1,4 +1,4 @@
-// The Qwen2 decoder (transformers' modeling_qwen2 semantics, design §3) as TorchSharp modules whose field names are
+// The Qwen2 decoder (transformers' modeling_qwen2 semantics, listed in tests/reference/README.md) as TorchSharp modules whose field names are
 // Hugging Face's, so state_dict() names are checkpoint names (model.layers.0.self_attn.q_proj.weight ...).
 using TorchSharp;
 using TorchSharp.Modules;

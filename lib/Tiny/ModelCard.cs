@@ -37,7 +37,7 @@ public static class ModelCard
         s.AppendLine("  (digits stay single tokens).");
         s.AppendLine($"- Architecture: Qwen2, hidden {spec.HiddenSize}, {spec.NumHiddenLayers} layers, {spec.NumAttentionHeads} heads ({spec.NumKeyValueHeads} KV heads),");
         s.AppendLine($"  intermediate {spec.IntermediateSize}, RoPE theta {spec.RopeTheta}, tied embeddings: {build.Parameters:N0} parameters, float32.");
-        s.AppendLine($"- Prompt: the `{spec.Template}` template (design §6); mean prompt {build.MeanPromptTokens:F1} tokens, completion {build.MeanCompletionTokens:F1}.");
+        s.AppendLine($"- Prompt: the `{spec.Template}` template (docs/countdown-rules.md of the project repository); mean prompt {build.MeanPromptTokens:F1} tokens, completion {build.MeanCompletionTokens:F1}.");
         s.AppendLine($"- Cold start: supervised, loss on completion tokens only, AdamW lr {spec.Sft.LearningRate} (warmup {spec.Sft.WarmupSteps}, cosine),");
         s.AppendLine($"  batch {spec.Sft.BatchSize}, up to {spec.Sft.MaxSteps} steps" + (spec.Sft.MaxMinutes > 0 ? $" or {spec.Sft.MaxMinutes} minutes" : "") +
                      $"; final loss {build.FinalLoss:F3} (the traces' own randomness, which attempt is tried" +

@@ -1,4 +1,4 @@
-// Group-relative advantages of GRPO (design §5, TRL's _generate_and_score_completions): each completion's reward
+// Group-relative advantages of GRPO (TRL's _generate_and_score_completions): each completion's reward
 // compared with the other completions of the same prompt. Small host arrays: B*G numbers per step.
 namespace Grpo.Training;
 

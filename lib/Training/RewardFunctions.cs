@@ -1,5 +1,5 @@
 // Reward functions are named and pluggable: the trainer sums them (optionally weighted) and logs each one as
-// rewards/<name>/mean. The Countdown pair of design §4 is the default; tests plug in synthetic rewards.
+// rewards/<name>/mean. The Countdown pair of docs/countdown-rules.md is the default; tests plug in synthetic rewards.
 using Grpo.Countdown;
 
 namespace Grpo.Training;

@@ -1,4 +1,4 @@
-// The files a GRPO run writes besides checkpoints (design §1, HELPERS run folder formats): config.json,
+// The files a GRPO run writes besides checkpoints (the run folder README.md describes): config.json,
 // metrics.jsonl (one object per optimizer step, TRL names), logs/train.log, completion_samples/*.txt.
 using System.Globalization;
 using System.Text;

@@ -1,5 +1,5 @@
 // A token-level task that needs no tokenizer: random prompts of ordinary ids, reward = share of one chosen token in
-// the completion. Lets the trainer be exercised and benchmarked on any Qwen2 folder (e.g. shared/reference/qwen2-tiny).
+// the completion. Lets the trainer be exercised and benchmarked on any Qwen2 folder (e.g. tests/reference/qwen2-tiny).
 namespace Grpo.Training;
 
 public static class SyntheticTask

@@ -46,7 +46,7 @@ public static class NotebookProcess
             psi.ArgumentList.Add("--set");
             psi.ArgumentList.Add($"{name}={value}");
         }
-        // Keep freed memory for reuse: large fresh allocations fault pages in slowly on these machines (design §2).
+        // Keep freed memory for reuse: large fresh allocations fault pages in slowly on these machines (GlibcMalloc.cs).
         psi.Environment["MALLOC_MMAP_THRESHOLD_"] = "33554432";
         psi.Environment["MALLOC_TRIM_THRESHOLD_"] = "68719476736";
         psi.Environment["MALLOC_TOP_PAD_"] = "1073741824";

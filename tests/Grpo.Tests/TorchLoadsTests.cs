@@ -1,4 +1,4 @@
-// libtorch must load from the test output (the libstdc++ fix of design §2 applied by the build).
+// libtorch must load from the test output (the libstdc++ fix of build/LibTorchSharpGlibcxxFix.targets applied by the build).
 using Xunit;
 
 namespace Grpo.Tests;

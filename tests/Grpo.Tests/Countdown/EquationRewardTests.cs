@@ -1,4 +1,4 @@
-// Equation reward rules of design §4: last <answer>, allowed characters, each number once, exact value.
+// Equation reward rules of docs/countdown-rules.md: last <answer>, allowed characters, each number once, exact value.
 using Grpo.Countdown;
 using Xunit;
 
@@ -98,7 +98,7 @@ public class EquationRewardTests
     }
 
     [Theory]
-    [InlineData("1+2+3=6", 6)]        // '=' (the known trap of design §4)
+    [InlineData("1+2+3=6", 6)]        // '=' (the known trap of docs/countdown-rules.md)
     [InlineData("2**3*1", 8)]          // Python power
     [InlineData("8//3*1", 2)]          // Python floor division
     [InlineData("1.5*2*1", 3)]         // decimals

@@ -1,4 +1,4 @@
-// Format reward rules of design §4: <think>…</think>\n<answer>…</answer>, nothing nested, nothing after.
+// Format reward rules of docs/countdown-rules.md: <think>…</think>\n<answer>…</answer>, nothing nested, nothing after.
 using Grpo.Countdown;
 using Xunit;
 

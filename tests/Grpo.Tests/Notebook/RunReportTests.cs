@@ -1,4 +1,4 @@
-// RunReport and the run-folder readers on a hand-made run folder (files written here in the HELPERS.md formats).
+// RunReport and the run-folder readers on a hand-made run folder (files written here in the formats RunLog and the evaluator write).
 using Grpo.Notebook;
 using Xunit;
 

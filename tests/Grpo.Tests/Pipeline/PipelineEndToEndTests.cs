@@ -1,5 +1,5 @@
 // The README's main job, shortened: a toy tiny model built by the same builder, then the whole pipeline for a few
-// steps; every artifact of the run folder (design §1) must exist and be well-formed.
+// steps; every artifact of the run folder (README.md, GRPO training) must exist and be well-formed.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grpo.Countdown;

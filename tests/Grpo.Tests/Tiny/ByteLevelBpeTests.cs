@@ -1,5 +1,5 @@
 // The tiny tokenizer: trained byte-level BPE written as tokenizer.json, loaded by Microsoft.ML.Tokenizers exactly as
-// design §2 loads Qwen's (and by the project's QwenTokenizer), round-tripping prompts and traces.
+// Qwen's tokenizer.json loads (and by the project's QwenTokenizer), round-tripping prompts and traces.
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
