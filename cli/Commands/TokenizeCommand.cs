@@ -26,6 +26,7 @@ public sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
         public override ValidationResult Validate() =>
             string.IsNullOrEmpty(Model) ? ValidationResult.Error("--model DIR is required")
             : (Text is null) == (Ids is null) ? ValidationResult.Error("Give exactly one of --text STR or --ids 1,2,3")
+            : SkipSpecialTokens && Ids is null ? ValidationResult.Error("--skip-special-tokens applies to decoding (--ids) only")
             : ValidationResult.Success();
     }
 
