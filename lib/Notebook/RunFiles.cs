@@ -1,4 +1,4 @@
-// Reads a run folder's files (formats: HELPERS.md / design §1) into plain records for charts, tables and the report.
+// Reads a run folder's files (formats: README.md, GRPO training and Evaluation) into plain records for charts, tables and the report.
 using System.Globalization;
 using System.Text.Json;
 using Grpo.Evaluation;

@@ -10,7 +10,7 @@ static class TorchNativePreload
     /// <summary>
     /// Why: TorchSharp first tries `NativeLibrary.TryLoad("LibTorchSharp")` next to TorchSharp.dll, and a host such as
     /// the dotnet-interactive kernel has no deps.json entry for runtimes/linux-x64/native. TorchSharp then falls back
-    /// to copying ~700 MB of unpatched libraries out of the NuGet cache (which fail to load on Debian 12, design §2).
+    /// to copying ~700 MB of unpatched libraries out of the NuGet cache (which fail to load on Debian 12: README, Native libtorch).
     /// Loading the published (patched) libLibTorchSharp.so by full path first makes that first attempt succeed: the
     /// later load by name finds the already-loaded library by its soname; its libtorch dependencies come from the same
     /// folder through its $ORIGIN runpath. Does nothing when TorchSharp.dll sits in the application's own folder

@@ -80,6 +80,7 @@ public sealed class NotebookTests(NotebookChain chain)
         Assert.True(Directory.Exists(Path.Combine(chain.RunDir, "checkpoints", "checkpoint-2")));
         Assert.True(Directory.Exists(Path.Combine(chain.RunDir, "checkpoints", "checkpoint-4")));
         Assert.Equal(4, File.ReadAllLines(Path.Combine(chain.RunDir, "metrics.jsonl")).Count(l => l.Trim().Length > 0));
+        Assert.Contains($"starting {chain.RunDir} at step 0 of 4", run.Streams());   // says what the (re)run does
         // The training cell shows one chart, updated in place to all four steps (not one output per update).
         var trainCell = run.Executed!["cells"]!.AsArray().Single(c => string.Concat(c!["source"]!.AsArray().Select(l => (string?)l)).Contains("trainer.Train("));
         var charts = trainCell!["outputs"]!.AsArray().Select(o => (string?)o!["data"]?["text/html"]).OfType<string>()
@@ -87,6 +88,22 @@ public sealed class NotebookTests(NotebookChain chain)
         Assert.Single(charts);
         Assert.Contains("\"x\":[1,2,3,4]", charts[0]);
         AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "training-curves.html"));
+    }
+
+    [SkippableFact]
+    public void Rerunning_training_says_the_run_is_finished_and_a_changed_hyperparameter_stops_naming_it()
+    {
+        Run("03-grpo-training");
+        var metrics = File.ReadAllText(Path.Combine(chain.RunDir, "metrics.jsonl"));
+        var again = chain.Rerun("03-grpo-training", new Dictionary<string, string>(), "03-rerun");
+        Assert.True(again.ExitCode == 0, again.Describe());
+        Assert.Contains($"{chain.RunDir} is finished (step 4 of 4, checkpoint-4): nothing to train: the chart shows the saved run", again.Streams());
+        Assert.Equal(metrics, File.ReadAllText(Path.Combine(chain.RunDir, "metrics.jsonl")));
+
+        var changed = chain.Rerun("03-grpo-training", new Dictionary<string, string> { ["learningRate"] = "1e-4" }, "03-rerun-changed");
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("holds a run trained with other settings (learning_rate 0.0002 there, 0.0001 here)", changed.Errors);
+        Assert.Equal(metrics, File.ReadAllText(Path.Combine(chain.RunDir, "metrics.jsonl")));
     }
 
     [SkippableFact]
