@@ -35,7 +35,8 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
         if (Finished)
             return $"{RunDir} is finished (step {c} of {MaxSteps}, checkpoint-{c}): nothing to train";
         return $"resuming {RunDir} from checkpoint-{c} at step {c} of {MaxSteps}" +
-               (LoggedSteps > c ? $" (steps {c + 1}-{LoggedSteps} of the stopped run are redone)" : "");
+               (LoggedSteps > c + 1 ? $" (steps {c + 1}-{LoggedSteps} of the stopped run are redone)"
+                : LoggedSteps == c + 1 ? $" (step {c + 1} of the stopped run is redone)" : "");
     }
 
     /// <summary>Throws when resuming would continue the saved run with other settings than it was trained with

@@ -43,6 +43,8 @@ public sealed class RunStartTests : IDisposable
         Assert.False(start.Finished);
         Assert.Equal($"resuming {run} from checkpoint-10 at step 10 of 20 (steps 11-13 of the stopped run are redone)", start.Describe());
         Assert.Equal($"starting {run} at step 0 of 20", RunStart.Inspect(Config, resume: false).Describe());
+        Logged(11);
+        Assert.EndsWith("(step 11 of the stopped run is redone)", RunStart.Inspect(Config, resume: true).Describe());
     }
 
     [Fact]
