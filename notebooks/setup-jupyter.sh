@@ -3,7 +3,7 @@
 #  1. restores the pinned dotnet-interactive tool from .config/dotnet-tools.json (a local tool, nothing global);
 #  2. gives the tool FSharp.Core 10.1 (Plotly.NET 6 needs it; the tool ships 10.0, so chart cells would fail with
 #     "Could not load file or assembly 'FSharp.Core, Version=10.1.0.0'");
-#  3. registers the kernels with Jupyter, listening on localhost only (--http-local-only);
+#  3. registers the kernels with Jupyter, listening on localhost only (--http-local-only), telemetry off;
 #  4. publishes the library the notebooks load (artifacts/publish/Grpo.Lib.dll).
 # Needs: the .NET 10 SDK and Jupyter (`jupyter` on PATH: conda env from environment.yml, pip, or Debian's
 # jupyter-nbconvert / jupyter-client packages). Safe to run again.
@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 
 command -v dotnet >/dev/null || { echo "setup-jupyter: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
 command -v jupyter >/dev/null || { echo "setup-jupyter: jupyter is not on PATH (see environment.yml or README 'Notebooks')" >&2; exit 1; }
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The SDK's and dotnet-interactive's telemetry off (the kernels get the same in their kernel.json, step 3).
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "== 1. dotnet-interactive (local tool)"
 dotnet tool restore
@@ -35,11 +36,12 @@ else
   echo "already done: $tool_dir/FSharp.Core.dll is 10.1.403"
 fi
 
-echo "== 3. Jupyter kernels (.net-csharp, .net-fsharp, .net-powershell), localhost only"
+echo "== 3. Jupyter kernels (.net-csharp, .net-fsharp, .net-powershell), localhost only, telemetry off"
 dotnet dotnet-interactive jupyter install
 # `install` has no --http-local-only; the kernel command has. Without it the kernel's HTTP API listens on every
-# interface, so add it to each installed kernel's argv. The kernels run `dotnet interactive`, which finds the
-# local tool through .config/dotnet-tools.json as long as the notebook lives inside this repository.
+# interface, so add it to each installed kernel's argv. Jupyter starts the kernel, not this script, so the telemetry
+# opt-outs go into the kernel's env. The kernels run `dotnet interactive`, which finds the local tool through
+# .config/dotnet-tools.json as long as the notebook lives inside this repository.
 jupyter kernelspec list --json | python3 -c '
 import json, os, sys
 for name, spec in json.load(sys.stdin)["kernelspecs"].items():
@@ -48,8 +50,10 @@ for name, spec in json.load(sys.stdin)["kernelspecs"].items():
     kernel = json.load(open(path))
     if "--http-local-only" not in kernel["argv"]:
         kernel["argv"].append("--http-local-only")
-        json.dump(kernel, open(path, "w"), indent=2)
-    print(name, " ".join(kernel["argv"]))
+    kernel.setdefault("env", {}).update(
+        {"DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_NOLOGO": "1"})
+    json.dump(kernel, open(path, "w"), indent=2)
+    print(name, " ".join(kernel["argv"]), kernel["env"])
 '
 
 echo "== 4. the library the notebooks load"

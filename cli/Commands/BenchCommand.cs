@@ -17,12 +17,12 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string Device { get; init; } = "cpu";
         [CommandOption("--model <DIR>"), Description("Use this folder's config.json shape instead of Qwen2.5-0.5B (weights stay random).")]
         public string? Model { get; init; }
-        [CommandOption("--prompts <N>")] public int Prompts { get; init; } = 64;
-        [CommandOption("--prompt-length <N>")] public int PromptLength { get; init; } = 64;
-        [CommandOption("--new-tokens <N>")] public int NewTokens { get; init; } = 128;
-        [CommandOption("--train-batch <N>")] public int TrainBatch { get; init; } = 4;
-        [CommandOption("--train-seq <N>")] public int TrainSeq { get; init; } = 128;
-        [CommandOption("--train-iters <N>")] public int TrainIters { get; init; } = 2;
+        [CommandOption("--prompts <N>"), Description("Generation batch: prompts decoded together.")] public int Prompts { get; init; } = 64;
+        [CommandOption("--prompt-length <N>"), Description("Tokens per random prompt.")] public int PromptLength { get; init; } = 64;
+        [CommandOption("--new-tokens <N>"), Description("Tokens generated per prompt (greedy).")] public int NewTokens { get; init; } = 128;
+        [CommandOption("--train-batch <N>"), Description("Sequences per forward+backward.")] public int TrainBatch { get; init; } = 4;
+        [CommandOption("--train-seq <N>"), Description("Tokens per training sequence.")] public int TrainSeq { get; init; } = 128;
+        [CommandOption("--train-iters <N>"), Description("Timed forward+backward iterations.")] public int TrainIters { get; init; } = 2;
         [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
         public int? Threads { get; init; }
     }

@@ -104,7 +104,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 {
                     var key = $"{p.Checkpoint} {p.Phase}";
                     if (!tasks.TryGetValue(key, out var task)) tasks[key] = task = ctx.AddTask(Markup.Escape(key), maxValue: p.Total);
-                    task.Value = p.Done;
+                    task.MoveTo(p.Done);   // a finished bar stops its clock
                 });
                 if (settings.Run is not null)
                 {

@@ -22,16 +22,16 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
         public string? Device { get; init; }
         [CommandOption("--dtype <DTYPE>"), Description("float32 | bfloat16.")]
         public string? Dtype { get; init; }
-        [CommandOption("--max-steps <N>")] public int? MaxSteps { get; init; }
-        [CommandOption("--save-steps <N>")] public int? SaveSteps { get; init; }
-        [CommandOption("--seed <N>")] public int? Seed { get; init; }
+        [CommandOption("--max-steps <N>"), Description("GRPO optimizer steps (tiny preset: 200).")] public int? MaxSteps { get; init; }
+        [CommandOption("--save-steps <N>"), Description("A checkpoint every N steps, each evaluated (tiny preset: 50).")] public int? SaveSteps { get; init; }
+        [CommandOption("--seed <N>"), Description("Seed of data order, sampling and evaluation (default 42).")] public int? Seed { get; init; }
         [CommandOption("--beta <B>"), Description("KL weight against the base model (tiny preset: 0; 0.04 kept the reasoning faithful, docs/benchmarks.md).")]
         public double? Beta { get; init; }
         [CommandOption("--train-file <FILE>"), Description("Parquet of training problems (default: data/countdown/<distribution>/train.parquet).")]
         public string? TrainFile { get; init; }
         [CommandOption("--test-file <FILE>"), Description("Parquet of held-out problems (default: the distribution's test.parquet).")]
         public string? TestFile { get; init; }
-        [CommandOption("--eval-problems <N>")] public int? EvalProblems { get; init; }
+        [CommandOption("--eval-problems <N>"), Description("Held-out problems each evaluation scores (default 500).")] public int? EvalProblems { get; init; }
         [CommandOption("--eval-samples <K>"), Description("Sampled completions per problem in evaluation (0 = greedy only).")]
         public int? EvalSamples { get; init; }
     }
@@ -54,9 +54,21 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
         };
 
         PipelineSummary? summary = null;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx => summary = PipelineRunner.Run(config, new ProgressObserver(ctx), cancellationToken));
+        ProgressObserver? observer = null;
+        using var ctrlC = CtrlC.Listen(cancellationToken);
+        try
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx => summary = PipelineRunner.Run(config, observer = new ProgressObserver(ctx), ctrlC.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            AnsiConsole.MarkupLine($"[yellow]Stopped during {Markup.Escape(observer?.CurrentStage ?? "start-up")}.[/] " +
+                "Run the same command again to continue (finished evaluations are kept).");
+            AnsiConsole.MarkupLine($"  training then: {Markup.Escape(RunStart.Inspect(config.Grpo, resume: true).Describe())}");
+            return 130;
+        }
 
         var table = new Table().Title($"Run {Markup.Escape(summary!.RunDir)} ({summary.Minutes:F1} min)")
             .AddColumns("checkpoint", "step", "greedy accuracy", "sampled accuracy", "pass@k", "format rate");
@@ -72,6 +84,9 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
     sealed class ProgressObserver(ProgressContext ctx) : IPipelineObserver
     {
         readonly Dictionary<string, ProgressTask> tasks = new();
+        int grpoBase = -1;
+
+        public string? CurrentStage { get; private set; }
 
         ProgressTask Task(string key, double max)
         {
@@ -79,14 +94,21 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
             return t;
         }
 
-        public void Stage(string name, string detail) => AnsiConsole.MarkupLineInterpolated($"[bold]{name}[/]: {detail}");
+        public void Stage(string name, string detail)
+        {
+            tasks.Values.StopAll();   // the bars of earlier stages are done: their clocks stop
+            CurrentStage = name;
+            AnsiConsole.MarkupLineInterpolated($"[bold]{name}[/]: {detail}");
+        }
 
-        public void Eval(EvalProgress p) => Task($"eval {p.Checkpoint} ({p.Phase})", p.Total).Value = p.Done;
+        public void Eval(EvalProgress p) => Task($"eval {p.Checkpoint} ({p.Phase})", p.Total).MoveTo(p.Done);
 
         public void Train(GrpoProgress p)
         {
-            var t = Task("grpo", p.MaxSteps);
-            t.Value = p.Step;
+            // The bar counts this session's steps, so a resumed run's time-left estimate starts from real step times.
+            if (grpoBase < 0) grpoBase = p.Step - 1;
+            var t = Task("grpo", p.MaxSteps - grpoBase);
+            t.MoveTo(p.Step - grpoBase);
             t.Description = Markup.Escape($"grpo step {p.Step}/{p.MaxSteps} reward {p["reward"]:F2}");
             if (p.CheckpointSaved is { } c) AnsiConsole.MarkupLineInterpolated($"[grey]saved {c}[/]");
         }

@@ -32,18 +32,18 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Dtype { get; init; }
         [CommandOption("--train-file <FILE>"), Description("Parquet of Countdown problems (default: generated from the seed).")]
         public string? TrainFile { get; init; }
-        [CommandOption("--max-steps <N>")] public int? MaxSteps { get; init; }
-        [CommandOption("--save-steps <N>")] public int? SaveSteps { get; init; }
-        [CommandOption("--learning-rate <LR>")] public double? LearningRate { get; init; }
-        [CommandOption("--num-generations <G>")] public int? NumGenerations { get; init; }
+        [CommandOption("--max-steps <N>"), Description("max_steps: optimizer steps.")] public int? MaxSteps { get; init; }
+        [CommandOption("--save-steps <N>"), Description("save_steps: a checkpoint every N steps.")] public int? SaveSteps { get; init; }
+        [CommandOption("--learning-rate <LR>"), Description("learning_rate: AdamW peak learning rate (warmup, then cosine).")] public double? LearningRate { get; init; }
+        [CommandOption("--num-generations <G>"), Description("num_generations: completions sampled per prompt (the group).")] public int? NumGenerations { get; init; }
         [CommandOption("--batch-size <N>"), Description("per_device_train_batch_size: completions per micro-batch (TRL semantics).")]
         public int? BatchSize { get; init; }
         [CommandOption("--grad-accum <N>"), Description("gradient_accumulation_steps; prompts per step = batch-size * grad-accum / num-generations.")]
         public int? GradAccum { get; init; }
-        [CommandOption("--max-completion-length <N>")] public int? MaxCompletionLength { get; init; }
+        [CommandOption("--max-completion-length <N>"), Description("max_completion_length: tokens generated per completion at most.")] public int? MaxCompletionLength { get; init; }
         [CommandOption("--beta <B>"), Description("KL weight (0: no reference model).")]
         public double? Beta { get; init; }
-        [CommandOption("--seed <S>")] public int? Seed { get; init; }
+        [CommandOption("--seed <S>"), Description("seed: data order, sampling and LoRA initialisation.")] public int? Seed { get; init; }
         [CommandOption("--lora <BOOL>"), Description("use_peft: true or false.")]
         public bool? Lora { get; init; }
         [CommandOption("--set <FIELD=VALUE>"), Description("Any config field, repeatable: --set loss_type=dr_grpo --set lora_r=8 (VALUE is JSON or a plain string).")]
@@ -75,10 +75,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             tokens = TokenSpec.Raw(eos, mc.PadTokenId ?? eos[0]);
         }
 
+        var start = RunStart.Inspect(config, s.Resume);   // before Create, which drops steps logged after the checkpoint
         using var trainer = GrpoRun.Create(config, s.Resume, prompts, rewards, tokens);
+        AnsiConsole.MarkupLine(Markup.Escape(start.Describe()));
         var started = DateTime.UtcNow;
         int firstStep = trainer.GlobalStep;
         GrpoProgress? last = null;
+        using var ctrlC = CtrlC.Listen(cancellationToken);
         try
         {
             if (s.Quiet)
@@ -87,28 +90,30 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     last = p;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"step {p.Step}/{p.MaxSteps} reward {p["reward"]:F3} len {p["completions/mean_length"]:F1} step_time {p["step_time"]:F2}s rss {p["process_memory_mb"]:F0}MB{(p.CheckpointSaved is null ? "" : " saved " + p.CheckpointSaved)}"));
-                }), cancellationToken);
+                }), ctrlC.Token);
             else
                 AnsiConsole.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .Start(ctx =>
                     {
-                        var task = ctx.AddTask("GRPO", maxValue: config.MaxSteps);
-                        task.Value = trainer.GlobalStep;
+                        // The bar counts this session's steps: a resumed run's earlier steps would read as done in
+                        // no time and make the time-left estimate far too short.
+                        var task = ctx.AddTask("GRPO", maxValue: config.MaxSteps - firstStep);
                         trainer.Train(new SyncProgress<GrpoProgress>(p =>
                         {
                             last = p;
-                            task.Value = p.Step;
+                            task.MoveTo(p.Step - firstStep);
                             task.Description = string.Create(CultureInfo.InvariantCulture,
                                 $"step {p.Step}/{p.MaxSteps} reward {p["reward"]:F2} len {p["completions/mean_length"]:F0} {p["step_time"]:F1}s/step");
                             if (p.CheckpointSaved is not null)
                                 AnsiConsole.MarkupLine($"[green]saved[/] {Markup.Escape(p.CheckpointSaved)}");
-                        }), cancellationToken);
+                        }), ctrlC.Token);
                     });
         }
         catch (OperationCanceledException)
         {
             AnsiConsole.MarkupLine($"[yellow]Stopped at step {trainer.GlobalStep}.[/] Continue with: grpo train --run-dir {Markup.Escape(run.Root)} --resume");
+            AnsiConsole.MarkupLine($"  (that is: {Markup.Escape(RunStart.Inspect(config, resume: true).Describe())})");
             return 130;
         }
 

@@ -30,7 +30,17 @@ public sealed record AhaStepCount(
     [JsonPropertyName("hit_rate")] public double HitRate => Completions == 0 ? 0 : (double)CompletionsWithHit / Completions;
 }
 
-public sealed record AhaResult(IReadOnlyList<AhaHit> Hits, IReadOnlyList<AhaStepCount> Counts);
+public sealed record AhaResult(IReadOnlyList<AhaHit> Hits, IReadOnlyList<AhaStepCount> Counts)
+{
+    /// <summary>One line: hits in how many scanned completions, or that there were none (and none to scan).</summary>
+    public string Summary()
+    {
+        int scanned = Counts.Sum(c => c.Completions), withHit = Counts.Sum(c => c.CompletionsWithHit);
+        if (scanned == 0) return "No completions to scan: the run has no completion samples or evaluations yet";
+        if (Hits.Count == 0) return $"No aha phrase in {scanned} scanned completions";
+        return $"{Hits.Count} hits in {withHit} of {scanned} scanned completions";
+    }
+}
 
 public static class AhaExtractor
 {

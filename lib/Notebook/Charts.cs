@@ -84,6 +84,7 @@ public static class Charts
     public static GenericChart AhaCountsPerStep(IEnumerable<AhaHit> hits)
     {
         var list = hits.ToList();
+        if (list.Count == 0) return Empty("Aha phrases per step", "No aha phrase in the scanned completions");
         var steps = list.Select(h => h.Step).Distinct().OrderBy(s => s).ToArray();
         GenericChart Bars(bool correct, string name) => Chart.Column<int, string, string>(
             steps.Select(s => list.Count(h => h.Step == s && h.Correct == correct)).ToArray(),
@@ -101,8 +102,29 @@ public static class Charts
             return Chart.Line<int, double, string>(points.Select(c => c.Step).ToArray(), points.Select(c => c.HitRate).ToArray(),
                 ShowMarkers: true, Name: g.Key);
         }).ToList();
-        return Titled(charts.Count == 0 ? Chart.Line<int, double, string>([], [], Name: "no completions") : Chart.Combine(charts),
-            "Completions with an aha phrase", "step", "share of completions");
+        return charts.Count == 0
+            ? Empty("Completions with an aha phrase", "No completions to scan")
+            : Titled(Chart.Combine(charts), "Completions with an aha phrase", "step", "share of completions");
+    }
+
+    /// <summary>A chart with nothing to plot: its title and a sentence saying so, no axes (Plotly draws empty axes
+    /// from -1 to 6, which reads like data).</summary>
+    public static GenericChart Empty(string title, string message)
+    {
+        var layout = new Layout();
+        var hidden = new Dictionary<string, object> { ["visible"] = false };
+        layout.SetProperty("xaxis", hidden);
+        layout.SetProperty("yaxis", hidden);
+        layout.SetProperty("annotations", new[]
+        {
+            new Dictionary<string, object>
+            {
+                ["text"] = message, ["showarrow"] = false, ["xref"] = "paper", ["yref"] = "paper", ["x"] = 0.5, ["y"] = 0.5,
+                ["font"] = new Dictionary<string, object> { ["size"] = 16 },
+            },
+        });
+        var chart = GenericChart.addLayout(layout, Chart.Line<int, int, string>([], [], Name: title));
+        return Titled(chart, title, null, null, height: 240);
     }
 
     static List<EvalResult> Ordered(IEnumerable<EvalResult> evals) =>

@@ -99,6 +99,9 @@ public static class Frames
             new StringDataFrameColumn("completion", list.Select(s => Cut(s.Completion, maxChars))));
     }
 
+    /// <summary>The frame, or <paramref name="note"/> when it has no rows (an empty table reads like a display fault).</summary>
+    public static object OrNote(DataFrame frame, string note) => frame.Rows.Count > 0 ? frame : note;
+
     /// <summary>Aha hits with their context.</summary>
     public static DataFrame AhaHits(IEnumerable<AhaHit> hits)
     {

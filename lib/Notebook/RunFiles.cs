@@ -49,6 +49,10 @@ public static class RunFiles
         return rows;
     }
 
+    /// <summary>The run's metrics.jsonl, or no rows when the run has not logged a step yet.</summary>
+    public static IReadOnlyList<MetricsRow> ReadMetricsIfAny(string runDir) =>
+        File.Exists(MetricsPath(runDir)) ? ReadMetrics(MetricsPath(runDir)) : [];
+
     /// <summary>Every eval/*.json of the run, base first, then checkpoints by step.</summary>
     public static IReadOnlyList<EvalResult> ReadEvals(string runDir)
     {

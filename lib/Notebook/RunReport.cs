@@ -71,7 +71,10 @@ public static class RunReport
         }
 
         html.Append("<h2>Aha moments</h2>\n");
-        if (aha.Count == 0) html.Append("<p>No aha.jsonl hits in this run.</p>\n");
+        if (aha.Count == 0)
+            html.Append(File.Exists(RunFiles.AhaPath(runDir))
+                ? "<p>No aha phrase in this run's completions (aha.jsonl has no hits): no chart or tables to show.</p>\n"
+                : "<p>No aha.jsonl in this run (the <code>aha</code> command writes it).</p>\n");
         else
         {
             html.Append(ChartHtml.Fragment(Charts.AhaCountsPerStep(aha)));

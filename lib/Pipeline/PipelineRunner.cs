@@ -37,7 +37,7 @@ public static class PipelineRunner
         // A fresh run has no checkpoints yet, so this evaluates the base model only.
         Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct);
 
-        observer?.Stage("grpo", $"{grpo.MaxSteps} steps, checkpoint every {grpo.SaveSteps}");
+        observer?.Stage("grpo", $"{RunStart.Inspect(grpo, resume: true).Describe()}, checkpoint every {grpo.SaveSteps} steps");
         // A rerun continues from the last complete checkpoint (a killed run loses at most save_steps steps).
         using (var trainer = GrpoRun.Create(grpo, resume: true))
             trainer.Train(new Callback<GrpoProgress>(p => observer?.Train(p)), ct);

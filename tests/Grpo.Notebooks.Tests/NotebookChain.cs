@@ -43,6 +43,15 @@ public sealed class NotebookChain
         }
     }
 
+    /// <summary>Runs the notebook again (after the chain ran it) with extra overrides; its executed copy is kept apart.</summary>
+    public NotebookRun Rerun(string name, IReadOnlyDictionary<string, string> extra, string executedName)
+    {
+        Get(name);
+        var overrides = Overrides(name);
+        foreach (var (k, v) in extra) overrides[k] = v;
+        lock (runs) return NotebookProcess.Run(NotebookPath(name), overrides, executedName: executedName);
+    }
+
     public static string NotebookPath(string name) => Path.Combine(NotebookProcess.RepoRoot, "notebooks", name + ".ipynb");
 
     Dictionary<string, string> Overrides(string name)

@@ -26,10 +26,12 @@ public static class NotebookProcess
     /// <summary>Scratch folder for executed notebooks and their run folders (under the ignored artifacts/).</summary>
     public static string WorkDir { get; } = Directory.CreateDirectory(Path.Combine(RepoRoot, "artifacts", "nbtest")).FullName;
 
+    /// <summary>Runs the notebook in a fresh process; the executed copy goes to WorkDir/&lt;name&gt;.executed.ipynb, or
+    /// &lt;executedName&gt;.ipynb there (a second run of the same notebook keeps the first one's copy).</summary>
     public static NotebookRun Run(string notebookPath, IReadOnlyDictionary<string, string>? overrides = null,
-                                  TimeSpan? timeout = null)
+                                  TimeSpan? timeout = null, string? executedName = null)
     {
-        string executedPath = Path.Combine(WorkDir, Path.GetFileNameWithoutExtension(notebookPath) + ".executed.ipynb");
+        string executedPath = Path.Combine(WorkDir, (executedName ?? Path.GetFileNameWithoutExtension(notebookPath) + ".executed") + ".ipynb");
         File.Delete(executedPath);
         var psi = new ProcessStartInfo("dotnet")
         {

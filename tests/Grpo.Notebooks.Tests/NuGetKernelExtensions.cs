@@ -1,5 +1,5 @@
 // Loads the kernel extensions that NuGet packages carry (interactive-extensions/dotnet/*.dll), as the
-// dotnet-interactive tool does, so `#r "nuget: Plotly.NET.Interactive"` and Microsoft.Data.Analysis format their types.
+// dotnet-interactive tool does, so `#r "nuget: Microsoft.Data.Analysis"` formats DataFrames as tables.
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.Loader;

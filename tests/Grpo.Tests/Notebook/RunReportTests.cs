@@ -81,6 +81,18 @@ public sealed class RunReportTests : IDisposable
     }
 
     [Fact]
+    public void Report_of_a_run_without_aha_hits_says_so_instead_of_an_empty_chart_and_tables()
+    {
+        File.WriteAllText(Path.Combine(run, "aha.jsonl"), "");
+        var html = RunReport.Build(run);
+        Assert.Contains("No aha phrase in this run's completions (aha.jsonl has no hits)", html);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, @"var renderPlotly_").Count);   // accuracy, curves
+        Assert.DoesNotContain("<th>phrase</th>", html);
+        File.Delete(Path.Combine(run, "aha.jsonl"));
+        Assert.Contains("No aha.jsonl in this run", RunReport.Build(run));
+    }
+
+    [Fact]
     public void Report_of_a_missing_folder_names_it()
     {
         var missing = Path.Combine(run, "nope");

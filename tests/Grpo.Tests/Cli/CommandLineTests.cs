@@ -1,0 +1,115 @@
+// The command line as a user meets it: a mistyped flag is an error naming it, every option has a help text, and
+// Ctrl-C during training stops after the step, says where, and a rerun says it resumes (and from which step).
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Grpo.Cli.Commands;
+using Spectre.Console.Cli;
+using Xunit;
+
+namespace Grpo.Tests.Cli;
+
+public sealed class CommandLineTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("grpo-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    /// <summary>cli/bin/&lt;configuration&gt;/net10.0/grpo.dll (Grpo.Tests references cli/, so it is built first).</summary>
+    static string Cli => Path.Combine(TestPaths.RepoRoot, "cli", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "grpo.dll");
+
+    /// <summary>The CLI, run from the repository root (where the tiny model's default path points).</summary>
+    static Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot,
+        };
+        psi.ArgumentList.Add(Cli);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["OMP_NUM_THREADS"] = "1";
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["COLUMNS"] = "200";
+        return Process.Start(psi)!;
+    }
+
+    static (int Code, string Output) Run(params string[] args)
+    {
+        using var p = Start(args);
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), $"grpo {string.Join(' ', args)} did not finish");
+        return (p.ExitCode, stdout + stderr.Result);
+    }
+
+    [Theory]
+    [InlineData("max-step", "pipeline", "--max-step", "10")]
+    [InlineData("nme", "train", "--nme", "x")]
+    [InlineData("modle", "eval", "--modle", "data/models/countdown-tiny")]
+    [InlineData("seeed", "data", "--seeed", "1")]
+    public void A_mistyped_flag_is_an_error_naming_it_and_nothing_runs(string flag, params string[] args)
+    {
+        var (code, output) = Run(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains($"Unknown option '{flag}'", output);
+        Assert.DoesNotContain("data:", output);      // the pipeline's first stage never started
+        Assert.DoesNotContain("   at ", output);     // no stack trace
+    }
+
+    [Fact]
+    public void Every_option_of_every_command_has_a_help_description()
+    {
+        var settings = typeof(PipelineCommand).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(CommandSettings))).ToList();
+        Assert.Contains(typeof(PipelineCommand.Settings), settings);
+        var missing = settings.SelectMany(t => t.GetProperties()
+                .Where(p => p.GetCustomAttribute<CommandOptionAttribute>() is not null
+                            && string.IsNullOrWhiteSpace(p.GetCustomAttribute<DescriptionAttribute>()?.Description))
+                .Select(p => $"{t.DeclaringType?.Name ?? t.Name} {p.GetCustomAttribute<CommandOptionAttribute>()!.LongNames.FirstOrDefault()}"))
+            .ToList();
+        Assert.True(missing.Count == 0, "options without a description: " + string.Join(", ", missing));
+    }
+
+    [DllImport("libc", EntryPoint = "kill")]
+    static extern int Kill(int pid, int signal);
+
+    [Fact]
+    public async Task Ctrl_C_stops_training_after_the_step_and_a_rerun_resumes_from_the_last_checkpoint()
+    {
+        var run = Path.Combine(dir, "run");
+        string[] train = ["train", "--run-dir", run, "--save-steps", "2", "--batch-size", "8", "--grad-accum", "1",
+                          "--num-generations", "4", "--max-completion-length", "16", "--set", "num_train_problems=200", "--quiet"];
+        string output;
+        int code;
+        using (var p = Start([.. train, "--max-steps", "40"]))
+        {
+            var stderr = p.StandardError.ReadToEndAsync();
+            var lines = new List<string>();
+            while (p.StandardOutput.ReadLine() is { } line)
+            {
+                lines.Add(line);
+                if (line.StartsWith("step 3/40")) Assert.Equal(0, Kill(p.Id, 2));   // SIGINT, as Ctrl-C sends
+            }
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)));
+            output = string.Join("\n", lines) + await stderr;
+            code = p.ExitCode;
+        }
+        Assert.Contains("starting " + run + " at step 0 of 40", output);
+        Assert.Equal(130, code);
+        Assert.Contains("Ctrl-C: stopping after the current step", output);
+        var stopped = System.Text.RegularExpressions.Regex.Match(output, @"Stopped at step (\d+)\.");
+        Assert.True(stopped.Success, output);
+        int step = int.Parse(stopped.Groups[1].Value), checkpoint = step / 2 * 2;
+        Assert.InRange(step, 3, 39);   // it finished the step it was in, not the whole run
+        Assert.Contains($"resuming {run} from checkpoint-{checkpoint} at step {checkpoint} of 40", output);
+
+        var (rerunCode, rerun) = Run([.. train, "--resume", "--max-steps", (checkpoint + 1).ToString()]);
+        Assert.True(rerunCode == 0, rerun);
+        Assert.Contains($"resuming {run} from checkpoint-{checkpoint} at step {checkpoint} of {checkpoint + 1}", rerun);
+
+        var (doneCode, done) = Run([.. train, "--resume", "--max-steps", (checkpoint + 1).ToString()]);
+        Assert.True(doneCode == 0, done);
+        Assert.Contains($"{run} is finished (step {checkpoint + 1} of {checkpoint + 1}", done);
+    }
+}

@@ -1,0 +1,95 @@
+// The notebooks' chart outputs (NotebookCharts) and the empty-state charts and notes. That the outputs draw in a
+// browser with no network is tested in Grpo.Notebooks.Tests (OfflineChartTests, headless Chromium).
+using System.Text.RegularExpressions;
+using Grpo.Evaluation;
+using Grpo.Notebook;
+using Grpo.Training;
+using Microsoft.Data.Analysis;
+using Plotly.NET;
+using Xunit;
+
+namespace Grpo.Tests.Notebook;
+
+public sealed class NotebookChartsTests
+{
+    [Fact]
+    public void Plotly_script_output_carries_plotlyjs_once_with_no_network_source()
+    {
+        var html = NotebookCharts.PlotlyScript();
+        Assert.Single(Regex.Matches(html, @"\* plotly\.js v\d"));
+        Assert.Contains($"plotly.js {NotebookCharts.PlotlyVersion} for this notebook's charts", html);
+        Assert.Matches(@"^\d+\.\d+\.\d+$", NotebookCharts.PlotlyVersion);
+        Assert.DoesNotMatch(@"<script[^>]*\ssrc=", html);
+        // One script element: nothing inside plotly.js closes it early.
+        Assert.Single(Regex.Matches(html, "</script", RegexOptions.IgnoreCase));
+    }
+
+    [Fact]
+    public void Chart_output_draws_its_figure_with_the_pages_plotlyjs_and_loads_nothing()
+    {
+        var chart = Charts.TrainingCurves([new MetricsRow(1, new Dictionary<string, double> { ["reward"] = 0.5 }),
+                                           new MetricsRow(2, new Dictionary<string, double> { ["reward"] = 0.75 })]);
+        var html = NotebookCharts.Html(chart);
+        var id = Regex.Match(html, "<div class=\"grpo-chart\" id=\"(grpo-chart-[0-9a-f]{32})\" style=\"width:900px;height:830px\">").Groups[1].Value;
+        Assert.NotEmpty(id);
+        Assert.Contains($"Plotly.newPlot('{id}', figure.data, figure.layout, figure.config)", html);
+        Assert.Contains("\"x\":[1,2],\"y\":[0.5,0.75]", html);
+        Assert.DoesNotMatch(@"<script[^>]*\ssrc=", html);
+        Assert.DoesNotContain("plotly.js v", html);   // plotly.js itself travels once, in PlotlyScript()
+        Assert.NotEqual(id, Regex.Match(NotebookCharts.Html(chart), "id=\"(grpo-chart-[0-9a-f]{32})\"").Groups[1].Value);
+    }
+
+    [Fact]
+    public void Text_that_would_close_the_script_is_escaped_in_the_figure()
+    {
+        var html = NotebookCharts.Html(Charts.MetricCurve([new MetricsRow(1, new Dictionary<string, double> { ["kl"] = 0.1 })], "kl", "</script><b>x"));
+        Assert.Single(Regex.Matches(html, "</script", RegexOptions.IgnoreCase));
+        Assert.Contains("<\\/script><b>x", html);
+    }
+
+    [Fact]
+    public void A_chart_without_data_says_so_instead_of_drawing_empty_axes()
+    {
+        var json = GenericChart.toJson(Charts.AhaCountsPerStep([]));
+        Assert.Contains("No aha phrase in the scanned completions", json);
+        Assert.Contains("\"xaxis\":{\"visible\":false}", json);
+        Assert.Contains("\"text\":\"Aha phrases per step\"", json);
+        Assert.Contains("No completions to scan", GenericChart.toJson(Charts.AhaHitRate([])));
+        // With hits, bars and no note.
+        var hit = new AhaHit("completion_samples", 2, "wait", "x wait y", true, null);
+        Assert.DoesNotContain("No aha phrase", GenericChart.toJson(Charts.AhaCountsPerStep([hit])));
+    }
+
+    [Fact]
+    public void Empty_tables_become_a_note_and_the_aha_summary_says_when_there_are_no_hits()
+    {
+        Assert.Equal("No hits to show.", Frames.OrNote(Frames.AhaHits([]), "No hits to show."));
+        var hit = new AhaHit("completion_samples", 2, "wait", "x wait y", true, null);
+        Assert.IsType<DataFrame>(Frames.OrNote(Frames.AhaHits([hit]), "No hits to show."));
+
+        var counts = new AhaStepCount("completion_samples", 2, 40, 0, 0, new Dictionary<string, int>());
+        Assert.Equal("No aha phrase in 40 scanned completions", new AhaResult([], [counts]).Summary());
+        Assert.StartsWith("No completions to scan", new AhaResult([], []).Summary());
+        Assert.Equal("1 hits in 1 of 40 scanned completions",
+            new AhaResult([hit], [counts with { CompletionsWithHit = 1, Hits = 1 }]).Summary());
+    }
+
+    [Fact]
+    public void Live_view_of_a_resumed_run_continues_its_history_and_estimates_time_from_this_sessions_steps()
+    {
+        var charts = new List<GenericChart>();
+        var status = new List<string>();
+        var history = Enumerable.Range(1, 50).Select(s => new MetricsRow(s, new Dictionary<string, double> { ["reward"] = 0.1 }));
+        var view = new LiveTraining(charts.Add, status.Add, history: history);
+        Assert.Contains("\"x\":[1,2,3", GenericChart.toJson(view.Chart()));
+        Thread.Sleep(50);
+        view.Report(new GrpoProgress(51, 100, [new("reward", 0.5)], null));
+        Assert.Equal(Enumerable.Range(1, 51), view.Rows.Select(r => r.Step));
+        // One step took ~50 ms this session, 49 remain: about 2-3 s, not the ~0 s that 51 steps "done" would suggest.
+        var left = Regex.Match(status[^1], @"about (\d\d):(\d\d) left");
+        Assert.True(left.Success, status[^1]);
+        Assert.InRange(int.Parse(left.Groups[1].Value) * 60 + int.Parse(left.Groups[2].Value), 2, 600);
+        view.Report(new GrpoProgress(100, 100, [new("reward", 0.5)], null));
+        Assert.Contains("  done", status[^1]);
+    }
+}
