@@ -58,21 +58,32 @@ public sealed class BehaviourCommand : Command<BehaviourCommand.Settings>
         }
         var rows = BehaviourTable.Rows(evals, markers, tokens);
 
+        // One table per decoding, a column per checkpoint (base first), so each trained value sits beside the base one.
         string P(double? v) => v is { } x ? (100 * x).ToString("F1") : "-";
         string F(double? v, string format = "F2") => v is { } x ? x.ToString(format) : "-";
-        var table = new Table().Title("Behaviour per checkpoint (base first; docs/behaviour-metrics.md)")
-            .AddColumns("decoding", "checkpoint", "step", "n", "correct %", "reflect %", "… correct / wrong %", "… problems %",
-                "attempts", "recoveries /100", "faithful steps %", "answer follows %", "length correct / wrong");
-        foreach (var r in rows)
+        var metrics = new (string Name, Func<BehaviourSummary, string> Value)[]
         {
-            var s = r.Summary;
-            table.AddRow(r.Decoding, Markup.Escape(r.Checkpoint), r.Step.ToString(), s.Completions.ToString(),
-                P(s.Completions == 0 ? null : (double)s.Correct / s.Completions), P(s.ReflectionRate),
-                $"{P(s.ReflectionRateCorrect)} / {P(s.ReflectionRateWrong)}", P(s.ReflectionRateProblems), F(s.AttemptsPerCompletion),
-                F(s.RecoveriesPer100, "F1"), P(s.FaithfulSteps), P(s.AnswerFollowsReasoning),
-                $"{F(s.LengthCorrect, "F1")} / {F(s.LengthWrong, "F1")}");
+            ("completions", s => s.Completions.ToString()),
+            ("correct %", s => P(s.Completions == 0 ? null : (double)s.Correct / s.Completions)),
+            ("reflection %", s => P(s.ReflectionRate)),
+            ("  among correct %", s => P(s.ReflectionRateCorrect)),
+            ("  among wrong %", s => P(s.ReflectionRateWrong)),
+            ("  problems %", s => P(s.ReflectionRateProblems)),
+            ("attempts / completion", s => F(s.AttemptsPerCompletion)),
+            ("recoveries / 100", s => F(s.RecoveriesPer100, "F1")),
+            ("faithful steps %", s => P(s.FaithfulSteps)),
+            ("answer follows %", s => P(s.AnswerFollowsReasoning)),
+            ("length correct", s => F(s.LengthCorrect, "F1")),
+            ("length wrong", s => F(s.LengthWrong, "F1")),
+        };
+        foreach (var group in rows.GroupBy(r => r.Decoding))
+        {
+            var columns = group.ToList();
+            var table = new Table().Title($"Behaviour, {group.Key} (docs/behaviour-metrics.md)").AddColumn("metric");
+            foreach (var c in columns) table.AddColumn(new TableColumn(Markup.Escape(c.Checkpoint.Replace("checkpoint-", "step "))).RightAligned());
+            foreach (var (name, value) in metrics) table.AddRow([name, .. columns.Select(c => value(c.Summary))]);
+            AnsiConsole.Write(table);
         }
-        AnsiConsole.Write(table);
         var unit = rows.FirstOrDefault()?.Summary.LengthUnit ?? "characters";
         AnsiConsole.MarkupLine($"[grey]lengths in {unit}; markers: reject {Markup.Escape(string.Join(", ", markers.RejectMarkers.DefaultIfEmpty("-")))}, " +
             $"accept {Markup.Escape(string.Join(", ", markers.AcceptMarkers.DefaultIfEmpty("-")))}, {markers.Phrases.Count} phrases[/]");

@@ -69,7 +69,7 @@ public class ReasoningAnalysisTests
         const string text = "Wait, let me think. 55 + 36 - 7 - 19 = 65</think>\n<answer>55 + 36 - 7 - 19</answer>";
         var a = ReasoningAnalysis.Analyze(text, new CountdownProblem([55, 36, 7, 19], 65), ReasoningMarkers.Default);
         Assert.True(a.Trace.Reflects);
-        Assert.Equal(1, a.Trace.Attempts.Count);
+        Assert.Single(a.Trace.Attempts);
         Assert.Equal(0, a.Trace.RejectedAttempts);
         Assert.True(a.Correct);
         Assert.False(a.Recovered);
