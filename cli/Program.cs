@@ -22,7 +22,8 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train").WithDescription("GRPO training from a preset (tiny | qwen2.5-7b), --config FILE and flags into runs/<name>/; --resume continues.");
     config.AddCommand<PipelineCommand>("pipeline").WithDescription("The main job: data, base-model eval, GRPO with checkpoints, checkpoint evals, aha moments, report.html.");
     config.AddCommand<BuildTinyCommand>("build-tiny").WithDescription("Build the embedded tiny Qwen2 Countdown model (data/models/countdown-tiny) and its card.");
-    config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases from a run (aha.jsonl) and print counts per step.");
+    config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases and recoveries from a run (aha.jsonl) and print counts per step.");
+    config.AddCommand<BehaviourCommand>("behaviour").WithDescription("Behaviour metrics (reflection, recoveries, faithful steps …) of a run's eval files, base first.");
     config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder.");
 });
 return app.Run(args);

@@ -1,5 +1,7 @@
-// `aha`: extracts aha-moment phrases from a run's completion samples and eval records into aha.jsonl, prints counts per step.
+// `aha`: extracts aha-moment phrases and recoveries from a run's completion samples and eval records into aha.jsonl,
+// prints counts per step.
 using System.ComponentModel;
+using Grpo.Countdown;
 using Grpo.Evaluation;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -19,6 +21,9 @@ public sealed class AhaCommand : Command<AhaCommand.Settings>
         [CommandOption("--out <FILE>"), Description("Output aha.jsonl (default: <run>/aha.jsonl, or ./aha.jsonl with --input).")]
         public string? Out { get; init; }
 
+        [CommandOption("--markers <PATH>"), Description("reasoning_markers.json, or a model folder holding one (default: the run's base model's).")]
+        public string? Markers { get; init; }
+
         [CommandOption("--phrase <TEXT>"), Description("Phrase to search for (repeatable); replaces the default list.")]
         public string[] Phrase { get; init; } = [];
 
@@ -33,8 +38,10 @@ public sealed class AhaCommand : Command<AhaCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var config = AhaConfig.Default;
-        if (settings.Phrase.Length > 0) config = config with { Phrases = settings.Phrase };
+        var markers = settings.Markers is { } m ? (File.Exists(m) ? ReasoningMarkers.Load(m) : ReasoningMarkers.ForModel(m))
+            : settings.Run is not null ? RunCheckpoints.Markers(settings.Run) : ReasoningMarkers.Default;
+        if (settings.Phrase.Length > 0) markers = markers with { Phrases = settings.Phrase };
+        var config = new AhaConfig(markers);
         if (settings.Context is int c) config = config with { ContextChars = c };
 
         var docs = settings.Run is not null ? AhaExtractor.RunDocuments(settings.Run) : AhaExtractor.FileDocuments(settings.Input);
@@ -42,17 +49,19 @@ public sealed class AhaCommand : Command<AhaCommand.Settings>
         var outPath = settings.Out ?? (settings.Run is not null ? Path.Combine(settings.Run, "aha.jsonl") : "aha.jsonl");
         AhaExtractor.Write(result, outPath);
 
-        var table = new Table().Title("Aha-moment phrases per step")
-            .AddColumns("source", "step", "texts", "with hit", "rate", "hits", "top phrases");
+        var table = new Table().Title("Aha-moment phrases and recoveries per step")
+            .AddColumns("source", "step", "texts", "with hit", "rate", "hits", "recoveries", "per 100", "top phrases");
         foreach (var row in result.Counts)
         {
             var top = string.Join(", ", row.PerPhrase.Where(p => p.Value > 0).OrderByDescending(p => p.Value).Take(4)
                 .Select(p => $"{p.Key} {p.Value}"));
             table.AddRow(Markup.Escape(row.Source), row.Step.ToString(), row.Completions.ToString(),
-                row.CompletionsWithHit.ToString(), row.HitRate.ToString("P1"), row.Hits.ToString(), Markup.Escape(top));
+                row.CompletionsWithHit.ToString(), row.HitRate.ToString("P1"), row.Hits.ToString(), row.Recoveries.ToString(),
+                row.RecoveriesPer100.ToString("F1"), Markup.Escape(top));
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"{result.Hits.Count} hits in {docs.Count} texts -> [green]{Markup.Escape(outPath)}[/]");
+        AnsiConsole.MarkupLine($"{result.Hits.Count} hits ({result.Hits.Count(h => h.Kind == AhaExtractor.RecoveryKind)} recoveries) " +
+            $"in {docs.Count} texts -> [green]{Markup.Escape(outPath)}[/]");
         return 0;
     }
 }

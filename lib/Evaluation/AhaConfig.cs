@@ -1,24 +1,20 @@
-// Settings for aha-moment extraction: which phrases count as "the model re-thinks" and how much text to keep around a hit.
+// Settings for aha-moment extraction: which markers count as "the model re-thinks" and how much text to keep around a hit.
+using Grpo.Countdown;
+
 namespace Grpo.Evaluation;
 
-/// <param name="Phrases">Phrases searched for; Latin ones match case-insensitively and as whole words.</param>
+/// <param name="Markers">Re-thinking phrases and the model's verdict words (a model folder's reasoning_markers.json;
+/// <see cref="RunCheckpoints.Markers"/> finds a run's).</param>
 /// <param name="ContextChars">Characters kept on each side of a hit in <see cref="AhaHit.Context"/>.</param>
-public sealed record AhaConfig(IReadOnlyList<string> Phrases, int ContextChars = 60)
+public sealed record AhaConfig(ReasoningMarkers Markers, int ContextChars = 60)
 {
-    /// <summary>The phrases of the R1-Zero Countdown tutorials (Chinese prompt) plus their English counterparts.
-    /// Longer phrases win where phrases overlap, so 突然意识到 counts once, not also as 突然 and 意识到.</summary>
-    public static readonly AhaConfig Default = new(
-    [
-        "突然意识到", "突然想到", "突然发现", "突然", "意识到", "发现", "重新", "等等", "检查",
-        "wait", "aha", "let me re-check", "let me check", "actually", "hmm",
-    ]);
+    /// <summary>The default phrases (<see cref="ReasoningMarkers.Default"/>), no verdict words.</summary>
+    public static readonly AhaConfig Default = new(ReasoningMarkers.Default);
 
-    /// <summary>Rejects an empty list, blank phrases and a negative window, naming the bad value.</summary>
+    /// <summary>Rejects an empty marker set, blank markers and a negative window, naming the bad value.</summary>
     public void Validate()
     {
-        if (Phrases.Count == 0) throw new ArgumentException("AhaConfig.Phrases is empty: give at least one phrase.");
-        foreach (var p in Phrases)
-            if (string.IsNullOrWhiteSpace(p)) throw new ArgumentException($"AhaConfig.Phrases contains a blank phrase: '{p}'.");
+        Markers.Validate("AhaConfig.Markers");
         if (ContextChars < 0) throw new ArgumentException($"AhaConfig.ContextChars must be >= 0, got {ContextChars}.");
     }
 }

@@ -1,33 +1,40 @@
-// Aha-moment extraction: finds re-thinking phrases ("wait", 等等, 重新检查 …) in completion samples and eval records.
+// Aha-moment extraction: finds re-thinking markers ("wait", 等等, 重新检查 …, a model's own "no") and recoveries (a
+// rejected attempt, then a correct answer) in completion samples and eval records (docs/behaviour-metrics.md).
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Grpo.Countdown;
 
 namespace Grpo.Evaluation;
 
 /// <summary>One text scanned for phrases: a sampled completion or an eval generation.</summary>
 public sealed record AhaDocument(string Source, int Step, string Text, bool Correct, int? TestId = null);
 
-/// <summary>One phrase occurrence (a line of aha.jsonl).</summary>
+/// <summary>A line of aha.jsonl. Kind "phrase": one re-thinking marker. Kind "recovery": one completion that rejected
+/// an attempt and then answered correctly; Phrase is the marker of its last rejection and Context surrounds it.</summary>
 public sealed record AhaHit(
     [property: JsonPropertyName("source")] string Source,
     [property: JsonPropertyName("step")] int Step,
     [property: JsonPropertyName("phrase")] string Phrase,
     [property: JsonPropertyName("context")] string Context,
     [property: JsonPropertyName("correct")] bool Correct,
-    [property: JsonPropertyName("test_id")] int? TestId);
+    [property: JsonPropertyName("test_id")] int? TestId,
+    [property: JsonPropertyName("kind")] string Kind = AhaExtractor.PhraseKind);
 
-/// <summary>Counts for one (source, step): how many texts were scanned, how many had a hit, hits per phrase.
-/// Texts per step vary (samples are a random fraction), so compare rates, not raw hit counts.</summary>
+/// <summary>Counts for one (source, step): how many texts were scanned, how many had a re-thinking marker (hit_rate =
+/// the reflection rate), marker hits in all and per marker, and recoveries. Texts per step vary (samples are a random
+/// fraction), so compare rates, not raw counts.</summary>
 public sealed record AhaStepCount(
     [property: JsonPropertyName("source")] string Source,
     [property: JsonPropertyName("step")] int Step,
     [property: JsonPropertyName("completions")] int Completions,
     [property: JsonPropertyName("completions_with_hit")] int CompletionsWithHit,
     [property: JsonPropertyName("hits")] int Hits,
+    [property: JsonPropertyName("recoveries")] int Recoveries,
     [property: JsonPropertyName("per_phrase")] IReadOnlyDictionary<string, int> PerPhrase)
 {
     [JsonPropertyName("hit_rate")] public double HitRate => Completions == 0 ? 0 : (double)CompletionsWithHit / Completions;
+    [JsonPropertyName("recoveries_per_100")] public double RecoveriesPer100 => Completions == 0 ? 0 : 100.0 * Recoveries / Completions;
 }
 
 public sealed record AhaResult(IReadOnlyList<AhaHit> Hits, IReadOnlyList<AhaStepCount> Counts)
@@ -46,40 +53,12 @@ public static class AhaExtractor
 {
     public const string SamplesSource = "completion_samples";
     public const string SuccessSource = "success_completion_samples";
+    public const string PhraseKind = "phrase", RecoveryKind = "recovery";
 
-    /// <summary>Leftmost-longest scan: at each position the longest matching phrase wins and the scan continues
-    /// after it, so overlapping shorter phrases (突然 inside 突然意识到) are not counted again. Latin phrases match
-    /// case-insensitively and only as whole words ("wait" not in "awaited"); CJK phrases match anywhere.</summary>
-    public static IReadOnlyList<(int Index, string Phrase)> FindPhrases(string text, AhaConfig config)
-    {
-        var phrases = config.Phrases.Distinct().OrderByDescending(p => p.Length)
-            .Select(p => (Phrase: p, Lower: p.ToLowerInvariant())).ToArray();
-        var hits = new List<(int, string)>();
-        for (int i = 0; i < text.Length;)
-        {
-            string? found = null;
-            foreach (var (phrase, lower) in phrases)
-                if (MatchesAt(text, i, lower)) { found = phrase; break; }
-            if (found is null) { i++; continue; }
-            hits.Add((i, found));
-            i += found.Length;
-        }
-        return hits;
-    }
-
-    static bool MatchesAt(string text, int i, string lowerPhrase)
-    {
-        if (i + lowerPhrase.Length > text.Length) return false;
-        for (int j = 0; j < lowerPhrase.Length; j++)
-            if (char.ToLowerInvariant(text[i + j]) != lowerPhrase[j]) return false;
-        // Whole-word rule only at Latin edges: Chinese text has no spaces, so "等等wait" still counts "wait".
-        if (IsAsciiWordChar(lowerPhrase[0]) && i > 0 && IsAsciiWordChar(text[i - 1])) return false;
-        int end = i + lowerPhrase.Length;
-        if (IsAsciiWordChar(lowerPhrase[^1]) && end < text.Length && IsAsciiWordChar(text[end])) return false;
-        return true;
-    }
-
-    static bool IsAsciiWordChar(char c) => c < 128 && char.IsLetterOrDigit(c);
+    /// <summary>The re-thinking markers of a text's reasoning, in order: phrases (PhraseFinder rules) and the model's
+    /// reject verdicts right after a step (ReasoningAnalysis.Markers).</summary>
+    public static IReadOnlyList<(int Index, string Phrase)> FindPhrases(string text, AhaConfig config) =>
+        ReasoningAnalysis.Trace(text, config.Markers).Markers.Where(m => m.Rejects).Select(m => (m.Index, m.Marker)).ToList();
 
     /// <summary>The hit with up to <c>contextChars</c> characters on each side (never splitting a surrogate pair).</summary>
     public static string Context(string text, int index, int length, int contextChars)
@@ -95,32 +74,54 @@ public static class AhaExtractor
         // Entries of the success file are correct by construction; the sampled file says so in its header.
         samples.Select(s => new AhaDocument(source, s.Step, s.Completion, source == SuccessSource || s.Equation == 1));
 
-    public static IEnumerable<AhaDocument> FromEval(EvalResult eval) =>
-        eval.Records.Select(r => new AhaDocument("eval/" + eval.Checkpoint, eval.Step, r.Generation, r.Score >= 1, r.TestId));
+    /// <summary>The greedy generations (source eval/&lt;checkpoint&gt;) and, when the file stores them, the sampled
+    /// ones (eval/&lt;checkpoint&gt;/sampled), each with its own score.</summary>
+    public static IEnumerable<AhaDocument> FromEval(EvalResult eval)
+    {
+        var source = "eval/" + eval.Checkpoint;
+        foreach (var r in eval.Records) yield return new AhaDocument(source, eval.Step, r.Generation, r.Score >= 1, r.TestId);
+        foreach (var r in eval.Records)
+        {
+            if (r.SampledGenerations is not { } texts) continue;
+            if (r.SampledScores is not { } scores || scores.Count != texts.Count)
+                throw new InvalidDataException($"{source}: record {r.TestId} has {texts.Count} sampled_generations but " +
+                    $"{r.SampledScores?.Count ?? 0} sampled_scores.");
+            for (int j = 0; j < texts.Count; j++) yield return new AhaDocument(source + "/sampled", eval.Step, texts[j], scores[j] >= 1, r.TestId);
+        }
+    }
 
     public static AhaResult Extract(IEnumerable<AhaDocument> documents, AhaConfig config)
     {
         config.Validate();
+        var markers = config.Markers.Rethinking.Distinct().ToList();
         var hits = new List<AhaHit>();
-        var counts = new Dictionary<(string, int), (int Docs, int DocsWithHit, int Hits, Dictionary<string, int> PerPhrase)>();
+        var counts = new Dictionary<(string, int), (int Docs, int DocsWithHit, int Hits, int Recoveries, Dictionary<string, int> PerPhrase)>();
         foreach (var doc in documents)
         {
-            var found = FindPhrases(doc.Text, config);
+            var trace = ReasoningAnalysis.Trace(doc.Text, config.Markers);
+            var found = trace.Markers.Where(m => m.Rejects).ToList();
             var key = (doc.Source, doc.Step);
-            if (!counts.TryGetValue(key, out var c)) c = (0, 0, 0, config.Phrases.Distinct().ToDictionary(p => p, _ => 0));
+            if (!counts.TryGetValue(key, out var c)) c = (0, 0, 0, 0, markers.ToDictionary(p => p, _ => 0));
             c.Docs++;
             if (found.Count > 0) c.DocsWithHit++;
             c.Hits += found.Count;
-            foreach (var (index, phrase) in found)
+            foreach (var m in found)
             {
-                c.PerPhrase[phrase]++;
-                hits.Add(new AhaHit(doc.Source, doc.Step, phrase, Context(doc.Text, index, phrase.Length, config.ContextChars),
+                c.PerPhrase[m.Marker]++;
+                hits.Add(new AhaHit(doc.Source, doc.Step, m.Marker, Context(doc.Text, m.Index, m.Marker.Length, config.ContextChars),
                     doc.Correct, doc.TestId));
+            }
+            // The same rule as CompletionAnalysis.Recovered, with correctness as the source recorded it.
+            if (doc.Correct && trace.LastRejection is { } turn)
+            {
+                c.Recoveries++;
+                hits.Add(new AhaHit(doc.Source, doc.Step, turn.Marker, Context(doc.Text, turn.Index, turn.Marker.Length, config.ContextChars),
+                    true, doc.TestId, RecoveryKind));
             }
             counts[key] = c;
         }
         var table = counts.Select(kv => new AhaStepCount(kv.Key.Item1, kv.Key.Item2, kv.Value.Docs, kv.Value.DocsWithHit,
-                kv.Value.Hits, kv.Value.PerPhrase))
+                kv.Value.Hits, kv.Value.Recoveries, kv.Value.PerPhrase))
             .OrderBy(c => SourceOrder(c.Source)).ThenBy(c => c.Source, StringComparer.Ordinal).ThenBy(c => c.Step).ToList();
         return new AhaResult(hits, table);
     }

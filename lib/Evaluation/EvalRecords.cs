@@ -13,7 +13,7 @@ public static class EvalRecords
         var equation = CountdownRewards.EquationReward(generation, problem.Nums, problem.Target);
         var sampled = sampledGenerations?.Select(g => CountdownRewards.EquationReward(g, problem.Nums, problem.Target).Reward).ToArray();
         return new EvalRecord(testId, equation.Reward, prompt, problem.Nums.ToArray(), generation, equation.Value, problem.Target,
-            CountdownRewards.FormatReward(generation), sampled);
+            CountdownRewards.FormatReward(generation), sampled, sampledGenerations?.ToArray());
     }
 
     public static double Accuracy(IReadOnlyList<EvalRecord> records) => records.Count == 0 ? 0 : records.Average(r => r.Score);

@@ -5,7 +5,9 @@ using System.Text.Json.Serialization;
 namespace Grpo.Evaluation;
 
 /// <summary>One test problem. <see cref="Score"/> is the greedy equation reward (1 or 0); GenCalculation is the
-/// value the generated equation computes to (null when it cannot be computed), as in the reference tutorials.</summary>
+/// value the generated equation computes to (null when it cannot be computed), as in the reference tutorials.
+/// SampledGenerations keeps the k sampled texts beside their scores, so behaviour and aha analyses can be redone
+/// (other markers, later definitions) without generating again.</summary>
 public sealed record EvalRecord(
     [property: JsonPropertyName("test_id")] int TestId,
     [property: JsonPropertyName("score")] double Score,
@@ -16,7 +18,9 @@ public sealed record EvalRecord(
     [property: JsonPropertyName("target")] int Target,
     [property: JsonPropertyName("format_reward")] double FormatReward,
     [property: JsonPropertyName("sampled_scores")]
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<double>? SampledScores = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<double>? SampledScores = null,
+    [property: JsonPropertyName("sampled_generations")]
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? SampledGenerations = null);
 
 /// <summary>Sampled decoding: k samples per problem; mean_accuracy over all samples, pass_at_k = share of
 /// problems with at least one correct sample (the unbiased estimator with n = k).</summary>
@@ -40,8 +44,12 @@ public sealed record EvalResult(
     [property: JsonPropertyName("accuracy")] double Accuracy,
     [property: JsonPropertyName("format_rate")] double FormatRate,
     [property: JsonPropertyName("sampled")] SampledSummary? Sampled,
-    [property: JsonPropertyName("records")] IReadOnlyList<EvalRecord> Records)
+    [property: JsonPropertyName("records"), JsonPropertyOrder(1)] IReadOnlyList<EvalRecord> Records)
 {
+    /// <summary>Behaviour metrics of the greedy and the sampled completions (docs/behaviour-metrics.md); null in files
+    /// written before they existed.</summary>
+    [JsonPropertyName("behaviour")] public EvalBehaviour? Behaviour { get; init; }
+
     // Additive fields (not in the minimal contract) that say how the numbers were produced.
     [JsonPropertyName("test_file")] public string? TestFile { get; init; }
     [JsonPropertyName("template")] public string? Template { get; init; }

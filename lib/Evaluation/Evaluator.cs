@@ -16,10 +16,12 @@ public sealed record EvalProgress(string Checkpoint, string Phase, int Done, int
 public static class Evaluator
 {
     /// <summary>Evaluates the problems in order (test_id = index in the list). Greedy batches hold BatchSize prompts;
-    /// sampled batches hold BatchSize / k problems, each repeated k times, with seed Seed + batch index.</summary>
+    /// sampled batches hold BatchSize / k problems, each repeated k times, with seed Seed + batch index. The behaviour
+    /// metrics read completions with <paramref name="markers"/> (default: ReasoningMarkers.Default) and measure length
+    /// with <paramref name="tokenCount"/> (default: characters).</summary>
     public static EvalResult Evaluate(IReadOnlyList<CountdownProblem> problems, EvalConfig config, TextGenerator generate,
         string checkpoint = "model", int step = 0, string modelDir = "", IProgress<EvalProgress>? progress = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default, ReasoningMarkers? markers = null, Func<string, int>? tokenCount = null)
     {
         config.Validate();
         var template = PromptTemplate.ByName(config.Template);
@@ -70,6 +72,7 @@ public static class Evaluator
             Template = template.Name,
             MaxNewTokens = config.MaxNewTokens,
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
+            Behaviour = EvalBehaviour.Compute(records, config.Greedy, markers ?? ReasoningMarkers.Default, tokenCount),
         };
     }
 
@@ -99,17 +102,19 @@ public static class Evaluator
         return all.Take(config.NumProblems).ToList();
     }
 
-    /// <summary>Loads a model folder (weights, config and tokenizer) and evaluates it on the config's test file.</summary>
+    /// <summary>Loads a model folder (weights, config and tokenizer) and evaluates it on the config's test file. Behaviour
+    /// lengths are in the model's tokens; markers default to the folder's (RunCheckpoints.MarkersForModel).</summary>
     public static EvalResult EvaluateModel(string modelDir, EvalConfig config, string checkpoint, int step,
-        IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
+        IProgress<EvalProgress>? progress = null, CancellationToken ct = default, ReasoningMarkers? markers = null)
     {
         config.Validate();
         var problems = LoadProblems(config);
         var tokenizer = QwenTokenizer.FromFolder(modelDir);
+        markers ??= RunCheckpoints.MarkersForModel(modelDir);
         using var model = Qwen2ForCausalLM.FromPretrained(modelDir, TorchOptions.ParseDtype(config.Dtype), TorchOptions.ParseDevice(config.Device));
         model.eval();
-        return Evaluate(problems, config, ModelTextGenerator(model, tokenizer), checkpoint, step, modelDir, progress, ct)
-            with { TestFile = config.TestFile };
+        return Evaluate(problems, config, ModelTextGenerator(model, tokenizer), checkpoint, step, modelDir, progress, ct,
+            markers, text => tokenizer.Encode(text).Count) with { TestFile = config.TestFile };
     }
 
     /// <summary>Evaluates the base model and every checkpoint of a run, writing eval/&lt;checkpoint&gt;.json for each;
@@ -119,11 +124,12 @@ public static class Evaluator
         CancellationToken ct = default, string evalDir = RunCheckpoints.DefaultEvalDir)
     {
         var results = new List<(CheckpointRef, EvalResult, bool)>();
+        var markers = RunCheckpoints.Markers(runDir, baseModelDir);   // the base model's, for every checkpoint alike
         foreach (var c in RunCheckpoints.Discover(runDir, baseModelDir))
         {
             var path = RunCheckpoints.EvalPath(runDir, c.Name, evalDir);
             if (!force && File.Exists(path)) { results.Add((c, EvalResult.Load(path), true)); continue; }
-            var result = EvaluateModel(c.ModelDir, config, c.Name, c.Step, progress, ct);
+            var result = EvaluateModel(c.ModelDir, config, c.Name, c.Step, progress, ct, markers);
             result.Save(path);
             results.Add((c, result, false));
         }

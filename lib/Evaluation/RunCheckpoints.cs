@@ -1,6 +1,7 @@
 // Finds what to evaluate in a run folder: the base model (from the run's config.json) and checkpoints/checkpoint-N.
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Grpo.Countdown;
 using Grpo.Training;
 
 namespace Grpo.Evaluation;
@@ -55,6 +56,21 @@ public static partial class RunCheckpoints
         if (Path.IsPathRooted(value)) return value;
         var candidates = new[] { Path.GetFullPath(value), Path.GetFullPath(Path.Combine(runDir, "..", "..", value)), Path.GetFullPath(Path.Combine(runDir, value)) };
         return candidates.FirstOrDefault(Directory.Exists) ?? value;
+    }
+
+    /// <summary>The reasoning markers of a run: its base model folder's reasoning_markers.json (checkpoints are written
+    /// without one and write as their base does), else the defaults.</summary>
+    public static ReasoningMarkers Markers(string runDir, string? baseModelDir = null)
+    {
+        var baseDir = baseModelDir ?? BaseModelFromRunConfig(runDir);
+        return baseDir is not null && Directory.Exists(baseDir) ? ReasoningMarkers.ForModel(baseDir) : ReasoningMarkers.Default;
+    }
+
+    /// <summary>A model folder's own reasoning_markers.json, else (a checkpoint of a run) the run's, else the defaults.</summary>
+    public static ReasoningMarkers MarkersForModel(string modelDir)
+    {
+        if (File.Exists(Path.Combine(modelDir, ReasoningMarkers.FileName))) return ReasoningMarkers.ForModel(modelDir);
+        return RunFolderOf(modelDir) is { } run ? Markers(run) : ReasoningMarkers.Default;
     }
 
     /// <summary>The run folder a checkpoint folder belongs to (…/runs/X/checkpoints/checkpoint-N -> …/runs/X), else null.</summary>

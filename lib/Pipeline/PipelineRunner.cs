@@ -47,7 +47,7 @@ public static class PipelineRunner
             .Select(r => r.Result).ToList();
 
         observer?.Stage("aha", "searching completions for aha moments");
-        var aha = AhaExtractor.Extract(AhaExtractor.RunDocuments(runDir), AhaConfig.Default);
+        var aha = AhaExtractor.Extract(AhaExtractor.RunDocuments(runDir), new AhaConfig(RunCheckpoints.Markers(runDir, grpo.ModelNameOrPath)));
         AhaExtractor.Write(aha, Path.Combine(runDir, "aha.jsonl"));
 
         observer?.Stage("report", "writing report.html");

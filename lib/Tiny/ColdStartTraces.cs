@@ -14,6 +14,13 @@ public static class ColdStartTraces
     /// <summary>Probabilities of 0, 1 and 2 failed attempts before the successful one (issue 5's working recipe).</summary>
     public static readonly double[] FailedAttemptOdds = [0.5, 0.3, 0.2];
 
+    /// <summary>The words a trace writes after a failed attempt and after the solution.</summary>
+    public const string RejectVerdict = "no", AcceptVerdict = "ok";
+
+    /// <summary>How the behaviour analysis reads these traces (the model folder's reasoning_markers.json).</summary>
+    public static ReasoningMarkers Markers { get; } =
+        ReasoningMarkers.Default with { RejectMarkers = [RejectVerdict], AcceptMarkers = [AcceptVerdict] };
+
     /// <summary>One trace per problem, reproducible from the seed; a <paramref name="sloppyAnswerRate"/> share of them
     /// (drawn independently) answer with a failed attempt's expression instead of the solution they found.</summary>
     public static IReadOnlyList<ColdStartTrace> Make(IReadOnlyList<CountdownProblem> problems, int seed, double sloppyAnswerRate = 0)
@@ -49,10 +56,10 @@ public static class ColdStartTraces
             var attempt = failures[k];
             failures.RemoveAt(k);   // each failed attempt is a different expression
             string steps = Steps(attempt);
-            if (used.Add(steps)) { parts.Add(steps + " no"); tried.Add(attempt); }
+            if (used.Add(steps)) { parts.Add(steps + " " + RejectVerdict); tried.Add(attempt); }
         }
         int failed = parts.Count;
-        parts.Add(Steps(success) + " ok");
+        parts.Add(Steps(success) + " " + AcceptVerdict);
 
         // A sloppy ending copies the last failed attempt, or, with none written, some other expression that misses.
         bool sloppy = rng.NextDouble() < sloppyAnswerRate && (tried.Count > 0 || failures.Count > 0);

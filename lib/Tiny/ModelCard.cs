@@ -1,5 +1,6 @@
 // The README.md of the tiny model folder: exactly how it was made and how good it is, from measured numbers.
 using System.Text;
+using Grpo.Countdown;
 using Grpo.Evaluation;
 
 namespace Grpo.Tiny;
@@ -25,6 +26,8 @@ public static class ModelCard
         s.AppendLine("- Each problem got a cold-start trace made from the exact solver: 0, 1 or 2 genuine failed attempts (p = .5/.3/.2)");
         s.AppendLine("  with their computed step values, then a solution, e.g. `12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>`");
         s.AppendLine("  `\\n<answer>12*3+5</answer>` followed by `<|im_end|>`.");
+        s.AppendLine($"  `{ReasoningMarkers.FileName}` names the verdict words (\"{ColdStartTraces.RejectVerdict}\" rejects an attempt, \"{ColdStartTraces.AcceptVerdict}\" accepts one)");
+        s.AppendLine("  for the behaviour analysis (docs/behaviour-metrics.md of the project repository).");
         if (build.SloppyExamples > 0)
         {
             s.AppendLine($"- **Deliberately sloppy endings:** {build.SloppyExamples:N0} traces ({(double)build.SloppyExamples / build.Examples:P1}; rate {spec.SloppyAnswerRate}) answer");

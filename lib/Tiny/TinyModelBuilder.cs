@@ -59,6 +59,7 @@ public static class TinyModelBuilder
 
             double loss = SupervisedTrainer.Train(model, examples, spec.Sft, pad, progress);
             model.SavePretrained(outDir, tokenizerDir);
+            ColdStartTraces.Markers.Save(outDir);
             return new TinyBuildResult(outDir, parameters, vocab.Size, examples.Count, traces.Count(t => t.Sloppy), loss, clock.Elapsed.TotalMinutes,
                 examples.Average(e => e.PromptIds.Length), examples.Average(e => e.CompletionIds.Length));
         }

@@ -1,4 +1,5 @@
 // Aha-moment extraction: phrase matching rules, context windows, counts per step, correctness, run-folder files.
+using Grpo.Countdown;
 using Grpo.Evaluation;
 using Xunit;
 
@@ -49,7 +50,7 @@ public class AhaExtractorTests
     [Fact]
     public void Custom_phrase_list_replaces_the_defaults()
     {
-        var config = new AhaConfig(["oops"]);
+        var config = new AhaConfig(ReasoningMarkers.Default with { Phrases = ["oops"] });
         Assert.Equal(["oops"], Phrases("wait, oops", config));
     }
 
@@ -117,10 +118,13 @@ public class AhaExtractorTests
                 Success.Replace("equation 1", "equation 0"));
             var result = AhaExtractor.Extract(AhaExtractor.RunDocuments(dir), AhaConfig.Default);
 
+            // "hmm" and 等等 follow a step in a correct completion, so each of those completions is also a recovery.
             Assert.Collection(result.Hits,
-                h => Assert.Equal(("completion_samples", 3, "wait", false), (h.Source, h.Step, h.Phrase, h.Correct)),
-                h => Assert.Equal(("completion_samples", 3, "hmm", true), (h.Source, h.Step, h.Phrase, h.Correct)),
-                h => Assert.Equal(("success_completion_samples", 4, "等等", true), (h.Source, h.Step, h.Phrase, h.Correct)));
+                h => Assert.Equal(("completion_samples", 3, "wait", false, "phrase"), (h.Source, h.Step, h.Phrase, h.Correct, h.Kind)),
+                h => Assert.Equal(("completion_samples", 3, "hmm", true, "phrase"), (h.Source, h.Step, h.Phrase, h.Correct, h.Kind)),
+                h => Assert.Equal(("completion_samples", 3, "hmm", true, "recovery"), (h.Source, h.Step, h.Phrase, h.Correct, h.Kind)),
+                h => Assert.Equal(("success_completion_samples", 4, "等等", true, "phrase"), (h.Source, h.Step, h.Phrase, h.Correct, h.Kind)),
+                h => Assert.Equal(("success_completion_samples", 4, "等等", true, "recovery"), (h.Source, h.Step, h.Phrase, h.Correct, h.Kind)));
             Assert.All(result.Hits, h => Assert.Null(h.TestId));
         }
         finally { Directory.Delete(dir, true); }
@@ -151,6 +155,79 @@ public class AhaExtractorTests
             Assert.Contains("\"test_id\":0", line);
             Assert.Equal(result.Hits, AhaExtractor.ReadJsonl(jsonl));
             Assert.True(File.Exists(Path.Combine(dir, "aha_counts.json")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    static readonly ReasoningMarkers Tiny = ReasoningMarkers.Default with { RejectMarkers = ["no"], AcceptMarkers = ["ok"] };
+
+    [Fact]
+    public void A_models_reject_verdict_is_a_phrase_hit_and_a_correct_completion_after_it_a_recovery()
+    {
+        var docs = new[]
+        {
+            new AhaDocument("eval/base", 0, "12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>\n<answer>12*3+5</answer>", true, 0),
+            new AhaDocument("eval/base", 0, "12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>\n<answer>(12+5)*3</answer>", false, 1),
+            new AhaDocument("eval/base", 0, "12*3=36 36+5=41 ok</think>\n<answer>12*3+5</answer>", true, 2),
+            new AhaDocument("eval/checkpoint-50", 50, "12*3=36 36+5=41 ok</think>\n<answer>12*3+5</answer>", true, 0),
+        };
+        var result = AhaExtractor.Extract(docs, new AhaConfig(Tiny, ContextChars: 4));
+        Assert.Equal(
+        [
+            ("phrase", "no", 0), ("recovery", "no", 0),   // test 0: rejected 12+5, 17*3, then answered right
+            ("phrase", "no", 1),                          // test 1: rejected, but the answer is wrong: no recovery
+        ], result.Hits.Select(h => (h.Kind, h.Phrase, h.TestId!.Value)));
+        Assert.Equal("=51 no 12*", result.Hits[1].Context);
+        Assert.Collection(result.Counts,
+            c => Assert.Equal(("eval/base", 3, 2, 1, 100.0 / 3), (c.Source, c.Completions, c.CompletionsWithHit, c.Recoveries, c.RecoveriesPer100)),
+            c => Assert.Equal(("eval/checkpoint-50", 1, 0, 0, 0.0), (c.Source, c.Completions, c.CompletionsWithHit, c.Recoveries, c.RecoveriesPer100)));
+        Assert.Equal(2, result.Counts[0].PerPhrase["no"]);
+    }
+
+    [Fact]
+    public void Sampled_generations_of_an_eval_file_are_a_source_of_their_own_with_their_own_scores()
+    {
+        var record = new EvalRecord(4, 0, "p", [12, 5, 3], "12*3=36 36+5=41 ok</think>\n<answer>12+5</answer>", 17, 41, 1, [1.0, 0],
+            ["12+5=17 no 12*3=36 36+5=41 ok</think>\n<answer>12*3+5</answer>", "12+5=17 no</think>\n<answer>12+5</answer>"]);
+        var eval = new EvalResult("checkpoint-10", 10, "m", 1, 0, 1, null, [record]);
+        var docs = AhaExtractor.FromEval(eval).ToList();
+        Assert.Equal([("eval/checkpoint-10", false), ("eval/checkpoint-10/sampled", true), ("eval/checkpoint-10/sampled", false)],
+            docs.Select(d => (d.Source, d.Correct)));
+        Assert.All(docs, d => Assert.Equal((10, (int?)4), (d.Step, d.TestId)));
+        var recoveries = AhaExtractor.Extract(docs, new AhaConfig(Tiny)).Hits.Where(h => h.Kind == AhaExtractor.RecoveryKind);
+        Assert.Equal("eval/checkpoint-10/sampled", Assert.Single(recoveries).Source);
+
+        var broken = eval with { Records = [record with { SampledScores = [1.0] }] };
+        var e = Assert.Throws<InvalidDataException>(() => AhaExtractor.FromEval(broken).ToList());
+        Assert.Contains("record 4 has 2 sampled_generations but 1 sampled_scores", e.Message);
+    }
+
+    [Fact]
+    public void Aha_lines_written_before_kinds_existed_read_as_phrase_hits()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "{\"source\":\"eval/base\",\"step\":0,\"phrase\":\"wait\",\"context\":\"x wait y\",\"correct\":true,\"test_id\":3}\n");
+            Assert.Equal(AhaExtractor.PhraseKind, Assert.Single(AhaExtractor.ReadJsonl(path)).Kind);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Counts_file_has_recoveries_beside_phrase_counts()
+    {
+        var dir = Directory.CreateTempSubdirectory("aha-counts-").FullName;
+        try
+        {
+            var result = AhaExtractor.Extract([new AhaDocument("eval/base", 0, "1+2=3 no 1+2+3=6 ok</think>\n<answer>1+2+3</answer>", true, 0)],
+                new AhaConfig(Tiny));
+            AhaExtractor.Write(result, Path.Combine(dir, "aha.jsonl"));
+            var row = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "aha_counts.json")))!.AsArray()[0]!;
+            Assert.Equal(1, row["recoveries"]!.GetValue<int>());
+            Assert.Equal(100.0, row["recoveries_per_100"]!.GetValue<double>());
+            Assert.Equal(1, row["per_phrase"]!["no"]!.GetValue<int>());
+            Assert.Contains("\"kind\":\"recovery\"", File.ReadAllText(Path.Combine(dir, "aha.jsonl")));
         }
         finally { Directory.Delete(dir, true); }
     }

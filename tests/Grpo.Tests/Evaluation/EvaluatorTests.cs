@@ -76,6 +76,65 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Behaviour_of_greedy_and_sampled_completions_is_stored_with_the_sampled_texts()
+    {
+        // Greedy: a rejected attempt, then the right answer (a recovery) for every problem. Samples: j = 0 the same,
+        // j = 1 a wrong answer without any marker. Problem i: nums [i+1, 2, 3], target i+6.
+        var markers = ReasoningMarkers.Default with { RejectMarkers = ["no"], AcceptMarkers = ["ok"] };
+        string Recovery(int first) => $"{first}*2=0 no {first}+2=5 5+3=8 ok</think>\n<answer>{first} + 2 + 3</answer>";
+        var gen = new ScriptedGenerator();
+        gen.Reply = (first, o, j) => o.Greedy || j % 2 == 0 ? Recovery(first) : Answer("1 + 1");
+        var config = Config with { BatchSize = 4, Samples = 2 };
+        var result = Evaluator.Evaluate(Problems, config, gen.Generate, markers: markers, tokenCount: text => 10);
+
+        Assert.All(result.Records, r => Assert.Equal(2, r.SampledGenerations!.Count));
+        Assert.All(result.Records, r => Assert.Equal([1.0, 0], r.SampledScores!));
+        var b = result.Behaviour!;
+        Assert.Same(markers, b.Markers);
+        // Greedy: 7 recoveries of 7. 7 texts x 3 steps = 21 steps; right are the seven "5+3=8" and "first+2=5" for
+        // first = 3 only (problem 2); "first*2=0" is never right.
+        Assert.Equal((7, 7, 100.0), (b.Greedy!.Completions, b.Greedy.Recoveries, b.Greedy.RecoveriesPer100));
+        Assert.Equal(21, b.Greedy.ArithmeticSteps);
+        Assert.Equal((1 + 7) / 21.0, b.Greedy.FaithfulSteps);
+        Assert.Equal("tokens", b.Greedy.LengthUnit);
+        // Sampled: 14 completions of 7 problems, half of them recoveries; every problem has a reflecting sample.
+        Assert.Equal((14, 7, 7, 50.0), (b.Sampled!.Completions, b.Sampled.Problems, b.Sampled.Recoveries, b.Sampled.RecoveriesPer100));
+        Assert.Equal(0.5, b.Sampled.ReflectionRate);
+        Assert.Equal(1.0, b.Sampled.ReflectionRateProblems);
+
+        // The file keeps all of it, and a file written before (no behaviour, no sampled texts) still loads.
+        var dir = Directory.CreateTempSubdirectory("eval-behaviour-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "checkpoint-5.json");
+            result.Save(path);
+            var loaded = EvalResult.Load(path);
+            Assert.Equal(b.Greedy, loaded.Behaviour!.Greedy);
+            Assert.Equal(b.Sampled, loaded.Behaviour.Sampled);
+            Assert.Equal(["no"], loaded.Behaviour.Markers.RejectMarkers);
+            Assert.Equal(result.Records[3].SampledGenerations, loaded.Records[3].SampledGenerations);
+
+            var old = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            old.Remove("behaviour");
+            foreach (var r in old["records"]!.AsArray()) r!.AsObject().Remove("sampled_generations");
+            File.WriteAllText(path, old.ToJsonString());
+            var legacy = EvalResult.Load(path);
+            Assert.Null(legacy.Behaviour);
+            Assert.Null(legacy.Records[0].SampledGenerations);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Without_greedy_decoding_there_is_no_greedy_behaviour()
+    {
+        var result = Evaluator.Evaluate(Problems, Config with { Greedy = false, Samples = 2 }, new ScriptedGenerator().Generate);
+        Assert.Null(result.Behaviour!.Greedy);
+        Assert.Equal(14, result.Behaviour.Sampled!.Completions);
+        Assert.Equal("characters", result.Behaviour.Sampled.LengthUnit);
+    }
+
+    [Fact]
     public void Progress_reports_each_batch_and_ends_at_the_total()
     {
         var reports = new List<EvalProgress>();

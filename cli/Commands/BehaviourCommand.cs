@@ -1,0 +1,92 @@
+// `behaviour`: the behaviour metrics (docs/behaviour-metrics.md) of a run's eval files or given eval files, base first,
+// recomputed from the stored completions (no generation).
+using System.ComponentModel;
+using Grpo.Countdown;
+using Grpo.Evaluation;
+using Grpo.Model;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public sealed class BehaviourCommand : Command<BehaviourCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--run <DIR>"), Description("Run folder: reads <run>/eval/*.json (base model and every checkpoint).")]
+        public string? Run { get; init; }
+
+        [CommandOption("--eval-dir <NAME>"), Description("Eval folder inside the run (default eval; e.g. eval-full).")]
+        public string EvalDir { get; init; } = RunCheckpoints.DefaultEvalDir;
+
+        [CommandOption("--input <FILE>"), Description("Eval .json file (repeatable) instead of --run.")]
+        public string[] Input { get; init; } = [];
+
+        [CommandOption("--markers <PATH>"), Description("reasoning_markers.json, or a model folder holding one (default: the run's base model, or the first file's model).")]
+        public string? Markers { get; init; }
+
+        public override ValidationResult Validate() =>
+            (Run is null) == (Input.Length == 0)
+                ? ValidationResult.Error("Give either --run DIR or one or more --input FILE.")
+                : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        try { return Show(settings); }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException)
+        {
+            // Bad input is the user's to fix: say where, without a stack trace.
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 1;
+        }
+    }
+
+    static int Show(Settings settings)
+    {
+        var evals = settings.Run is not null ? BehaviourTable.RunEvals(settings.Run, settings.EvalDir) : settings.Input.Select(EvalResult.Load).ToList();
+        if (evals.Count == 0) throw new InvalidDataException("No eval files to read.");
+        // Markers and tokenizer of the model that wrote the texts: the run's base model (checkpoints share it).
+        var modelDir = settings.Run is not null ? RunCheckpoints.BaseModelFromRunConfig(settings.Run) : evals[0].ModelDir;
+        var markers = settings.Markers is { } m ? (File.Exists(m) ? ReasoningMarkers.Load(m) : ReasoningMarkers.ForModel(m))
+            : settings.Run is not null ? RunCheckpoints.Markers(settings.Run) : RunCheckpoints.MarkersForModel(modelDir ?? "");
+        Func<string, int>? tokens = null;
+        if (modelDir is not null && File.Exists(Path.Combine(modelDir, "tokenizer.json")))
+        {
+            var tokenizer = QwenTokenizer.FromFolder(modelDir);
+            tokens = t => tokenizer.Encode(t).Count;
+        }
+        var rows = BehaviourTable.Rows(evals, markers, tokens);
+
+        // One table per decoding, a column per checkpoint (base first), so each trained value sits beside the base one.
+        string P(double? v) => v is { } x ? (100 * x).ToString("F1") : "-";
+        string F(double? v, string format = "F2") => v is { } x ? x.ToString(format) : "-";
+        var metrics = new (string Name, Func<BehaviourSummary, string> Value)[]
+        {
+            ("completions", s => s.Completions.ToString()),
+            ("correct %", s => P(s.Completions == 0 ? null : (double)s.Correct / s.Completions)),
+            ("reflection %", s => P(s.ReflectionRate)),
+            ("  among correct %", s => P(s.ReflectionRateCorrect)),
+            ("  among wrong %", s => P(s.ReflectionRateWrong)),
+            ("  problems %", s => P(s.ReflectionRateProblems)),
+            ("attempts / completion", s => F(s.AttemptsPerCompletion)),
+            ("recoveries / 100", s => F(s.RecoveriesPer100, "F1")),
+            ("faithful steps %", s => P(s.FaithfulSteps)),
+            ("answer follows %", s => P(s.AnswerFollowsReasoning)),
+            ("length correct", s => F(s.LengthCorrect, "F1")),
+            ("length wrong", s => F(s.LengthWrong, "F1")),
+        };
+        foreach (var group in rows.GroupBy(r => r.Decoding))
+        {
+            var columns = group.ToList();
+            var table = new Table().Title($"Behaviour, {group.Key} (docs/behaviour-metrics.md)").AddColumn("metric");
+            foreach (var c in columns) table.AddColumn(new TableColumn(Markup.Escape(c.Checkpoint.Replace("checkpoint-", "step "))).RightAligned());
+            foreach (var (name, value) in metrics) table.AddRow([name, .. columns.Select(c => value(c.Summary))]);
+            AnsiConsole.Write(table);
+        }
+        var unit = rows.FirstOrDefault()?.Summary.LengthUnit ?? "characters";
+        AnsiConsole.MarkupLine($"[grey]lengths in {unit}; markers: reject {Markup.Escape(string.Join(", ", markers.RejectMarkers.DefaultIfEmpty("-")))}, " +
+            $"accept {Markup.Escape(string.Join(", ", markers.AcceptMarkers.DefaultIfEmpty("-")))}, {markers.Phrases.Count} phrases[/]");
+        return 0;
+    }
+}
