@@ -109,6 +109,7 @@ public static class Frames
         return new DataFrame(
             new StringDataFrameColumn("source", list.Select(h => h.Source)),
             new Int32DataFrameColumn("step", list.Select(h => h.Step)),
+            new StringDataFrameColumn("kind", list.Select(h => h.Kind)),
             new StringDataFrameColumn("phrase", list.Select(h => h.Phrase)),
             new BooleanDataFrameColumn("correct", list.Select(h => h.Correct)),
             new Int32DataFrameColumn("test_id", list.Select(h => h.TestId)),
@@ -118,7 +119,7 @@ public static class Frames
     /// <summary>Hits per phrase: in correct and in wrong completions, most frequent first.</summary>
     public static DataFrame AhaPhrases(IEnumerable<AhaHit> hits)
     {
-        var groups = hits.GroupBy(h => h.Phrase).OrderByDescending(g => g.Count()).ToList();
+        var groups = hits.Where(h => h.Kind == AhaExtractor.PhraseKind).GroupBy(h => h.Phrase).OrderByDescending(g => g.Count()).ToList();
         return new DataFrame(
             new StringDataFrameColumn("phrase", groups.Select(g => g.Key)),
             new Int32DataFrameColumn("hits", groups.Select(g => g.Count())),

@@ -78,8 +78,8 @@ public static class RunReport
         else
         {
             html.Append(ChartHtml.Fragment(Charts.AhaCountsPerStep(aha)));
-            html.Append("<table><tr><th>phrase</th><th>hits</th><th>in correct</th><th>in wrong</th></tr>\n");
-            foreach (var g in aha.GroupBy(h => h.Phrase).OrderByDescending(g => g.Count()))
+            html.Append("<table><tr><th>phrase (or recovery)</th><th>hits</th><th>in correct</th><th>in wrong</th></tr>\n");
+            foreach (var g in aha.GroupBy(h => h.Kind == AhaExtractor.PhraseKind ? h.Phrase : "(" + h.Kind + ")").OrderByDescending(g => g.Count()))
                 html.Append("<tr><td class=\"text\">").Append(E(g.Key)).Append("</td><td>").Append(g.Count())
                     .Append("</td><td>").Append(g.Count(h => h.Correct)).Append("</td><td>").Append(g.Count(h => !h.Correct)).Append("</td></tr>\n");
             html.Append("</table>\n<table><tr><th>source</th><th>step</th><th>correct</th><th>context</th></tr>\n");

@@ -67,7 +67,7 @@ public sealed class NotebookChartsTests
         var hit = new AhaHit("completion_samples", 2, "wait", "x wait y", true, null);
         Assert.IsType<DataFrame>(Frames.OrNote(Frames.AhaHits([hit]), "No hits to show."));
 
-        var counts = new AhaStepCount("completion_samples", 2, 40, 0, 0, new Dictionary<string, int>());
+        var counts = new AhaStepCount("completion_samples", 2, 40, 0, 0, 0, new Dictionary<string, int>());
         Assert.Equal("No aha phrase in 40 scanned completions", new AhaResult([], [counts]).Summary());
         Assert.StartsWith("No completions to scan", new AhaResult([], []).Summary());
         Assert.Equal("1 hits in 1 of 40 scanned completions",
