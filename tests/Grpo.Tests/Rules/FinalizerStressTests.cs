@@ -12,7 +12,10 @@ using Xunit.Abstractions;
 
 namespace Grpo.Tests.Rules;
 
-/// <summary>Loops GC.Collect(); GC.WaitForPendingFinalizers(); on its own thread until disposed.</summary>
+/// <summary>Loops GC.Collect(1); GC.WaitForPendingFinalizers(); on its own thread until disposed. Generations 0 and 1
+/// hold every temporary Scalar (they die microseconds after they are made); skipping generation 2 makes a collection
+/// cheap, so several thousand run per second. Measured with a planted temporary in Qwen2RMSNorm: caught 4 of 4 runs
+/// with GC.Collect(1), 3 of 3 with GC.Collect(0), 2 of 3 with full GC.Collect(), which also ran the test 2x slower.</summary>
 public sealed class NonstopGarbageCollector : IDisposable
 {
     readonly Thread thread;
@@ -26,7 +29,7 @@ public sealed class NonstopGarbageCollector : IDisposable
         {
             while (!stopping)
             {
-                GC.Collect();
+                GC.Collect(1);
                 GC.WaitForPendingFinalizers();
                 Collections++;
             }
@@ -91,7 +94,7 @@ public sealed class FinalizerStressTests(ITestOutputHelper output) : IDisposable
                 var traces = ColdStartTraces.Make(problems, seed: 3);
                 var examples = traces.Select((t, i) => new SftExample(prompts[i], [.. tokenizer.Encode(t.Completion), eos[0]])).ToList();
                 double loss = SupervisedTrainer.Train(model, examples,
-                    new SftConfig { BatchSize = 4, MaxSteps = 4, WarmupSteps = 1, LearningRate = 1e-4, LogEvery = 2 }, tokenizer.PadTokenId);
+                    new SftConfig { BatchSize = 1, MaxSteps = 24, WarmupSteps = 1, LearningRate = 1e-4, LogEvery = 8 }, tokenizer.PadTokenId);
                 Assert.True(double.IsFinite(loss));
             });
 
@@ -102,7 +105,7 @@ public sealed class FinalizerStressTests(ITestOutputHelper output) : IDisposable
                     {
                         ModelNameOrPath = ModelDir, OutputDir = Path.Combine(root, name.Replace(' ', '-')), NumTrainProblems = 16,
                         MaxSteps = iterations, SaveSteps = iterations, PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2, NumGenerations = 4,
-                        MaxCompletionLength = 24, DropZeroStdGroups = false, UsePeft = lora, LoraR = 4, LoraAlpha = 8,
+                        MaxCompletionLength = 16, DropZeroStdGroups = false, UsePeft = lora, LoraR = 4, LoraAlpha = 8,
                         Beta = beta, NumIterations = iterations,
                     };
                     using var trainer = GrpoRun.Create(config);
