@@ -127,7 +127,7 @@ public static class ScalarTemporaryScan
         foreach (var method in PossibleTargets(member.ReducedFrom ?? member, made))
         {
             if (method.ContainingAssembly?.Name != "TorchSharp") continue;
-            var reflected = ResolveInTorchSharp(method.OriginalDefinition.MetadataToken);
+            var reflected = TorchSharpScalarTemporaries.Resolve(method.OriginalDefinition.MetadataToken);
             if (reflected is null) continue;
             if (TorchSharpScalarTemporaries.MakesScalar(reflected))
             {
@@ -155,17 +155,12 @@ public static class ScalarTemporaryScan
             case IConversionOperation { OperatorMethod: { } m }: yield return m; break;
             case IMethodReferenceOperation r: yield return r.Method; break;
             case IPropertyReferenceOperation p:
-                // Reads and writes both count where the direction is unknown (an assignment target is also read here).
-                if (p.Property.GetMethod is { } get) yield return get;
-                if (p.Parent is ISimpleAssignmentOperation a && a.Target == p && p.Property.SetMethod is { } set) yield return set;
+                // `x.P = v` only sets, `x.P += v` gets and sets, anything else gets.
+                bool assigned = p.Parent is IAssignmentOperation a && a.Target == p;
+                if (!(assigned && p.Parent is ISimpleAssignmentOperation) && p.Property.GetMethod is { } get) yield return get;
+                if (assigned && p.Property.SetMethod is { } set) yield return set;
                 break;
         }
-    }
-
-    static System.Reflection.MethodBase? ResolveInTorchSharp(int token)
-    {
-        try { return typeof(TorchSharp.Scalar).Module.ResolveMethod(token); }
-        catch (ArgumentException) { return null; }
     }
 
     static bool IsScalar(ITypeSymbol? t) => t is { Name: "Scalar", ContainingNamespace.Name: "TorchSharp", ContainingAssembly.Name: "TorchSharp" };

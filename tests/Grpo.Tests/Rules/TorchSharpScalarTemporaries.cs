@@ -28,10 +28,11 @@ public static class TorchSharpScalarTemporaries
     /// </summary>
     public static string? Why(int metadataToken)
     {
-        lock (Memo) return Analyse(ResolveDefinition(metadataToken));
+        lock (Memo) return Analyse(Resolve(metadataToken));
     }
 
-    static MethodBase? ResolveDefinition(int token)
+    /// <summary>The TorchSharp method with this metadata token (Roslyn's IMethodSymbol.MetadataToken), or null.</summary>
+    public static MethodBase? Resolve(int token)
     {
         try { return TorchSharpModule.ResolveMethod(token); }
         catch (ArgumentException) { return null; }
