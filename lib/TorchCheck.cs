@@ -1,4 +1,5 @@
 // Smallest possible proof that libtorch loads in this process (used by the CLI and the tests).
+using Grpo.Model;
 using TorchSharp;
 
 namespace Grpo;
@@ -10,7 +11,7 @@ public static class TorchCheck
     {
         using var a = torch.tensor(1f);
         using var b = torch.tensor(2f);
-        using var c = a + b;
+        using var c = a.Plus(b);
         return c.item<float>();
     }
 }

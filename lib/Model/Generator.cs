@@ -42,14 +42,13 @@ public static class Generator
         var inputIds = tensor(idsHost, [b, p], device: device);
         var mask = tensor(maskHost, [b, p + n], device: device);          // grows by one column per step
         var eos = tensor(eosIds.Select(x => (long)x).ToArray(), device: device);
-        var tokens = full([b, n], padId, ScalarType.Int64, device);
+        var tokens = full([b, n], HeldScalars.Of(padId), ScalarType.Int64, device);
         var logProbs = zeros([b, n], ScalarType.Float32, device);
         var finished = zeros([b], ScalarType.Bool, device);
-        var pad = full([b], padId, ScalarType.Int64, device);
+        var pad = full([b], HeldScalars.Of(padId), ScalarType.Int64, device);
         var gen = options.Seed is long seed ? new torch.Generator((ulong)seed, device) : null;
         float temperature = options.Greedy ? 1f : options.Temperature;
-        // Held for the whole loop: an implicit Scalar may be finalized while native code still reads it (HeldScalars).
-        using var temperatureScalar = temperature.ToScalar();
+        var temperatureScalar = HeldScalars.Of(temperature);
 
         using var cache = new KvCache(model.Config, b, p + n, model.Dtype, device);
         var positions = Positions.FromAttentionMask(mask.narrow(1, 0, p));
@@ -77,7 +76,7 @@ public static class Generator
             if (s == n - 1 || finished.all().item<bool>()) break;
 
             var h = model.HiddenStates(next.unsqueeze(1), mask, nextPos.unsqueeze(1), cache);
-            nextPos.add_(HeldScalars.One);
+            nextPos.add_(HeldScalars.One, alpha: HeldScalars.One);
             var newLogits = model.Logits(h).squeeze(1).to(ScalarType.Float32);
             logits.Dispose();
             logits = newLogits.MoveToOuterDisposeScope();
@@ -106,7 +105,7 @@ public static class Generator
     static Tensor Sample(Tensor scores, GenerationOptions o, torch.Generator? gen)
     {
         using var scope = NewDisposeScope();
-        using var minusInfinity = float.NegativeInfinity.ToScalar();
+        var minusInfinity = HeldScalars.Of(float.NegativeInfinity);
         var s = scores;
         if (o.TopK > 0 && o.TopK < s.shape[^1])
         {
@@ -118,8 +117,8 @@ public static class Generator
             // TopPLogitsWarper: sort ascending, drop tokens whose cumulative probability <= 1 - top_p, keep the top one.
             var (sorted, idx) = s.sort(-1, descending: false);
             var cum = sorted.softmax(-1).cumsum(-1);
-            var remove = cum.le(1 - o.TopP);
-            remove.select(-1, remove.shape[^1] - 1).fill_(false);
+            var remove = cum.le(HeldScalars.Of(1 - o.TopP));
+            remove.select(-1, remove.shape[^1] - 1).fill_(HeldScalars.Zero);   // false
             var removeOrig = remove.scatter(-1, idx, remove);
             s = s.masked_fill(removeOrig, minusInfinity);
         }

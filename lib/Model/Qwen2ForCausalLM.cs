@@ -39,11 +39,12 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
         var gen = new torch.Generator((ulong)seed, CPU);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("norm.weight")) p.fill_(1);
+            if (name.EndsWith("norm.weight")) p.fill_(HeldScalars.One);
             else if (name.EndsWith(".bias")) p.zero_();
             else
             {
-                using var r = normal(0, Config.InitializerRange, p.shape, ScalarType.Float32, CPU, generator: gen);
+                // torch.normal(0, std) is randn * std (+ 0); TorchSharp's normal() would make temporary Scalars.
+                using var r = randn(p.shape, ScalarType.Float32, CPU, generator: gen).mul_(HeldScalars.Of(Config.InitializerRange));
                 p.copy_(r);
             }
         }
@@ -74,8 +75,9 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
         long b = inputIds.shape[0], t = inputIds.shape[1];
         int past = cache?.Length ?? 0;
         var device = inputIds.device;
+        using var scalars = HeldScalars.NewScope();
         attentionMask ??= ones(b, past + t, ScalarType.Int64, device);
-        positionIds ??= arange(past, past + t, ScalarType.Int64, device).unsqueeze(0).expand(b, t);
+        positionIds ??= arange(scalars.Of(past), scalars.Of(past + t), HeldScalars.One, ScalarType.Int64, device).unsqueeze(0).expand(b, t);
         int keyLength = (int)attentionMask.shape[1];
         if (keyLength < past + t)
             throw new ArgumentException($"attention mask covers {keyLength} positions, but the cache holds {past} and {t} are added");
@@ -102,15 +104,14 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
     Tensor AdditiveMask(Tensor attentionMask, int past, int t, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
+        using var scalars = HeldScalars.NewScope();
         var device = attentionMask.device;
         long b = attentionMask.shape[0], k = attentionMask.shape[1];
-        var q = arange(past, past + t, ScalarType.Int64, device).unsqueeze(1);      // [t,1]
-        var j = arange(k, ScalarType.Int64, device).unsqueeze(0);                    // [1,k]
+        var q = arange(scalars.Of(past), scalars.Of(past + t), HeldScalars.One, ScalarType.Int64, device).unsqueeze(1);  // [t,1]
+        var j = arange(HeldScalars.Zero, scalars.Of(k), HeldScalars.One, ScalarType.Int64, device).unsqueeze(0);          // [1,k]
         var causal = j.le(q);                                                        // [t,k]
         var allowed = causal.unsqueeze(0).logical_and(attentionMask.ne(HeldScalars.Zero).unsqueeze(1)); // [b,t,k]
-        // An explicit Scalar held to the end of the call: an implicit one may be finalized while native code reads it.
-        using var most = finfo(dtype).min.ToScalar();
-        var additive = zeros([b, t, k], dtype, device).masked_fill(allowed.logical_not(), most);
+        var additive = zeros([b, t, k], dtype, device).masked_fill(allowed.logical_not(), HeldScalars.Of(finfo(dtype).min));
         int g = Config.NumAttentionHeads / Config.NumKeyValueHeads;
         return additive.unsqueeze(1).unsqueeze(1).expand(b, 1, g, t, k).reshape(b, 1, g * t, k).MoveToOuterDisposeScope();
     }

@@ -11,12 +11,12 @@ namespace Grpo.Model;
 public sealed class Qwen2RMSNorm : Module<Tensor, Tensor>
 {
     public Parameter weight;
-    readonly Scalar eps;   // held by the module (see HeldScalars)
+    readonly Scalar eps;
 
     public Qwen2RMSNorm(int size, double eps, ScalarType dtype, Device device) : base("Qwen2RMSNorm")
     {
         weight = new Parameter(ones(size, dtype, device));
-        this.eps = eps.ToScalar();
+        this.eps = HeldScalars.Of(eps);
         RegisterComponents();
     }
 
@@ -25,7 +25,7 @@ public sealed class Qwen2RMSNorm : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var h = x.to(ScalarType.Float32);
         var variance = h.pow(HeldScalars.Two).mean([-1L], keepdim: true);
-        h = h * rsqrt(variance.add(eps));
+        h = h * rsqrt(variance.Plus(eps));
         return (weight * h.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
@@ -47,10 +47,12 @@ public sealed class Qwen2Rotary : IDisposable
     (Tensor, Tensor) Build(int n)
     {
         using var scope = NewDisposeScope();
+        using var scalars = HeldScalars.NewScope();
         // As transformers: inv_freq = 1 / theta^(arange(0, d, 2) / d), computed in float32.
-        var exponent = arange(0, headDim, 2, ScalarType.Int64, device).to(ScalarType.Float32) / headDim;
-        var invFreq = 1.0f / pow(full(exponent.shape, (float)theta, ScalarType.Float32, device), exponent);
-        var t = arange(n, ScalarType.Int64, device).to(ScalarType.Float32);
+        var exponent = arange(HeldScalars.Zero, scalars.Of(headDim), HeldScalars.Two, ScalarType.Int64, device)
+            .to(ScalarType.Float32).div(scalars.Of(headDim));
+        var invFreq = pow(full(exponent.shape, scalars.Of((float)theta), ScalarType.Float32, device), exponent).reciprocal();
+        var t = arange(HeldScalars.Zero, scalars.Of(n), HeldScalars.One, ScalarType.Int64, device).to(ScalarType.Float32);
         var freqs = outer(t, invFreq);
         var emb = cat([freqs, freqs], -1);
         // Owned by this object (disposed in Dispose), never by a caller's dispose scope.

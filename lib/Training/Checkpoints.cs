@@ -89,7 +89,7 @@ public static class Checkpoints
     /// <summary>AdamW moments per trained parameter as "&lt;name&gt;.exp_avg" / ".exp_avg_sq" (float32), and its step count.</summary>
     public static void SaveOptimizer(string path, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> parameters)
     {
-        var states = optimizer.state_dict().State.Cast<AdamW.State>().ToList();
+        var states = optimizer.States;
         if (states.Count != parameters.Count)
             throw new InvalidOperationException($"optimizer holds {states.Count} states for {parameters.Count} parameters");
         var tensors = new List<(string, Tensor)>();
@@ -106,7 +106,7 @@ public static class Checkpoints
     public static void LoadOptimizer(string path, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> parameters)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Optimizer state not found: {path}", path);
-        var states = optimizer.state_dict().State.Cast<AdamW.State>().ToList();
+        var states = optimizer.States;
         var index = parameters.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i);
         long[]? steps = null;
         int loaded = 0;

@@ -1,5 +1,6 @@
 // The GRPO objective as TRL's GRPOTrainer computes it, one small function per term: per-token log-probs, the
 // clipped surrogate, the k3 KL estimator, each loss_type's averaging, and the logged entropy / clip_ratio.
+using Grpo.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ public static class GrpoLoss
     public static Tensor SelectiveLogSoftmax(Tensor logits, Tensor ids, double temperature = 1.0)
     {
         using var scope = NewDisposeScope();
-        var scaled = logits.to_type(ScalarType.Float32) / temperature;
+        var scaled = logits.to_type(ScalarType.Float32).div(HeldScalars.Of(temperature));
         var chosen = scaled.gather(-1, ids.unsqueeze(-1)).squeeze(-1);
         return (chosen - scaled.logsumexp(-1)).MoveToOuterDisposeScope();
     }
@@ -21,7 +22,7 @@ public static class GrpoLoss
     public static Tensor Entropy(Tensor logits, double temperature = 1.0)
     {
         using var scope = NewDisposeScope();
-        var scaled = logits.to_type(ScalarType.Float32) / temperature;
+        var scaled = logits.to_type(ScalarType.Float32).div(HeldScalars.Of(temperature));
         var logp = scaled.log_softmax(-1);
         return (-(logp.exp() * logp).sum(-1)).MoveToOuterDisposeScope();
     }
@@ -31,7 +32,7 @@ public static class GrpoLoss
     {
         using var scope = NewDisposeScope();
         var d = refLogp - logp;
-        return (d.exp() - d - 1).MoveToOuterDisposeScope();
+        return (d.exp() - d).sub(HeldScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>Per-token clipped surrogate loss -min(r*A, clip(r, 1-eps, 1+eps_high)*A) with r = exp(logp - logp_old);
@@ -40,7 +41,7 @@ public static class GrpoLoss
     {
         using var scope = NewDisposeScope();
         var ratio = (logp - oldLogp).exp();
-        var clipped = ratio.clamp(1 - epsilon, 1 + epsilonHigh);
+        var clipped = ratio.clamp(HeldScalars.Of(1 - epsilon), HeldScalars.Of(1 + epsilonHigh));
         var a = advantages.unsqueeze(1);
         return (-minimum(ratio * a, clipped * a)).MoveToOuterDisposeScope();
     }
@@ -56,14 +57,17 @@ public static class GrpoLoss
         double totalTokensInBatch, int gradientAccumulationSteps = 1)
     {
         using var scope = NewDisposeScope();
+        using var scalars = HeldScalars.NewScope();
         var m = mask.to_type(perTokenLoss.dtype);
         var masked = perTokenLoss * m;
+        var one = HeldScalars.Of(1.0);
+        var accumulation = HeldScalars.Of(gradientAccumulationSteps);
         Tensor loss = lossType switch
         {
-            "grpo" => (masked.sum(1) / m.sum(1).clamp_min(1.0)).mean() / gradientAccumulationSteps,
-            "bnpo" => masked.sum() / m.sum().clamp_min(1.0) / gradientAccumulationSteps,
-            "dr_grpo" => masked.sum() / ((double)perTokenLoss.shape[0] * maxCompletionLength) / gradientAccumulationSteps,
-            "dapo" => masked.sum() / Math.Max(1.0, totalTokensInBatch),
+            "grpo" => (masked.sum(1) / m.sum(1).clamp_min(one)).mean().div(accumulation),
+            "bnpo" => (masked.sum() / m.sum().clamp_min(one)).div(accumulation),
+            "dr_grpo" => masked.sum().div(scalars.Of((double)perTokenLoss.shape[0] * maxCompletionLength)).div(accumulation),
+            "dapo" => masked.sum().div(scalars.Of(Math.Max(1.0, totalTokensInBatch))),
             _ => throw new ArgumentException($"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{lossType}')"),
         };
         return loss.MoveToOuterDisposeScope();
@@ -74,7 +78,7 @@ public static class GrpoLoss
     {
         using var scope = NewDisposeScope();
         var m = mask.to_type(x.dtype);
-        return ((x * m).sum() / m.sum().clamp_min(1.0)).MoveToOuterDisposeScope();
+        return ((x * m).sum() / m.sum().clamp_min(HeldScalars.Of(1.0))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Numbers of masked tokens where clipping is active: (low, high) as TRL's clip_ratio/low_mean and
@@ -86,8 +90,8 @@ public static class GrpoLoss
         var ratio = (logp - oldLogp).exp();
         var a = advantages.unsqueeze(1);
         var m = mask.to_type(ScalarType.Float32);
-        var low = ((ratio < 1 - epsilon) & (a < 0)).to_type(ScalarType.Float32) * m;
-        var high = ((ratio > 1 + epsilonHigh) & (a > 0)).to_type(ScalarType.Float32) * m;
+        var low = (ratio.lt(HeldScalars.Of(1 - epsilon)) & a.lt(HeldScalars.Zero)).to_type(ScalarType.Float32) * m;
+        var high = (ratio.gt(HeldScalars.Of(1 + epsilonHigh)) & a.gt(HeldScalars.Zero)).to_type(ScalarType.Float32) * m;
         return (low.sum().MoveToOuterDisposeScope(), high.sum().MoveToOuterDisposeScope());
     }
 

@@ -86,7 +86,7 @@ public sealed class GrpoTrainer : IDisposable
             using var _ = no_grad();
             masters = trainable.Select(p => (p.Name, new Parameter(p.Parameter.detach().to(ScalarType.Float32).clone(), requires_grad: true))).ToList();
         }
-        optimizer = torch.optim.AdamW(Optimized.Select(p => p.Parameter), config.LearningRate,
+        optimizer = new AdamW(Optimized.Select(p => p.Parameter), config.LearningRate,
             config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon, config.WeightDecay);
         schedule = LearningRateSchedule.FromConfig(config);
         sampler = new PromptSampler(prompts.Count, config.Seed);
@@ -249,12 +249,12 @@ public sealed class GrpoTrainer : IDisposable
     UpdateResult Update(IReadOnlyList<MicroBatch> microBatches, int totalRows)
     {
         double lr = schedule.LearningRate(GlobalStep);
-        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+        optimizer.LearningRate = lr;
         if (totalRows == 0) return new UpdateResult(0, 0, 0, 0, 0, 0, lr, Skipped: true);
 
         policy.train();
         torch.manual_seed(config.Seed + GlobalStep);   // LoRA dropout: reproducible, also after a resume
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         if (masters is not null) foreach (var (_, p) in trainable) p.grad?.zero_();
         double totalTokens = microBatches.Sum(mb => mb.TokenCount);
         double loss = 0, kl = 0, entropy = 0, low = 0, high = 0;
@@ -268,7 +268,7 @@ public sealed class GrpoTrainer : IDisposable
             if (config.Beta > 0)
             {
                 klTokens = GrpoLoss.KlK3(logp, mb.RefLogProbs!);
-                perToken = perToken + config.Beta * klTokens;
+                perToken = perToken.Plus(klTokens.mul(HeldScalars.Of(config.Beta)));
             }
             var mbLoss = AggregateShare(perToken, mb, totalRows, microBatches.Count, totalTokens);
             mbLoss.backward();
@@ -284,7 +284,7 @@ public sealed class GrpoTrainer : IDisposable
         }
         if (masters is not null) CopyGradientsToMasters();
         double gradNorm = torch.nn.utils.clip_grad_norm_(Optimized.Select(p => p.Parameter), config.MaxGradNorm);
-        optimizer.step();
+        optimizer.Step();
         if (masters is not null) CopyMastersToModel();
         double tokens = Math.Max(1.0, totalTokens);
         return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
@@ -311,14 +311,17 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>This micro-batch's part of the step loss, so that the sum over micro-batches is TRL's loss of the
     /// whole batch: grpo and dr_grpo weight by the micro-batch's share of sequences, bnpo averages micro-batch token
     /// means, dapo divides by the tokens of the whole batch.</summary>
-    Tensor AggregateShare(Tensor perToken, MicroBatch mb, int totalRows, int microBatchCount, double totalTokens) =>
-        config.LossType switch
+    Tensor AggregateShare(Tensor perToken, MicroBatch mb, int totalRows, int microBatchCount, double totalTokens)
+    {
+        using var scalars = HeldScalars.NewScope();
+        return config.LossType switch
         {
             "grpo" or "dr_grpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, config.LossType, config.MaxCompletionLength, totalTokens)
-                                   * ((double)mb.Rows / totalRows),
+                                   .mul(scalars.Of((double)mb.Rows / totalRows)),
             "bnpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "bnpo", config.MaxCompletionLength, totalTokens, microBatchCount),
             _ => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "dapo", config.MaxCompletionLength, totalTokens),
         };
+    }
 
     // ------------------------------------------------------------------ log
 

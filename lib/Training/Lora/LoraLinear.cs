@@ -1,5 +1,6 @@
 // LoRA (Hu et al. 2021, as PEFT implements it): y = base(x) + (dropout(x) A^T B^T) * alpha/r around a frozen Linear.
 // A is kaiming-uniform and B zero, so a fresh adapter computes exactly the base layer.
+using Grpo.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,6 +14,7 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
     public Parameter lora_A;   // [r, in]  (PEFT's lora_A.weight)
     public Parameter lora_B;   // [out, r] (PEFT's lora_B.weight)
     readonly Dropout? lora_dropout;
+    readonly Scalar scaling;
 
     public int Rank { get; }
     public double Scaling { get; }
@@ -31,11 +33,13 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
         long outFeatures = w.shape[0], inFeatures = w.shape[1];
         Rank = rank;
         Scaling = alpha / rank;
+        scaling = HeldScalars.Of(Scaling);
         // kaiming_uniform_(a=sqrt(5)) as PEFT: bound = gain * sqrt(3 / fan_in) with gain = sqrt(2 / (1 + 5)) = 1/sqrt(fan_in)
         double bound = 1.0 / Math.Sqrt(inFeatures);
         using (no_grad())
         {
-            var a = rand([rank, inFeatures], ScalarType.Float32, CPU, generator: generator) * (2 * bound) - bound;
+            var a = rand([rank, inFeatures], ScalarType.Float32, CPU, generator: generator)
+                .mul(HeldScalars.Of(2 * bound)).sub(HeldScalars.Of(bound));
             lora_A = new Parameter(a.to(w.device), requires_grad: true);
             lora_B = new Parameter(zeros([outFeatures, rank], ScalarType.Float32, w.device), requires_grad: true);
         }
@@ -49,8 +53,8 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
         if (!Enabled) return y;
         using var scope = NewDisposeScope();
         var h = lora_dropout is null ? x : lora_dropout.forward(x);
-        var delta = functional.linear(functional.linear(h, lora_A.to(x.dtype)), lora_B.to(x.dtype)) * Scaling;
-        return y.add_(delta).MoveToOuterDisposeScope();
+        var delta = functional.linear(functional.linear(h, lora_A.to(x.dtype)), lora_B.to(x.dtype)).mul(scaling);
+        return y.add_(delta, alpha: HeldScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>W + (alpha/r) B A in float32, cast to the base dtype: the weight of the equivalent plain Linear.</summary>
@@ -59,7 +63,7 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var w = base_layer.weight!;
-        var merged = w.to(ScalarType.Float32) + lora_B.matmul(lora_A) * Scaling;
+        var merged = w.to(ScalarType.Float32).Plus(lora_B.matmul(lora_A).mul(scaling));
         return merged.to(w.dtype).MoveToOuterDisposeScope();
     }
 

@@ -15,7 +15,7 @@ public static class SupervisedTrainer
         if (examples.Count == 0) throw new ArgumentException("no supervised examples", nameof(examples));
         model.train();
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, lr: config.LearningRate, weight_decay: config.WeightDecay);
+        using var optimizer = new AdamW(parameters, lr: config.LearningRate, weightDecay: config.WeightDecay);
         var schedule = new LearningRateSchedule("cosine", config.LearningRate, config.WarmupSteps, config.MaxSteps);
         var device = parameters[0].device;
         var rng = new Random(config.Seed);
@@ -37,7 +37,7 @@ public static class SupervisedTrainer
                 batch.Add(examples[order[cursor++]]);
             }
             double lr = schedule.LearningRate(step - 1);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            optimizer.LearningRate = lr;
 
             using (var scope = NewDisposeScope())
             {
@@ -45,10 +45,10 @@ public static class SupervisedTrainer
                 var positions = Positions.FromAttentionMask(mask);
                 var logits = model.forward(inputIds, mask, positions);
                 var loss = CompletionLoss(logits, labels);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, config.MaxGradNorm);
-                optimizer.step();
+                optimizer.Step();
                 windowLoss += loss.item<float>();
                 windowTokens += (long)mask.sum().item<long>();
             }
