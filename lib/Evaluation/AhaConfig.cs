@@ -16,9 +16,9 @@ public sealed record AhaConfig(IReadOnlyList<string> Phrases, int ContextChars =
     /// <summary>Rejects an empty list, blank phrases and a negative window, naming the bad value.</summary>
     public void Validate()
     {
-        if (Phrases.Count == 0) throw new ArgumentException("AhaConfig.Phrases is empty: give at least one phrase.");
+        if (Phrases.Count == 0) throw new BadInputException("aha: the phrase list (--phrase) is empty: give at least one phrase.");
         foreach (var p in Phrases)
-            if (string.IsNullOrWhiteSpace(p)) throw new ArgumentException($"AhaConfig.Phrases contains a blank phrase: '{p}'.");
-        if (ContextChars < 0) throw new ArgumentException($"AhaConfig.ContextChars must be >= 0, got {ContextChars}.");
+            if (string.IsNullOrWhiteSpace(p)) throw new BadInputException($"aha: --phrase '{p}' is blank.");
+        if (ContextChars < 0) throw new BadInputException($"aha: --context must be >= 0, got {ContextChars}.");
     }
 }
