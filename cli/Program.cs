@@ -9,6 +9,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("grpo");
+    config.SetExceptionHandler(Grpo.Cli.CliErrors.Handle);
     config.AddCommand<TorchInfoCommand>("torch-info").WithDescription("Check that libtorch loads (runs one op).");
     config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model folder, or a run's base model and every checkpoint, on a Parquet test set.");
     config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode --text to ids or decode --ids to text with a model folder's tokenizer.");

@@ -36,6 +36,7 @@ public sealed class AhaCommand : Command<AhaCommand.Settings>
         var config = AhaConfig.Default;
         if (settings.Phrase.Length > 0) config = config with { Phrases = settings.Phrase };
         if (settings.Context is int c) config = config with { ContextChars = c };
+        config.Validate();   // before reading any file
 
         var docs = settings.Run is not null ? AhaExtractor.RunDocuments(settings.Run) : AhaExtractor.FileDocuments(settings.Input);
         var result = AhaExtractor.Extract(docs, config);

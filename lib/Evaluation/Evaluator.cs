@@ -104,7 +104,7 @@ public static class Evaluator
         IProgress<EvalProgress>? progress = null, CancellationToken ct = default)
     {
         config.Validate();
-        Grpo.Files.InputPaths.RequireFolder(modelDir, "model folder");
+        Grpo.Files.InputPaths.RequireFolder(modelDir, "model");
         var problems = LoadProblems(config);
         var tokenizer = QwenTokenizer.FromFolder(modelDir);
         using var model = Qwen2ForCausalLM.FromPretrained(modelDir, TorchOptions.ParseDtype(config.Dtype), TorchOptions.ParseDevice(config.Device));

@@ -42,7 +42,7 @@ public sealed record Qwen2Config
 
     public static Qwen2Config Load(string modelDir)
     {
-        InputPaths.RequireFolder(modelDir, "model folder");
+        InputPaths.RequireFolder(modelDir, "model");
         var path = Path.Combine(modelDir, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"Model config not found: {path}", path);
         var json = StrictJson.ReadObject(path);

@@ -166,7 +166,7 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
 
     public static Qwen2ForCausalLM FromPretrained(string modelDir, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
-        InputPaths.RequireFolder(modelDir, "model folder");
+        InputPaths.RequireFolder(modelDir, "model");
         var config = Qwen2Config.Load(modelDir);
         var m = new Qwen2ForCausalLM(config, dtype, device);
         try { m.LoadWeights(modelDir); }

@@ -24,5 +24,6 @@ public static class HtmlEncoding
 
     /// <summary>Script source (a library such as plotly.js) to inline: "&lt;/script" and "&lt;!--" cannot appear raw.</summary>
     public static string ScriptSource(string javascript) =>
-        javascript.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase).Replace("<!--", "<\\!--");
+        System.Text.RegularExpressions.Regex.Replace(javascript, "</(?=script)", @"<\/", System.Text.RegularExpressions.RegexOptions.IgnoreCase)
+            .Replace("<!--", @"<\!--");
 }

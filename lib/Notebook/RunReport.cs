@@ -12,6 +12,7 @@ public static class RunReport
     public static string Write(string runDir, int maxSamples = 12)
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
+        if (maxSamples < 0) throw new BadInputException($"report: the number of samples shown must be >= 0, got {maxSamples}");
         var path = Path.Combine(runDir, "report.html");
         Grpo.Files.AtomicFile.WriteAllText(path, Build(runDir, maxSamples));
         return path;

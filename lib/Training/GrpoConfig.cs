@@ -139,8 +139,26 @@ public sealed partial record GrpoConfig
         }
         GrpoConfig config;
         try { config = merged.Deserialize<GrpoConfig>(JsonOptions)!; }
-        catch (JsonException e) { throw new BadInputException($"{source}: {e.Message}", e); }
+        catch (JsonException e) { throw new BadInputException($"{source}: {WrongType(e)}", e); }
         return validate ? config.Validated(source) : config;
+    }
+
+    /// <summary>"field 'max_steps' must be a whole number" from the serializer's error (whose line numbers refer to
+    /// the merged document, not the user's file).</summary>
+    static string WrongType(JsonException e)
+    {
+        var field = (e.Path ?? "").TrimStart('$', '.');
+        var name = field.Split('[')[0];
+        var property = typeof(GrpoConfig).GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == name);
+        if (property is null) return e.Message;
+        var type = property.PropertyType;
+        bool nullable = Nullable.GetUnderlyingType(type) is not null;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        string expected = type == typeof(int) ? "a whole number" : type == typeof(double) || type == typeof(float) ? "a number"
+            : type == typeof(bool) ? "true or false" : type == typeof(string) ? "a string"
+            : type == typeof(IReadOnlyList<string>) ? "a list of strings" : type == typeof(IReadOnlyList<double>) ? "a list of numbers"
+            : type.Name;
+        return $"field '{field}' must be {expected}{(nullable ? " or null" : "")}";
     }
 
     /// <summary>Checks every field's range (NaN fails every check) and the fields against each other; returns this
@@ -196,9 +214,8 @@ public sealed partial record GrpoConfig
         Require(NumIterations >= 1, $"num_iterations must be >= 1 (got {NumIterations})");
         Require(SaveSteps % NumIterations == 0,
             $"save_steps ({SaveSteps}) must be a multiple of num_iterations ({NumIterations}) so checkpoints fall between generation batches");
-        Require(RewardFuncs.Count > 0, "reward_funcs is empty");
-        foreach (var f in RewardFuncs)
-            Require(f is "format_reward" or "equation_reward", $"reward_funcs: unknown reward function '{f}' (known: format_reward, equation_reward)");
+        // Names are checked where the Countdown functions are looked up (GrpoRun): code may plug in its own.
+        Require(RewardFuncs.Count > 0 && RewardFuncs.All(f => !string.IsNullOrWhiteSpace(f)), "reward_funcs is empty or holds an empty name");
         Require(RewardWeights is null || RewardWeights.Count == RewardFuncs.Count,
             $"reward_weights has {RewardWeights?.Count} entries but reward_funcs has {RewardFuncs.Count}");
         Require(RewardWeights is null || RewardWeights.All(double.IsFinite), "reward_weights must be numbers");

@@ -29,8 +29,7 @@ public static class GrpoRun
         var device = TorchOptions.ParseDevice(config.Device);
         var dtype = TorchOptions.ParseDtype(config.Dtype);
 
-        var warnings = new List<string>();
-        var latest = resume ? Checkpoints.LatestValid(run.CheckpointsDir, warnings.Add) : null;
+        rewards ??= config.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList();
 
         if (tokens is null || prompts is null)
         {
@@ -41,8 +40,11 @@ public static class GrpoRun
             tokens ??= new TokenSpec(eos, modelConfig.PadTokenId ?? tokenizer.PadTokenId, ids => tokenizer.Decode(ids));
             prompts ??= CountdownPrompts(config, tokenizer);
         }
-        rewards ??= config.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList();
         CheckPositions(config, prompts, Qwen2Config.Load(baseDir));
+
+        // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
+        var warnings = new List<string>();
+        var latest = resume ? Checkpoints.LatestValid(run.CheckpointsDir, warnings.Add) : null;
 
         Qwen2ForCausalLM? policy = null, reference = null;
         try
