@@ -95,7 +95,7 @@ public static class Evaluator
         var all = CountdownParquet.Read(config.TestFile);
         if (config.NumProblems == 0) return all;
         if (all.Count < config.NumProblems)
-            throw new ArgumentException($"{config.TestFile} holds {all.Count} problems, fewer than the {config.NumProblems} asked for.");
+            throw new BadInputException($"{config.TestFile} holds {all.Count} problems, fewer than the {config.NumProblems} asked for (-n).");
         return all.Take(config.NumProblems).ToList();
     }
 

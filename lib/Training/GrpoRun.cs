@@ -40,6 +40,8 @@ public static class GrpoRun
             tokens ??= new TokenSpec(eos, modelConfig.PadTokenId ?? tokenizer.PadTokenId, ids => tokenizer.Decode(ids));
             prompts ??= CountdownPrompts(config, tokenizer);
         }
+        if (prompts.Count == 0)
+            throw new BadInputException(config.TrainFile is { } f ? $"train_file {f} holds no problems" : "no training prompts");
         CheckPositions(config, prompts, Qwen2Config.Load(baseDir));
 
         // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
