@@ -31,7 +31,7 @@ public static class AtomicFile
             File.Delete(temp);
             throw;
         }
-        Posix.FsyncDirectory(dir);
+        Posix.Fsync(dir);
     }
 
     public static void WriteAllText(string path, string text) =>
@@ -46,23 +46,19 @@ public static class AtomicFile
             stream.Write(Utf8.GetBytes(text));
             stream.Flush(flushToDisk: true);
         }
-        if (created) Posix.FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (created) Posix.Fsync(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     /// <summary>Flushes every file and folder under <paramref name="dir"/> (deepest first) and the folder itself to
     /// disk: what a folder must get before it is renamed into place as a unit (checkpoints).</summary>
     public static void FlushTree(string dir)
     {
-        foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            stream.Flush(flushToDisk: true);
-        }
+        foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)) Posix.Fsync(file);
         foreach (var sub in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
-            Posix.FsyncDirectory(sub);
-        Posix.FsyncDirectory(dir);
+            Posix.Fsync(sub);
+        Posix.Fsync(dir);
     }
 
     /// <summary>Flushes a folder's entries (names created, renamed or removed in it) to disk.</summary>
-    public static void FlushFolder(string dir) => Posix.FsyncDirectory(dir);
+    public static void FlushFolder(string dir) => Posix.Fsync(dir);
 }

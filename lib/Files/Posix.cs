@@ -1,4 +1,5 @@
-// The two POSIX facts .NET does not expose: a path's file type (regular file or not) and fsync of a folder.
+// The two POSIX calls .NET does not offer: a path's file type (regular file or not) and fsync of a folder (or of a
+// file opened read-only).
 // Linux calls only (statx has the same layout on every architecture); elsewhere callers fall back to what .NET knows.
 using System.Runtime.InteropServices;
 
@@ -46,15 +47,20 @@ static class Posix
     public static bool IsDirectory(string path) =>
         FileType(path) is int type ? type == Directory : System.IO.Directory.Exists(path);
 
-    /// <summary>Flushes a folder's entries (new names, renames) to disk; no-op where folders cannot be opened.</summary>
-    public static void FsyncDirectory(string dir)
+    const int EINVAL = 22, ENOTSUP = 95;
+
+    /// <summary>Flushes a file's data, or a folder's entries (new names, renames), to disk. Opens read-only, so files
+    /// copied without write permission flush too. File systems that cannot fsync a folder (EINVAL, ENOTSUP) are
+    /// let be; any other failure (EIO: the data did not reach the disk) throws. No-op where folders cannot be opened.</summary>
+    public static void Fsync(string path)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
-        int fd = Open(dir, 0);   // O_RDONLY works for folders on Linux and macOS
-        if (fd < 0) throw new IOException($"cannot open folder {dir} to flush it (errno {Marshal.GetLastPInvokeError()})");
+        int fd = Open(path, 0);   // O_RDONLY, for files and folders alike
+        if (fd < 0) throw new IOException($"cannot open {path} to flush it to disk (errno {Marshal.GetLastPInvokeError()})");
         try
         {
-            if (Fsync(fd) != 0) throw new IOException($"fsync of folder {dir} failed (errno {Marshal.GetLastPInvokeError()})");
+            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not (EINVAL or ENOTSUP))
+                throw new IOException($"fsync of {path} failed (errno {errno})");
         }
         finally { Close(fd); }
     }
