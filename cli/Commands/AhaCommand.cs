@@ -43,6 +43,7 @@ public sealed class AhaCommand : Command<AhaCommand.Settings>
         if (settings.Phrase.Length > 0) markers = markers with { Phrases = settings.Phrase };
         var config = new AhaConfig(markers);
         if (settings.Context is int c) config = config with { ContextChars = c };
+        config.Validate();   // before reading any file
 
         var docs = settings.Run is not null ? AhaExtractor.RunDocuments(settings.Run) : AhaExtractor.FileDocuments(settings.Input);
         var result = AhaExtractor.Extract(docs, config);

@@ -25,6 +25,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--train-iters <N>"), Description("Timed forward+backward iterations.")] public int TrainIters { get; init; } = 2;
         [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
         public int? Threads { get; init; }
+
+        public override ValidationResult Validate() =>
+            new[] { Prompts, PromptLength, NewTokens, TrainBatch, TrainSeq, TrainIters }.Any(n => n < 1)
+                ? ValidationResult.Error("--prompts, --prompt-length, --new-tokens, --train-batch, --train-seq and --train-iters must be >= 1")
+            : Threads is < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}")
+            : Dtype is not ("both" or "float32" or "bfloat16" or "float16") ? ValidationResult.Error($"--dtype must be float32, bfloat16, float16 or both, got '{Dtype}'")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

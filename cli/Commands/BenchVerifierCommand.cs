@@ -16,6 +16,11 @@ public sealed class BenchVerifierCommand : Command<BenchVerifierCommand.Settings
 
         [CommandOption("--seconds <S>"), Description("Minimum time per measurement.")]
         [DefaultValue(2.0)] public double Seconds { get; init; }
+
+        public override ValidationResult Validate() =>
+            Problems < 1 ? ValidationResult.Error($"--problems must be >= 1, got {Problems}")
+            : !(double.IsFinite(Seconds) && Seconds > 0) ? ValidationResult.Error($"--seconds must be a number > 0, got {Seconds}")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

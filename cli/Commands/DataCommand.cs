@@ -48,7 +48,7 @@ public sealed class DataCommand : Command<DataCommand.Settings>
             all = settings.From.SelectMany(CountdownParquet.Read).ToList();
             source = string.Join(", ", settings.From);
             if (settings.TestSize > all.Count)
-                throw new ArgumentException($"--test-size {settings.TestSize} exceeds the {all.Count} problems in {source}.");
+                throw new BadInputException($"--test-size {settings.TestSize} exceeds the {all.Count} problems in {source}.");
         }
         else
         {

@@ -94,6 +94,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         var config = ConfigFrom(settings);
         config.Validate();
+        if (settings.Name is not null) Grpo.Files.InputPaths.PlainName(settings.Name, "--name");
         var results = new List<(string Name, EvalResult Result, bool Skipped)>();
         AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(),
                 new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -123,6 +124,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 results.Add((name, result, false));
             });
         PrintSummary(results);
+        foreach (var (name, r, skipped) in results)
+            if (!skipped && r.MaxNewTokens < config.MaxNewTokens)
+                AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(name)}: max_new_tokens lowered from {config.MaxNewTokens} to " +
+                    $"{r.MaxNewTokens}, so that the longest prompt and its completion fit the model's max_position_embeddings");
         return 0;
     }
 

@@ -3,6 +3,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpo.Files;
 using Grpo.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -53,9 +54,11 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
+        InputPaths.RequireFolder(s.Model, "--model");
         // The tokenizer is optional: a folder without tokenizer.json still generates from ids (text is then null).
         var tok = File.Exists(Path.Combine(s.Model, "tokenizer.json")) ? QwenTokenizer.FromFolder(s.Model) : null;
-        var prompts = ReadPrompts(s, tok);
+        // Everything about the prompts is checked before the weights load: ids past the vocabulary would crash inside libtorch.
+        var prompts = ReadPrompts(s, tok, Qwen2Config.Load(s.Model).VocabSize);
         using var model = Qwen2ForCausalLM.FromPretrained(s.Model, TorchOptions.ParseDtype(s.Dtype), TorchOptions.ParseDevice(s.Device));
         var eos = model.Config.EosTokenId.Count > 0 ? model.Config.EosTokenId : tok?.EosTokenIds ?? [];
         var pad = model.Config.PadTokenId ?? tok?.PadTokenId ?? (eos.Count > 0 ? eos[0] : 0);
@@ -71,14 +74,15 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         return 0;
     }
 
-    static List<int[]> ReadPrompts(Settings s, QwenTokenizer? tok)
+    static List<int[]> ReadPrompts(Settings s, QwenTokenizer? tok, int vocabSize)
     {
         int[] Encode(string text, string where) => tok is null
-            ? throw new ArgumentException($"{where}: text prompts need tokenizer.json in {s.Model}; give prompt ids instead")
+            ? throw new BadInputException($"{where}: text prompts need tokenizer.json in {s.Model}; give prompt ids instead")
             : tok.Encode(text).ToArray();
         if (s.Prompt is not null) return [Encode(s.Prompt, "--prompt")];
-        if (s.PromptIds is not null) return [CliJson.ParseIds(s.PromptIds, "--prompt-ids")];
+        if (s.PromptIds is not null) return [CliJson.CheckIds(CliJson.ParseIds(s.PromptIds, "--prompt-ids"), vocabSize, "--prompt-ids")];
         if (!File.Exists(s.Input)) throw new FileNotFoundException($"Input file not found: {s.Input}", s.Input);
+        InputPaths.RequireRegularFile(s.Input!, "--input");
         var prompts = new List<int[]>();
         int lineNo = 0;
         foreach (var line in File.ReadLines(s.Input!))
@@ -86,14 +90,16 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             var where = $"{s.Input}:{lineNo}";
-            JsonObject obj;
-            try { obj = JsonNode.Parse(line) as JsonObject ?? throw new InvalidDataException($"{where}: not a JSON object"); }
-            catch (JsonException e) { throw new InvalidDataException($"{where}: not valid JSON: {e.Message}", e); }
-            if (obj["prompt_ids"] is JsonArray ids) prompts.Add(ids.Select(x => x!.GetValue<int>()).ToArray());
-            else if (obj["prompt"] is JsonValue p) prompts.Add(Encode(p.GetValue<string>(), where));
-            else throw new InvalidDataException($"{where}: needs \"prompt\" (string) or \"prompt_ids\" (array of ids)");
-            if (prompts[^1].Length == 0) throw new InvalidDataException($"{where}: empty prompt");
+            var obj = StrictJson.ParseObject(line, where);
+            if (obj["prompt_ids"] is JsonArray ids)
+                prompts.Add(CliJson.CheckIds(ids.Select(x => x is JsonValue v && v.TryGetValue<int>(out var id) ? id
+                    : throw new BadInputException($"{where}: prompt_ids holds {x?.ToJsonString() ?? "null"}, not an integer id")).ToArray(),
+                    vocabSize, $"{where}: prompt_ids"));
+            else if (obj["prompt"] is JsonValue p && p.TryGetValue<string>(out var text)) prompts.Add(Encode(text, where));
+            else throw new BadInputException($"{where}: needs \"prompt\" (string) or \"prompt_ids\" (array of ids)");
+            if (prompts[^1].Length == 0) throw new BadInputException($"{where}: empty prompt");
         }
+        if (prompts.Count == 0) throw new BadInputException($"{s.Input}: no prompts (the file has no non-blank lines)");
         return prompts;
     }
 }

@@ -19,6 +19,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("Give --run DIR.")
             : !Directory.Exists(Run) ? ValidationResult.Error($"Run folder not found: {Run}")
+            : Samples < 0 ? ValidationResult.Error($"--samples must be >= 0, got {Samples}")
             : ValidationResult.Success();
     }
 

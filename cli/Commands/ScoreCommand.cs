@@ -24,17 +24,9 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        try
-        {
-            int count = CompletionScoring.ScoreFile(settings.Input, settings.Output);
-            AnsiConsole.MarkupLine($"scored {count} completions -> {Markup.Escape(settings.Output)}");
-            return 0;
-        }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-        {
-            // Bad input is the user's to fix: say where, without a stack trace; nothing is written.
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
+        // A bad line throws naming the file and line (CliErrors prints it); nothing is written then.
+        int count = CompletionScoring.ScoreFile(settings.Input, settings.Output);
+        AnsiConsole.MarkupLine($"scored {count} completions -> {Markup.Escape(settings.Output)}");
+        return 0;
     }
 }

@@ -3,6 +3,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Grpo.Files;
 using Grpo.Model;
 using Grpo.Training;
 using Spectre.Console;
@@ -68,6 +69,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (s.SyntheticToken is int token)
         {
             var mc = Qwen2Config.Load(config.ModelNameOrPath);
+            if (token < 0 || token >= mc.VocabSize)
+                throw new BadInputException($"--synthetic-token {token} is outside the model's vocabulary [0, {mc.VocabSize})");
             var eos = mc.EosTokenId.Count > 0 ? mc.EosTokenId : [mc.VocabSize - 1];
             int limit = Math.Min(mc.VocabSize, eos.Min());
             prompts = SyntheticTask.Prompts(4096, limit, config.Seed);
@@ -76,7 +79,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
 
         var start = RunStart.Inspect(config, s.Resume);   // before Create, which drops steps logged after the checkpoint
-        using var trainer = GrpoRun.Create(config, s.Resume, prompts, rewards, tokens);
+        using var trainer = GrpoRun.Create(config, s.Resume, prompts, rewards, tokens,
+            warn: w => AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}"));
         AnsiConsole.MarkupLine(Markup.Escape(start.Describe()));
         var started = DateTime.UtcNow;
         int firstStep = trainer.GlobalStep;
@@ -128,27 +132,40 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         return 0;
     }
 
-    /// <summary>Preset (or the run's own config.json on --resume), then --config, then --set, then the named flags.</summary>
+    /// <summary>Preset (or the run's own config.json on --resume), then --config, then --set, then the named flags;
+    /// validated once at the end, naming the snake_case field.</summary>
     static GrpoConfig BuildConfig(Settings s)
     {
+        if (s.Name is not null && s.RunDir is null) InputPaths.PlainName(s.Name, "--name");
         string runDir = s.RunDir ?? Path.Combine("runs", s.Name ?? $"{s.Preset.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        if (string.IsNullOrWhiteSpace(runDir)) throw new BadInputException("--run-dir is empty");
         var savedConfig = Path.Combine(runDir, "config.json");
-        var config = s.Resume && File.Exists(savedConfig) ? GrpoConfig.Load(savedConfig) : GrpoConfig.ByName(s.Preset);
+        GrpoConfig config;
+        if (s.Resume)
+        {
+            // A resume continues the run as it was configured: without its config.json the settings would be a guess.
+            if (!Directory.Exists(runDir))
+                throw new BadInputException($"--resume: no run folder {runDir} (give the --name or --run-dir of an existing run)");
+            if (!File.Exists(savedConfig))
+                throw new BadInputException($"--resume: {savedConfig} not found; a run cannot be resumed without the config it was started with");
+            config = GrpoConfig.Overlay(new GrpoConfig(), File.ReadAllText(savedConfig), savedConfig, validate: false);
+        }
+        else config = GrpoConfig.ByName(s.Preset);
         if (s.ConfigFile is not null)
         {
-            if (!File.Exists(s.ConfigFile)) throw new FileNotFoundException($"--config: file not found: {s.ConfigFile}", s.ConfigFile);
-            config = GrpoConfig.Overlay(config, File.ReadAllText(s.ConfigFile), s.ConfigFile);
+            InputPaths.RequireRegularFile(s.ConfigFile, "--config");
+            config = GrpoConfig.Overlay(config, File.ReadAllText(s.ConfigFile), s.ConfigFile, validate: false);
         }
         foreach (var assignment in s.Set)
         {
             int eq = assignment.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--set expects FIELD=VALUE, got '{assignment}'");
+            if (eq <= 0) throw new BadInputException($"--set expects FIELD=VALUE, got '{assignment}'");
             var field = assignment[..eq].Trim();
             var text = assignment[(eq + 1)..];
             JsonNode? value;
             try { value = JsonNode.Parse(text); }
             catch (System.Text.Json.JsonException) { value = JsonValue.Create(text); }   // a plain string
-            config = GrpoConfig.Overlay(config, new JsonObject { [field] = value }.ToJsonString(), $"--set {field}");
+            config = GrpoConfig.Overlay(config, new JsonObject { [field] = value }.ToJsonString(), $"--set {field}", validate: false);
         }
         config = config with
         {

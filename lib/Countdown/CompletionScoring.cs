@@ -2,6 +2,7 @@
 // equation_reward, gen_calculation and answer added. A bad line stops the run with its line number.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpo.Files;
 
 namespace Grpo.Countdown;
 
@@ -41,7 +42,7 @@ public static class CompletionScoring
             try
             {
                 if (string.IsNullOrWhiteSpace(text)) throw new FormatException("empty line");
-                var node = JsonNode.Parse(text) as JsonObject ?? throw new FormatException("not a JSON object");
+                var node = JsonNode.Parse(text, documentOptions: StrictJson.Options) as JsonObject ?? throw new FormatException("not a JSON object");
                 scored = ScoreLine(node);
             }
             catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
@@ -53,26 +54,22 @@ public static class CompletionScoring
         return lineNumber;
     }
 
-    /// <summary>Scores inputPath into outputPath (written to a temporary file, then moved into place).</summary>
+    /// <summary>Scores inputPath into outputPath (written to a temporary file, then moved into place, so a bad line
+    /// leaves no output and an existing output file untouched).</summary>
     public static int ScoreFile(string inputPath, string outputPath)
     {
         if (!File.Exists(inputPath)) throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);
-        string full = Path.GetFullPath(outputPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp";
-        try
+        InputPaths.RequireRegularFile(inputPath, "--input");
+        if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
+            throw new BadInputException($"--output {outputPath} is the input file; write the scores elsewhere");
+        int count = 0;
+        AtomicFile.Write(outputPath, stream =>
         {
-            int count;
-            using (var reader = new StreamReader(inputPath))
-            using (var writer = new StreamWriter(temp))
-                count = Score(reader, writer, inputPath);
-            File.Move(temp, full, overwrite: true);
-            return count;
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var reader = new StreamReader(inputPath);
+            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            count = Score(reader, writer, inputPath);
+        });
+        return count;
     }
 
     private static int Integer(JsonNode? node, string field)

@@ -12,7 +12,7 @@ public sealed record CountdownDataSpec(string Distribution, int Count, int TestS
     {
         "easy" => Easy,
         "full" => Full,
-        _ => throw new ArgumentException($"Unknown distribution '{distribution}'; use easy or full."),
+        _ => throw new BadInputException($"Unknown distribution '{distribution}'; use easy or full."),
     };
 }
 

@@ -16,6 +16,7 @@ public static class CountdownParquet
     public static IReadOnlyList<CountdownProblem> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Countdown Parquet file not found: {path}", path);
+        Grpo.Files.InputPaths.RequireRegularFile(path, "Countdown Parquet file");
         try
         {
             return ReadAsync(path).GetAwaiter().GetResult();
@@ -112,10 +113,7 @@ public static class CountdownParquet
             ["target"] = (long?)p.Target,
             ["nums"] = p.Nums.Select(n => (long?)n).ToList(),
         }).ToList();
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var stream = File.Create(path);
-        ParquetSerializer.SerializeUntypedAsync(rows, Schema, stream).GetAwaiter().GetResult();
+        Grpo.Files.AtomicFile.Write(path, stream => ParquetSerializer.SerializeUntypedAsync(rows, Schema, stream).GetAwaiter().GetResult());
     }
 
     private static int ToInt(long n, string path, string column, int row) =>

@@ -1,14 +1,13 @@
 // The two Countdown rewards of docs/countdown-rules.md: format (think/answer layout) and equation (exact, each number once).
 // Both take the completion as generated after the prompt's trailing "<think>", so "<think>" is put back first.
 using System.Numerics;
-using System.Text.RegularExpressions;
 
 namespace Grpo.Countdown;
 
 /// <summary>Equation reward (1 or 0), the computed value (gen_calculation; null when not computable) and the answer text.</summary>
 public sealed record EquationResult(double Reward, double? Value, string? Answer);
 
-public static partial class CountdownRewards
+public static class CountdownRewards
 {
     /// <summary>End-of-sequence tokens a decoder may leave at the very end of a completion; ignored by both rewards.</summary>
     public static readonly string[] EndTokens = ["<|im_end|>", "<|endoftext|>"];
@@ -59,30 +58,42 @@ public static partial class CountdownRewards
     /// <summary>Removes end tokens (repeated, in any order) from the very end of a completion.</summary>
     public static string StripEndTokens(string completion)
     {
+        // Moves an end index instead of cutting a new string per token: linear for any number of end tokens.
+        var rest = completion.AsSpan();
         bool removed = true;
         while (removed)
         {
             removed = false;
             foreach (var token in EndTokens)
-                if (completion.EndsWith(token, StringComparison.Ordinal))
+                if (rest.EndsWith(token, StringComparison.Ordinal))
                 {
-                    completion = completion[..^token.Length];
+                    rest = rest[..^token.Length];
                     removed = true;
                 }
         }
-        return completion;
+        return rest.Length == completion.Length ? completion : rest.ToString();
     }
 
-    /// <summary>Text of the last &lt;answer&gt;…&lt;/answer&gt; block, trimmed; null when there is none.</summary>
+    /// <summary>Text of the last &lt;answer&gt;…&lt;/answer&gt; block, trimmed; null when there is none. The blocks are
+    /// those the regex &lt;answer&gt;(.*?)&lt;/answer&gt; finds scanning left to right, found in one linear pass: the regex
+    /// engine retries from every further "&lt;answer&gt;" when no "&lt;/answer&gt;" follows, quadratic in the length of a
+    /// completion that repeats "&lt;answer&gt;".</summary>
     public static string? LastAnswer(string text)
     {
         string? last = null;
-        foreach (Match m in AnswerBlock().Matches(text)) last = m.Groups[1].Value;
+        int pos = 0;
+        while (true)
+        {
+            int open = text.IndexOf(AnswerOpen, pos, StringComparison.Ordinal);
+            if (open < 0) break;
+            int contentStart = open + AnswerOpen.Length;
+            int close = text.IndexOf(AnswerClose, contentStart, StringComparison.Ordinal);
+            if (close < 0) break;   // no later "<answer>" can have a closing tag either
+            last = text[contentStart..close];
+            pos = close + AnswerClose.Length;
+        }
         return last?.Trim();
     }
-
-    [GeneratedRegex(@"<answer>(.*?)</answer>", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
-    private static partial Regex AnswerBlock();
 
     private static bool OnlyAllowedCharacters(string equation)
     {

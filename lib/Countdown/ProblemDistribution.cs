@@ -27,5 +27,5 @@ public sealed record ProblemDistribution(
 
     public static ProblemDistribution ByName(string name) =>
         All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Unknown problem distribution '{name}'; known: {string.Join(", ", All.Select(d => d.Name))}.", nameof(name));
+        ?? throw new BadInputException($"Unknown problem distribution '{name}'; known: {string.Join(", ", All.Select(d => d.Name))}.");
 }

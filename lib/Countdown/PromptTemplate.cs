@@ -22,5 +22,5 @@ public sealed record PromptTemplate(string Name, string Text)
 
     public static PromptTemplate ByName(string name) =>
         All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Unknown prompt template '{name}'; known: {string.Join(", ", All.Select(t => t.Name))}.", nameof(name));
+        ?? throw new BadInputException($"Unknown prompt template '{name}'; known: {string.Join(", ", All.Select(t => t.Name))}.");
 }

@@ -15,6 +15,6 @@ public sealed record AhaConfig(ReasoningMarkers Markers, int ContextChars = 60)
     public void Validate()
     {
         Markers.Validate("AhaConfig.Markers");
-        if (ContextChars < 0) throw new ArgumentException($"AhaConfig.ContextChars must be >= 0, got {ContextChars}.");
+        if (ContextChars < 0) throw new BadInputException($"aha: --context must be >= 0, got {ContextChars}.");
     }
 }

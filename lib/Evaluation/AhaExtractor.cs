@@ -165,21 +165,29 @@ public static class AhaExtractor
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    // Reading is strict: a line missing a field, repeating one or holding null is an error naming the line.
+    static readonly JsonSerializerOptions JsonLineStrict = new(JsonLine)
+    {
+        AllowDuplicateProperties = false, RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
+    };
+
     /// <summary>Writes aha.jsonl (one hit per line) and, beside it, aha_counts.json (the per-step table).</summary>
     public static void Write(AhaResult result, string jsonlPath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!);
         var sb = new StringBuilder();
         foreach (var hit in result.Hits) sb.Append(JsonSerializer.Serialize(hit, JsonLine)).Append('\n');
-        File.WriteAllText(jsonlPath, sb.ToString());
+        Grpo.Files.AtomicFile.WriteAllText(jsonlPath, sb.ToString());
         var countsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!, "aha_counts.json");
-        File.WriteAllText(countsPath, JsonSerializer.Serialize(result.Counts, new JsonSerializerOptions(JsonLine) { WriteIndented = true }));
+        Grpo.Files.AtomicFile.WriteAllText(countsPath, JsonSerializer.Serialize(result.Counts, new JsonSerializerOptions(JsonLine) { WriteIndented = true }));
     }
 
-    public static IReadOnlyList<AhaHit> ReadJsonl(string path) =>
-        File.ReadLines(path).Where(l => l.Trim().Length > 0).Select((l, i) =>
+    public static IReadOnlyList<AhaHit> ReadJsonl(string path)
+    {
+        Grpo.Files.InputPaths.RequireRegularFile(path, "aha file");
+        return File.ReadLines(path).Select((l, i) => (Line: l, Number: i + 1)).Where(x => x.Line.Trim().Length > 0).Select(x =>
         {
-            try { return JsonSerializer.Deserialize<AhaHit>(l, JsonLine)!; }
-            catch (JsonException e) { throw new FormatException($"{path}:{i + 1}: not an aha hit: {e.Message}", e); }
+            try { return JsonSerializer.Deserialize<AhaHit>(x.Line, JsonLineStrict) ?? throw new JsonException("null"); }
+            catch (JsonException e) { throw new FormatException($"{path}:{x.Number}: not an aha hit: {e.Message}", e); }
         }).ToList();
+    }
 }

@@ -19,6 +19,7 @@ public static partial class CompletionSamplesFile
     public static IReadOnlyList<CompletionSample> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Completion samples file not found: {path}", path);
+        Grpo.Files.InputPaths.RequireRegularFile(path, "completion samples file");
         return Parse(File.ReadAllText(path), path);
     }
 
@@ -61,14 +62,15 @@ public static partial class CompletionSamplesFile
         {
             nums = numsText.Length == 0 ? [] : numsText.Split(',').Select(s => int.Parse(s.Trim(), inv)).ToArray();
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
             throw new FormatException($"{fileName}:{lineNo}: nums '[{numsText}]' is not a list of integers.");
         }
         if (!double.TryParse(m.Groups["reward"].Value, NumberStyles.Float, inv, out var reward))
             throw new FormatException($"{fileName}:{lineNo}: reward '{m.Groups["reward"].Value}' is not a number.");
-        return (int.Parse(m.Groups["step"].Value, inv), nums, int.Parse(m.Groups["target"].Value, inv), reward,
-            int.Parse(m.Groups["format"].Value, inv), int.Parse(m.Groups["equation"].Value, inv));
+        int Int(string group) => int.TryParse(m.Groups[group].Value, NumberStyles.AllowLeadingSign, inv, out var v) ? v
+            : throw new FormatException($"{fileName}:{lineNo}: {group} '{Shorten(m.Groups[group].Value)}' does not fit in an int.");
+        return (Int("step"), nums, Int("target"), reward, Int("format"), Int("equation"));
     }
 
     static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "...";

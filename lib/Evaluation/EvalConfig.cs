@@ -1,4 +1,6 @@
 // Settings of one evaluation: which problems, how to decode (greedy and/or k samples), where the model runs.
+using Grpo.Countdown;
+using Grpo.Model;
 using Grpo.Training;
 
 namespace Grpo.Evaluation;
@@ -39,14 +41,20 @@ public sealed record EvalConfig(
         TopP = run.TopP, Dtype = run.Dtype, Device = run.Device,
     };
 
+    /// <summary>Rejects settings out of range (NaN fails every check), naming the setting as the CLI flag does.</summary>
     public void Validate()
     {
-        if (NumProblems < 0) throw new ArgumentException($"EvalConfig.NumProblems must be >= 0 (0 = all), got {NumProblems}.");
-        if (BatchSize < 1) throw new ArgumentException($"EvalConfig.BatchSize must be >= 1, got {BatchSize}.");
-        if (MaxNewTokens < 1) throw new ArgumentException($"EvalConfig.MaxNewTokens must be >= 1, got {MaxNewTokens}.");
-        if (Samples < 0) throw new ArgumentException($"EvalConfig.Samples must be >= 0, got {Samples}.");
-        if (!Greedy && Samples == 0) throw new ArgumentException("EvalConfig: Greedy is off and Samples is 0, so nothing would be generated.");
-        if (Samples > 0 && !(Temperature > 0)) throw new ArgumentException($"EvalConfig.Temperature must be > 0 for sampling, got {Temperature}.");
-        if (Samples > 0 && !(TopP > 0 && TopP <= 1)) throw new ArgumentException($"EvalConfig.TopP must be in (0, 1], got {TopP}.");
+        void Require(bool ok, string message) { if (!ok) throw new BadInputException("eval: " + message); }
+        Require(!string.IsNullOrWhiteSpace(TestFile), "the test file (--test) is empty");
+        Require(NumProblems >= 0, $"num_problems (-n) must be >= 0 (0 = all), got {NumProblems}");
+        Require(BatchSize >= 1, $"batch_size must be >= 1, got {BatchSize}");
+        Require(MaxNewTokens >= 1, $"max_new_tokens must be >= 1, got {MaxNewTokens}");
+        Require(Samples >= 0, $"samples must be >= 0, got {Samples}");
+        Require(Greedy || Samples > 0, "greedy decoding is off and samples is 0, so nothing would be generated");
+        Require(Samples == 0 || float.IsFinite(Temperature) && Temperature > 0, $"temperature must be a number > 0 for sampling, got {Temperature}");
+        Require(Samples == 0 || TopP is > 0 and <= 1, $"top_p must be in (0, 1], got {TopP}");
+        Require(PromptTemplate.All.Any(t => t.Name.Equals(Template, StringComparison.OrdinalIgnoreCase)),
+            $"template must be one of {string.Join(", ", PromptTemplate.All.Select(t => t.Name))}, got '{Template}'");
+        TorchOptions.ParseDtype(Dtype);
     }
 }

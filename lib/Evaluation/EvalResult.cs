@@ -61,21 +61,22 @@ public sealed record EvalResult(
         WriteIndented = true,
         // Keep Chinese prompts readable in the file instead of \uXXXX escapes.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // A file that lacks a field, repeats one or holds null where a value belongs is an error here, not a crash later.
+        AllowDuplicateProperties = false,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
     };
 
     /// <summary>Writes through a temp file and a rename, so a killed process never leaves half a file.</summary>
     public void Save(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
-        File.Move(tmp, path, overwrite: true);
+        Grpo.Files.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
     }
 
     public static EvalResult Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Eval file not found: {path}", path);
+        Grpo.Files.InputPaths.RequireRegularFile(path, "eval file");
         try
         {
             return JsonSerializer.Deserialize<EvalResult>(File.ReadAllText(path), Json)

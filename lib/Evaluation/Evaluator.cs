@@ -98,7 +98,7 @@ public static class Evaluator
         var all = CountdownParquet.Read(config.TestFile);
         if (config.NumProblems == 0) return all;
         if (all.Count < config.NumProblems)
-            throw new ArgumentException($"{config.TestFile} holds {all.Count} problems, fewer than the {config.NumProblems} asked for.");
+            throw new BadInputException($"{config.TestFile} holds {all.Count} problems, fewer than the {config.NumProblems} asked for (-n).");
         return all.Take(config.NumProblems).ToList();
     }
 
@@ -108,13 +108,29 @@ public static class Evaluator
         IProgress<EvalProgress>? progress = null, CancellationToken ct = default, ReasoningMarkers? markers = null)
     {
         config.Validate();
+        Grpo.Files.InputPaths.RequireFolder(modelDir, "model");
         var problems = LoadProblems(config);
         var tokenizer = QwenTokenizer.FromFolder(modelDir);
         markers ??= RunCheckpoints.MarkersForModel(modelDir);
         using var model = Qwen2ForCausalLM.FromPretrained(modelDir, TorchOptions.ParseDtype(config.Dtype), TorchOptions.ParseDevice(config.Device));
         model.eval();
+        var template = PromptTemplate.ByName(config.Template);
+        int longestPrompt = problems.Count == 0 ? 0 : problems.Max(p => tokenizer.Encode(template.Render(p)).Count);
+        config = FitToModel(config, longestPrompt, model.Config.MaxPositionEmbeddings, modelDir);
         return Evaluate(problems, config, ModelTextGenerator(model, tokenizer), checkpoint, step, modelDir, progress, ct,
             markers, text => tokenizer.Encode(text).Count) with { TestFile = config.TestFile };
+    }
+
+    /// <summary>Lowers max_new_tokens so that the longest prompt plus a completion fits the model's positions
+    /// (max_position_embeddings): no completion can be longer than that, and the generator refuses to start
+    /// otherwise. The eval file records the limit used. Throws when the prompts alone fill the positions.</summary>
+    public static EvalConfig FitToModel(EvalConfig config, int longestPrompt, int maxPositions, string modelDir)
+    {
+        int room = maxPositions - longestPrompt;
+        if (room < 1)
+            throw new BadInputException($"{modelDir}: the longest prompt takes {longestPrompt} tokens, the model's max_position_embeddings " +
+                $"is {maxPositions}: no room for a completion");
+        return config.MaxNewTokens <= room ? config : config with { MaxNewTokens = room };
     }
 
     /// <summary>Evaluates the base model and every checkpoint of a run, writing eval/&lt;checkpoint&gt;.json for each;

@@ -35,7 +35,7 @@ public static partial class RunCheckpoints
                 .Select(x => new CheckpointRef(Path.GetFileName(x.Dir), int.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture), x.Dir))
                 .OrderBy(c => c.Step));
         if (list.Count == 0)
-            throw new InvalidOperationException($"Nothing to evaluate in {runDir}: no checkpoints/checkpoint-N folders and no base " +
+            throw new BadInputException($"Nothing to evaluate in {runDir}: no checkpoints/checkpoint-N folders and no base " +
                 "model (config.json names none; pass the base model folder explicitly).");
         return list;
     }

@@ -17,9 +17,7 @@ public static class Generator
         GenerationOptions options, IReadOnlyList<int> eosIds, int padId)
     {
         if (prompts.Count == 0) return [];
-        if (options.MaxNewTokens < 0) throw new ArgumentException("MaxNewTokens must be >= 0");
-        if (prompts.Any(p => p.Length == 0)) throw new ArgumentException("every prompt needs at least one token");
-        if (!options.Greedy && options.Temperature <= 0) throw new ArgumentException("Temperature must be > 0 when sampling (use Greedy)");
+        CheckArguments(model.Config, prompts, options, padId);
         if (options.MaxNewTokens == 0) return prompts.Select(p => new GeneratedSequence(p, [], [], false)).ToList();
 
         using var _ = no_grad();
@@ -99,6 +97,32 @@ public static class Generator
             result.Add(new GeneratedSequence(prompts[i], ids.ToArray(), lps.ToArray(), done));
         }
         return result;
+    }
+
+    /// <summary>Everything that would otherwise fail deep inside libtorch, or late after minutes of work: ids outside
+    /// the vocabulary, more positions than the model has, sampling settings out of range.</summary>
+    static void CheckArguments(Qwen2Config config, IReadOnlyList<int[]> prompts, GenerationOptions o, int padId)
+    {
+        if (o.MaxNewTokens < 0) throw new BadInputException($"max_new_tokens must be >= 0 (got {o.MaxNewTokens})");
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            if (prompts[i].Length == 0) throw new BadInputException($"prompt {i} is empty: every prompt needs at least one token");
+            foreach (var id in prompts[i])
+                if (id < 0 || id >= config.VocabSize)
+                    throw new BadInputException($"prompt {i}: token id {id} is outside the model's vocabulary [0, {config.VocabSize})");
+        }
+        if (padId < 0 || padId >= config.VocabSize)
+            throw new BadInputException($"pad token id {padId} is outside the model's vocabulary [0, {config.VocabSize})");
+        int longest = prompts.Max(p => p.Length);
+        if ((long)longest + o.MaxNewTokens > config.MaxPositionEmbeddings)
+            throw new BadInputException($"a prompt of {longest} tokens plus max_new_tokens {o.MaxNewTokens} needs {(long)longest + o.MaxNewTokens} " +
+                $"positions, but the model has max_position_embeddings {config.MaxPositionEmbeddings}: lower max_new_tokens to " +
+                $"{Math.Max(0, config.MaxPositionEmbeddings - longest)} or less");
+        if (o.Greedy) return;
+        if (!(float.IsFinite(o.Temperature) && o.Temperature > 0))
+            throw new BadInputException($"temperature must be a number > 0 when sampling (got {o.Temperature}); use greedy decoding instead of 0");
+        if (o.TopP is not (> 0 and <= 1)) throw new BadInputException($"top_p must be in (0, 1] (got {o.TopP})");
+        if (o.TopK < 0) throw new BadInputException($"top_k must be >= 0 (0 = no limit; got {o.TopK})");
     }
 
     // As transformers' logits warpers, in this order: top-k, then top-p (on temperature-scaled scores), then sample.

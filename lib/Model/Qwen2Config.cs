@@ -2,6 +2,7 @@
 // Field names are transformers' Qwen2Config names in PascalCase; JSON keys stay snake_case.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpo.Files;
 
 namespace Grpo.Model;
 
@@ -41,14 +42,13 @@ public sealed record Qwen2Config
 
     public static Qwen2Config Load(string modelDir)
     {
+        InputPaths.RequireFolder(modelDir, "model");
         var path = Path.Combine(modelDir, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"Model config not found: {path}", path);
-        JsonObject json;
-        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: malformed JSON: {e.Message}", e); }
+        var json = StrictJson.ReadObject(path);
         foreach (var field in Required)
             if (json[field] is null) throw new InvalidDataException($"{path}: required field \"{field}\" is missing");
-        if (json["model_type"] is JsonValue mt && mt.GetValue<string>() is var type && type != "qwen2")
+        if (json["model_type"] is not null && Read(path, json, "model_type", n => n.GetValue<string>(), "") is var type && type != "qwen2")
             throw new InvalidDataException($"{path}: model_type \"{type}\" is not supported (expected \"qwen2\")");
 
         int GetInt(string name, int fallback) => Read(path, json, name, n => n.GetValue<int>(), fallback);
@@ -57,20 +57,15 @@ public sealed record Qwen2Config
         int? GetNullableInt(string name) => json[name] is null ? null : Read<int?>(path, json, name, n => n.GetValue<int>(), null);
 
         int heads = GetInt("num_attention_heads", 0);
-        var eos = new List<int>(ReadIds(path, json["eos_token_id"]));
+        var eos = new List<int>(ReadIds(path, json, "eos_token_id"));
         var genPath = Path.Combine(modelDir, "generation_config.json");
         int? genPad = null;
         if (File.Exists(genPath))
         {
-            try
-            {
-                var gen = JsonNode.Parse(File.ReadAllText(genPath)) as JsonObject;
-                // generation_config.json is what generate() uses: its eos ids (often a list for Instruct models) come first.
-                var genEos = ReadIds(genPath, gen?["eos_token_id"]);
-                eos = genEos.Concat(eos).Distinct().ToList();
-                if (gen?["pad_token_id"] is JsonValue p) genPad = p.GetValue<int>();
-            }
-            catch (JsonException e) { throw new InvalidDataException($"{genPath}: malformed JSON: {e.Message}", e); }
+            var gen = StrictJson.ReadObject(genPath);
+            // generation_config.json is what generate() uses: its eos ids (often a list for Instruct models) come first.
+            eos = ReadIds(genPath, gen, "eos_token_id").Concat(eos).Distinct().ToList();
+            genPad = gen["pad_token_id"] is null ? null : Read<int?>(genPath, gen, "pad_token_id", n => n.GetValue<int>(), null);
         }
         var config = new Qwen2Config
         {
@@ -100,16 +95,33 @@ public sealed record Qwen2Config
         return config;
     }
 
+    /// <summary>Checks every field's range (a zero head count would divide by zero, a negative rope_theta gives NaN
+    /// rotations) and throws naming <paramref name="source"/> and the field.</summary>
     public void Validate(string source)
     {
-        if (HiddenSize % NumAttentionHeads != 0)
-            throw new InvalidDataException($"{source}: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
-        if (NumAttentionHeads % NumKeyValueHeads != 0)
-            throw new InvalidDataException($"{source}: num_attention_heads {NumAttentionHeads} is not a multiple of num_key_value_heads {NumKeyValueHeads}");
-        if (HiddenAct != "silu")
-            throw new InvalidDataException($"{source}: hidden_act \"{HiddenAct}\" is not supported (Qwen2 uses silu)");
-        if (UseSlidingWindow)
-            throw new InvalidDataException($"{source}: use_sliding_window true is not supported (Qwen2.5 ships it false)");
+        void Require(bool ok, string message) { if (!ok) throw new InvalidDataException($"{source}: {message}"); }
+        string Got(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Require(VocabSize > 0, $"vocab_size must be > 0 (got {VocabSize})");
+        Require(HiddenSize > 0, $"hidden_size must be > 0 (got {HiddenSize})");
+        Require(IntermediateSize > 0, $"intermediate_size must be > 0 (got {IntermediateSize})");
+        Require(NumHiddenLayers > 0, $"num_hidden_layers must be > 0 (got {NumHiddenLayers})");
+        Require(NumAttentionHeads > 0, $"num_attention_heads must be > 0 (got {NumAttentionHeads})");
+        Require(NumKeyValueHeads > 0, $"num_key_value_heads must be > 0 (got {NumKeyValueHeads})");
+        Require(HiddenSize % NumAttentionHeads == 0, $"hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
+        Require(NumAttentionHeads % NumKeyValueHeads == 0,
+            $"num_attention_heads {NumAttentionHeads} is not a multiple of num_key_value_heads {NumKeyValueHeads}");
+        Require(HeadDim % 2 == 0, $"hidden_size / num_attention_heads = {HeadDim} must be even (rotary embeddings rotate pairs)");
+        Require(MaxPositionEmbeddings > 0, $"max_position_embeddings must be > 0 (got {MaxPositionEmbeddings})");
+        Require(double.IsFinite(RopeTheta) && RopeTheta > 0, $"rope_theta must be a number > 0 (got {Got(RopeTheta)})");
+        Require(double.IsFinite(RmsNormEps) && RmsNormEps > 0, $"rms_norm_eps must be a number > 0 (got {Got(RmsNormEps)})");
+        Require(AttentionDropout is >= 0 and < 1, $"attention_dropout must be in [0, 1) (got {Got(AttentionDropout)})");
+        Require(double.IsFinite(InitializerRange) && InitializerRange >= 0, $"initializer_range must be a number >= 0 (got {Got(InitializerRange)})");
+        Require(SlidingWindow is null or > 0, $"sliding_window must be > 0 or null (got {SlidingWindow})");
+        Require(MaxWindowLayers >= 0, $"max_window_layers must be >= 0 (got {MaxWindowLayers})");
+        // Token ids are not checked against vocab_size: transformers accepts test folders whose eos ids lie past a
+        // tiny vocabulary (they are then never generated). The generator checks the ids it feeds to the model.
+        Require(HiddenAct == "silu", $"hidden_act \"{HiddenAct}\" is not supported (Qwen2 uses silu)");
+        Require(!UseSlidingWindow, "use_sliding_window true is not supported (Qwen2.5 ships it false)");
     }
 
     /// <summary>Writes config.json and generation_config.json as transformers' save_pretrained does.</summary>
@@ -143,9 +155,9 @@ public sealed record Qwen2Config
             ["vocab_size"] = VocabSize,
         };
         var options = new JsonSerializerOptions { WriteIndented = true };
-        File.WriteAllText(Path.Combine(modelDir, "config.json"), json.ToJsonString(options) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(modelDir, "config.json"), json.ToJsonString(options) + "\n");
         var gen = new JsonObject { ["bos_token_id"] = BosTokenId, ["eos_token_id"] = EosJson(), ["pad_token_id"] = PadTokenId };
-        File.WriteAllText(Path.Combine(modelDir, "generation_config.json"), gen.ToJsonString(options) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(modelDir, "generation_config.json"), gen.ToJsonString(options) + "\n");
     }
 
     JsonNode? EosJson() => EosTokenId.Count switch
@@ -155,12 +167,12 @@ public sealed record Qwen2Config
         _ => new JsonArray(EosTokenId.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
     };
 
-    static IEnumerable<int> ReadIds(string path, JsonNode? node) => node switch
+    static IEnumerable<int> ReadIds(string path, JsonObject json, string name) => json[name] switch
     {
         null => [],
-        JsonArray a => a.Select(x => x!.GetValue<int>()).ToList(),
-        JsonValue v => [v.GetValue<int>()],
-        _ => throw new InvalidDataException($"{path}: eos_token_id must be an int or a list of ints"),
+        JsonArray a => a.Select((x, i) => x is JsonValue v && v.TryGetValue<int>(out var id) ? id
+            : throw new InvalidDataException($"{path}: {name}[{i}] is {x?.ToJsonString() ?? "null"}, not an integer id")).ToList(),
+        var node => [Read(path, json, name, n => n.GetValue<int>(), 0)],
     };
 
     static T Read<T>(string path, JsonObject json, string name, Func<JsonNode, T> get, T fallback)

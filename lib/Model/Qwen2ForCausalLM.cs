@@ -1,5 +1,6 @@
 // Qwen2ForCausalLM: the decoder plus the LM head (tied to embed_tokens when tie_word_embeddings), Hugging Face folder
 // loading/saving, and the projection-swapping hooks that LoRA uses.
+using Grpo.Files;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -166,7 +167,7 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
 
     public static Qwen2ForCausalLM FromPretrained(string modelDir, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
-        if (!Directory.Exists(modelDir)) throw new DirectoryNotFoundException($"Model folder not found: {modelDir}");
+        InputPaths.RequireFolder(modelDir, "model");
         var config = Qwen2Config.Load(modelDir);
         var m = new Qwen2ForCausalLM(config, dtype, device);
         try { m.LoadWeights(modelDir); }
@@ -203,16 +204,24 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
             throw new InvalidDataException($"{string.Join(", ", files)}: missing tensors: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? $" (+{missing.Count - 10} more)" : "")}");
     }
 
+    /// <summary>model.safetensors, or the shards model.safetensors.index.json lists: each must be a regular file
+    /// inside the model folder (an index naming ../../etc/passwd, an absolute path or a FIFO is refused).</summary>
     static IReadOnlyList<string> WeightFiles(string modelDir)
     {
         var index = Path.Combine(modelDir, "model.safetensors.index.json");
         if (File.Exists(index))
         {
-            System.Text.Json.Nodes.JsonObject? map;
-            try { map = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(index))?["weight_map"] as System.Text.Json.Nodes.JsonObject; }
-            catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{index}: malformed JSON: {e.Message}", e); }
-            if (map is null) throw new InvalidDataException($"{index}: no \"weight_map\" object");
-            return map.Select(kv => kv.Value!.GetValue<string>()).Distinct().Select(f => Path.Combine(modelDir, f)).ToList();
+            var map = StrictJson.ReadObject(index)["weight_map"] as System.Text.Json.Nodes.JsonObject
+                ?? throw new InvalidDataException($"{index}: no \"weight_map\" object");
+            var shards = new List<string>();
+            foreach (var (tensor, value) in map)
+            {
+                var shard = value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var name) ? name
+                    : throw new InvalidDataException($"{index}: weight_map \"{tensor}\" is {value?.ToJsonString() ?? "null"}, not a file name");
+                if (!shards.Contains(shard)) shards.Add(shard);
+            }
+            if (shards.Count == 0) throw new InvalidDataException($"{index}: weight_map lists no files");
+            return shards.Select(f => InputPaths.FileInside(modelDir, f, $"{index}: weight_map")).ToList();
         }
         var single = Path.Combine(modelDir, "model.safetensors");
         if (!File.Exists(single))

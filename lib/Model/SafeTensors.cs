@@ -6,6 +6,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpo.Files;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,6 +22,7 @@ public static class SafeTensors
     public static IReadOnlyList<SafeTensorEntry> ReadHeader(string path, out long dataStart)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Weights file not found: {path}", path);
+        InputPaths.RequireRegularFile(path, "weights file");   // a FIFO would block the open below forever
         using var stream = File.OpenRead(path);
         var length = stream.Length;
         if (length < 8) throw new InvalidDataException($"{path}: truncated safetensors file ({length} bytes, no header length)");
@@ -35,8 +37,8 @@ public static class SafeTensors
         stream.ReadExactly(headerBytes);
         dataStart = 8 + headerLen;
         JsonObject header;
-        try { header = JsonNode.Parse(Encoding.UTF8.GetString(headerBytes)) as JsonObject ?? throw new InvalidDataException($"{path}: safetensors header is not a JSON object"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: malformed safetensors JSON header: {e.Message}", e); }
+        try { header = StrictJson.ParseObject(Encoding.UTF8.GetString(headerBytes), $"{path}: safetensors header"); }
+        catch (BadInputException e) { throw new InvalidDataException(e.Message, e); }
 
         var dataLength = length - dataStart;
         var entries = new List<SafeTensorEntry>();
@@ -50,19 +52,31 @@ public static class SafeTensors
                 var shape = (obj["shape"] as JsonArray ?? throw new InvalidDataException("no shape")).Select(x => x!.GetValue<long>()).ToArray();
                 var offsets = (obj["data_offsets"] as JsonArray ?? throw new InvalidDataException("no data_offsets")).Select(x => x!.GetValue<long>()).ToArray();
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0]) throw new InvalidDataException($"bad data_offsets [{string.Join(", ", offsets)}]");
+                if (shape.Any(d => d < 0)) throw new InvalidDataException($"negative dimension in shape [{string.Join(", ", shape)}]");
                 var size = ElementSize(dtype);
-                var expected = shape.Aggregate(1L, (a, b) => a * b) * size;
+                var expected = checked(shape.Aggregate(1L, (a, b) => a * b) * size);
                 if (offsets[1] - offsets[0] != expected)
                     throw new InvalidDataException($"data_offsets span {offsets[1] - offsets[0]} bytes but shape [{string.Join(", ", shape)}] of {dtype} needs {expected}");
                 if (offsets[1] > dataLength)
                     throw new InvalidDataException($"data ends at byte {offsets[1]} but the file holds {dataLength} data bytes (truncated file)");
                 entries.Add(new SafeTensorEntry(name, dtype, shape, offsets[0], offsets[1]));
             }
-            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException)
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or OverflowException)
             {
                 throw new InvalidDataException($"{path}: tensor \"{name}\": {e.Message}", e);
             }
         }
+        // As the reference implementation (safetensors' validate): tensors tile the data exactly, in offset order,
+        // with no overlap (two tensors sharing bytes) and no gap.
+        long end = 0;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < end) throw new InvalidDataException($"{path}: tensor \"{e.Name}\" starts at byte {e.Begin}, inside the previous tensor (overlapping data_offsets)");
+            if (e.Begin > end) throw new InvalidDataException($"{path}: tensor \"{e.Name}\" starts at byte {e.Begin}, leaving bytes {end}..{e.Begin} unused (data_offsets with a gap)");
+            end = e.End;
+        }
+        if (end != dataLength)
+            throw new InvalidDataException($"{path}: the tensors cover {end} bytes but the file holds {dataLength} data bytes");
         return entries;
     }
 
@@ -145,16 +159,14 @@ public static class SafeTensors
         var headerText = header.ToJsonString();
         // Pad the header with spaces to a multiple of 8, as the reference writer does.
         var headerBytes = Encoding.UTF8.GetBytes(headerText + new string(' ', (8 - Encoding.UTF8.GetByteCount(headerText) % 8) % 8));
-        var tmp = path + ".tmp";
-        using (var stream = File.Create(tmp))
+        AtomicFile.Write(path, stream =>
         {
-            Span<byte> len = stackalloc byte[8];
+            var len = new byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(len, headerBytes.Length);
             stream.Write(len);
             stream.Write(headerBytes);
             foreach (var (_, t, dtype, _) in layout) WriteTensor(stream, t, dtype);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     static void WriteTensor(Stream stream, Tensor t, string dtype)

@@ -11,7 +11,7 @@ public static class TorchOptions
         "float32" or "fp32" or "f32" => ScalarType.Float32,
         "bfloat16" or "bf16" => ScalarType.BFloat16,
         "float16" or "fp16" or "f16" => ScalarType.Float16,
-        _ => throw new ArgumentException($"Unknown dtype \"{name}\" (use float32 or bfloat16)"),
+        _ => throw new BadInputException($"Unknown dtype \"{name}\" (use float32 or bfloat16)"),
     };
 
     public static string DtypeName(ScalarType t) => t switch
@@ -22,8 +22,8 @@ public static class TorchOptions
     public static Device ParseDevice(string name)
     {
         if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())
-            throw new ArgumentException($"Device \"{name}\" requested but CUDA is not available (build with -p:TorchBackend=cuda on a GPU machine)");
+            throw new BadInputException($"Device \"{name}\" requested but CUDA is not available (build with -p:TorchBackend=cuda on a GPU machine)");
         try { return new Device(name); }
-        catch (Exception e) { throw new ArgumentException($"Unknown device \"{name}\" (use cpu or cuda)", e); }
+        catch (Exception e) { throw new BadInputException($"Unknown device \"{name}\" (use cpu or cuda)", e); }
     }
 }

@@ -20,16 +20,20 @@ public static class RunFiles
         Path.Combine(runDir, "completion_samples", successOnly ? "success_completion_samples.txt" : "completion_samples.txt");
 
     /// <summary>metrics.jsonl, one row per line; non-numeric fields are skipped. A line that is not a JSON object
-    /// with an integer "step" throws, naming the file and line.</summary>
+    /// with an integer "step" throws, naming the file and line, except an unfinished last line (no newline, not
+    /// valid JSON), which a trainer killed mid-append leaves and which is skipped.</summary>
     public static IReadOnlyList<MetricsRow> ReadMetrics(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Metrics file not found: {path}", path);
+        Grpo.Files.InputPaths.RequireRegularFile(path, "metrics file");
         var rows = new List<MetricsRow>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        var lines = File.ReadAllText(path).Split('\n');
+        for (int lineNo = 1; lineNo <= lines.Length; lineNo++)
         {
-            lineNo++;
+            var line = lines[lineNo - 1];
             if (line.Trim().Length == 0) continue;
+            // A running (or killed) trainer may have written half of the last line: it has no newline yet.
+            bool unterminated = lineNo == lines.Length;
             try
             {
                 using var doc = JsonDocument.Parse(line);
@@ -43,6 +47,7 @@ public static class RunFiles
             }
             catch (JsonException e)
             {
+                if (unterminated) break;
                 throw new FormatException($"{path}:{lineNo}: not valid JSON: {e.Message}", e);
             }
         }

@@ -1,6 +1,5 @@
 // Writes runs/<name>/report.html from the run folder's files: accuracy per checkpoint (greedy and sampled),
 // training curves, sample completions and aha counts. Self-contained: plotly.js is inlined once, no CDN.
-using System.Net;
 using System.Text;
 using Grpo.Evaluation;
 
@@ -13,8 +12,9 @@ public static class RunReport
     public static string Write(string runDir, int maxSamples = 12)
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
+        if (maxSamples < 0) throw new BadInputException($"report: the number of samples shown must be >= 0, got {maxSamples}");
         var path = Path.Combine(runDir, "report.html");
-        File.WriteAllText(path, Build(runDir, maxSamples));
+        Grpo.Files.AtomicFile.WriteAllText(path, Build(runDir, maxSamples));
         return path;
     }
 
@@ -33,7 +33,7 @@ public static class RunReport
             .Append("<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}")
             .Append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
             .Append("td.text{text-align:left}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em;margin:0}</style>\n")
-            .Append("<script type=\"text/javascript\">").Append(ChartHtml.PlotlyJs().Replace("</script", "<\\/script"))
+            .Append("<script type=\"text/javascript\">").Append(HtmlEncoding.ScriptSource(ChartHtml.PlotlyJs()))
             .Append("</script>\n</head><body>\n<h1>GRPO run ").Append(E(name)).Append("</h1>\n")
             .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(runDir))).Append("</p>\n");
 
@@ -102,5 +102,5 @@ public static class RunReport
             .DistinctBy(s => (s.Step, s.Completion)).OrderByDescending(s => s.Step).ToList();
 
     static string Pct(double v) => (v * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
-    static string E(string s) => WebUtility.HtmlEncode(s);
+    static string E(string s) => HtmlEncoding.Text(s);
 }

@@ -1,6 +1,7 @@
 // Settings of the one-command pipeline (data -> base eval -> GRPO -> checkpoint evals -> aha -> report).
 using Grpo.Countdown;
 using Grpo.Evaluation;
+using Grpo.Files;
 using Grpo.Training;
 
 namespace Grpo.Pipeline;
@@ -22,7 +23,7 @@ public sealed record PipelineConfig
     public static PipelineConfig ForPreset(string preset, string? runName = null)
     {
         var grpo = GrpoConfig.ByName(preset);
-        var name = runName ?? preset;
+        var name = InputPaths.PlainName(runName ?? preset, "run name (--name)");
         return preset.ToLowerInvariant() switch
         {
             // A 7B model evaluates greedily with 1024-token completions, as the reference tutorial does.
@@ -35,4 +36,19 @@ public sealed record PipelineConfig
         TestFile: testFile, NumProblems: EvalProblems, BatchSize: EvalBatchSize, Samples: EvalSamples, Seed: Grpo.Seed));
 
     public CountdownDataSpec DataSpec => CountdownDataSpec.ByName(Grpo.Distribution);
+
+    /// <summary>Checks everything the pipeline will use before its first minute of work: the GRPO and eval settings,
+    /// the model folder and the data files given; throws naming the setting or file.</summary>
+    public PipelineConfig Validated()
+    {
+        Grpo.Validated();
+        if (EvalProblems < 0) throw new BadInputException($"eval problems (--eval-problems) must be >= 0 (0 = all), got {EvalProblems}");
+        if (EvalSamples < 0) throw new BadInputException($"eval samples (--eval-samples) must be >= 0, got {EvalSamples}");
+        if (EvalBatchSize < 1) throw new BadInputException($"eval batch size must be >= 1, got {EvalBatchSize}");
+        EvalFor(TestFile ?? "test.parquet").Validate();
+        InputPaths.RequireFolder(Grpo.ModelNameOrPath, "model folder (--model)");
+        if (Grpo.TrainFile is { } train) InputPaths.RequireRegularFile(train, "train file (--train-file)");
+        if (TestFile is { } test) InputPaths.RequireRegularFile(test, "test file (--test-file)");
+        return this;
+    }
 }

@@ -23,6 +23,7 @@ public static class PipelineRunner
     public static PipelineSummary Run(PipelineConfig config, IPipelineObserver? observer = null, CancellationToken ct = default)
     {
         var clock = Stopwatch.StartNew();
+        config.Validated();
         var runDir = config.Grpo.OutputDir;
         Directory.CreateDirectory(runDir);
 

@@ -3,6 +3,7 @@
 // AdamW moments (safetensors), which with the model make a resumed run continue exactly.
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Grpo.Files;
 using Grpo.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -36,13 +37,13 @@ public sealed record TrainerState
 
     public const string FileName = "trainer_state.json";
 
-    public void Save(string dir) => File.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json));
+    public void Save(string dir) => AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json));
 
     public static TrainerState Load(string dir)
     {
         var path = Path.Combine(dir, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"Not a complete checkpoint (no {FileName}): {dir}", path);
-        try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json)!; }
+        try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json) ?? throw new JsonException("null"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 }
@@ -56,8 +57,10 @@ public static class Checkpoints
     public static string PathFor(string checkpointsDir, int step) => Path.Combine(checkpointsDir, Prefix + step);
 
     /// <summary>
-    /// Creates checkpoint-<paramref name="step"/> atomically: <paramref name="write"/> fills a temporary folder,
-    /// which is renamed only after it returns. If write throws (or the process dies), no checkpoint-N appears.
+    /// Creates checkpoint-<paramref name="step"/> atomically and durably: <paramref name="write"/> fills a temporary
+    /// folder, whose files and folders are flushed to disk (fsync) before it is renamed into place, and the rename
+    /// is flushed too; so after a kill or a power cut either the whole checkpoint is there or none of it.
+    /// If write throws (or the process dies), no checkpoint-N appears.
     /// </summary>
     public static string Save(string checkpointsDir, int step, Action<string> write)
     {
@@ -67,23 +70,73 @@ public static class Checkpoints
         var final = PathFor(checkpointsDir, step);
         var temp = Path.Combine(checkpointsDir, $"{TempPrefix}{step}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
-        try { write(temp); }
+        try
+        {
+            write(temp);
+            AtomicFile.FlushTree(temp);
+        }
         catch { Directory.Delete(temp, recursive: true); throw; }
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(temp, final);
+        AtomicFile.FlushFolder(checkpointsDir);
         return final;
     }
 
     /// <summary>The complete checkpoint with the highest step (a folder with trainer_state.json), or null.</summary>
-    public static (string Dir, int Step)? LatestComplete(string checkpointsDir)
+    public static (string Dir, int Step)? LatestComplete(string checkpointsDir) => Complete(checkpointsDir).FirstOrDefault();
+
+    /// <summary>Complete checkpoints, highest step first.</summary>
+    static IEnumerable<(string Dir, int Step)?> Complete(string checkpointsDir)
     {
-        if (!Directory.Exists(checkpointsDir)) return null;
+        if (!Directory.Exists(checkpointsDir)) return [];
         return Directory.GetDirectories(checkpointsDir, Prefix + "*")
             .Select(d => (Dir: d, Ok: int.TryParse(Path.GetFileName(d)[Prefix.Length..], out var n), Step: n))
             .Where(x => x.Ok && File.Exists(Path.Combine(x.Dir, TrainerState.FileName)))
             .OrderByDescending(x => x.Step)
             .Select(x => ((string, int)?)(x.Dir, x.Step))
-            .FirstOrDefault();
+            .ToList();
+    }
+
+    /// <summary>
+    /// The newest complete checkpoint whose files check out (see <see cref="Verify"/>), for a resume. A newer one that
+    /// fails (a disk that lost data in a crash, a file cut short) is renamed to checkpoint-N.damaged (kept, never
+    /// deleted, and no longer taken for a checkpoint) and <paramref name="warn"/> is told why.
+    /// </summary>
+    public static (string Dir, int Step)? LatestValid(string checkpointsDir, Action<string>? warn = null)
+    {
+        foreach (var candidate in Complete(checkpointsDir))
+        {
+            var (dir, step) = candidate!.Value;
+            var problem = Verify(dir);
+            if (problem is null) return (dir, step);
+            var aside = dir + ".damaged";
+            for (int i = 2; Directory.Exists(aside); i++) aside = $"{dir}.damaged-{i}";
+            Directory.Move(dir, aside);
+            warn?.Invoke($"checkpoint-{step} is damaged ({problem}); moved it to {Path.GetFileName(aside)} and resuming from the previous checkpoint");
+        }
+        return null;
+    }
+
+    /// <summary>Null when the checkpoint's files are whole: trainer_state.json parses, config.json loads, and every
+    /// safetensors file has a valid header whose tensors lie inside the file; else what is wrong.</summary>
+    public static string? Verify(string dir)
+    {
+        try
+        {
+            TrainerState.Load(dir);
+            var files = Directory.GetFiles(dir, "*.safetensors", SearchOption.AllDirectories);
+            if (!files.Any(f => Path.GetFileName(f) is "model.safetensors" or "adapter_model.safetensors")
+                && !File.Exists(Path.Combine(dir, "model.safetensors.index.json")))
+                return "no model weights";
+            if (!File.Exists(Path.Combine(dir, OptimizerFile))) return $"no {OptimizerFile}";
+            foreach (var file in files) SafeTensors.ReadHeader(file, out _);
+            Qwen2Config.Load(dir);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or BadInputException or FormatException or JsonException)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>AdamW moments per trained parameter as "&lt;name&gt;.exp_avg" / ".exp_avg_sq" (float32), and its step count.</summary>

@@ -3,10 +3,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Grpo.Files;
 
 namespace Grpo.Training;
 
-public sealed record GrpoConfig
+public sealed partial record GrpoConfig
 {
     // --- model and data ---
     public string ModelNameOrPath { get; init; } = "data/models/countdown-tiny";
@@ -102,7 +103,7 @@ public sealed record GrpoConfig
     {
         "tiny" => Tiny,
         "qwen2.5-7b" or "qwen25_7b" or "qwen2.5-7b-instruct" => Qwen25_7B,
-        _ => throw new ArgumentException($"Unknown GRPO preset '{name}'; known: {string.Join(", ", PresetNames)}", nameof(name)),
+        _ => throw new BadInputException($"Unknown GRPO preset '{name}'; known: {string.Join(", ", PresetNames)}"),
     };
 
     public static JsonSerializerOptions JsonOptions { get; } = new()
@@ -111,69 +112,125 @@ public sealed record GrpoConfig
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        RespectNullableAnnotations = true,   // "dtype": null is an error, not a null string inside the trainer
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, ToJson());
-    }
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 
     public static GrpoConfig FromJson(string json, string source = "json") => Overlay(new GrpoConfig(), json, source);
 
-    public static GrpoConfig Load(string path) => FromJson(File.ReadAllText(path), path);
+    public static GrpoConfig Load(string path) => FromJson(File.Exists(path) ? File.ReadAllText(path)
+        : throw new BadInputException($"GRPO config file not found: {path}"), path);
 
-    /// <summary>Fields present in <paramref name="json"/> replace those of <paramref name="basis"/>;
-    /// an unknown field name is an error naming the file and the field.</summary>
-    public static GrpoConfig Overlay(GrpoConfig basis, string json, string source = "json")
+    /// <summary>Fields present in <paramref name="json"/> replace those of <paramref name="basis"/>; an unknown field
+    /// name, a duplicate or a value out of range is an error naming <paramref name="source"/> and the field.
+    /// validate: false leaves the range checks to the caller (several overlays in a row, then one check).</summary>
+    public static GrpoConfig Overlay(GrpoConfig basis, string json, string source = "json", bool validate = true)
     {
         var merged = JsonNode.Parse(basis.ToJson())!.AsObject();
-        JsonObject overrides;
-        try { overrides = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("empty document"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        { throw new FormatException($"{source}: not a JSON object ({e.Message})", e); }
+        var overrides = StrictJson.ParseObject(json, source);
         foreach (var (key, value) in overrides)
         {
             if (!merged.ContainsKey(key))
-                throw new FormatException($"{source}: unknown GRPO config field '{key}'");
+                throw new BadInputException($"{source}: unknown GRPO config field '{key}'");
             merged[key] = value?.DeepClone();
         }
-        try { return merged.Deserialize<GrpoConfig>(JsonOptions)!.Validated(); }
-        catch (JsonException e) { throw new FormatException($"{source}: {e.Message}", e); }
+        GrpoConfig config;
+        try { config = merged.Deserialize<GrpoConfig>(JsonOptions)!; }
+        catch (JsonException e) { throw new BadInputException($"{source}: {WrongType(e)}", e); }
+        return validate ? config.Validated(source) : config;
     }
 
-    /// <summary>Checks the fields against each other; returns this config or throws naming the bad field.</summary>
-    public GrpoConfig Validated()
+    /// <summary>"field 'max_steps' must be a whole number" from the serializer's error (whose line numbers refer to
+    /// the merged document, not the user's file).</summary>
+    static string WrongType(JsonException e)
     {
-        void Require(bool ok, string message) { if (!ok) throw new ArgumentException("GRPO config: " + message); }
+        var field = (e.Path ?? "").TrimStart('$', '.');
+        var name = field.Split('[')[0];
+        var property = typeof(GrpoConfig).GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == name);
+        if (property is null) return e.Message;
+        var type = property.PropertyType;
+        bool nullable = Nullable.GetUnderlyingType(type) is not null;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        string expected = type == typeof(int) ? "a whole number" : type == typeof(double) || type == typeof(float) ? "a number"
+            : type == typeof(bool) ? "true or false" : type == typeof(string) ? "a string"
+            : type == typeof(IReadOnlyList<string>) ? "a list of strings" : type == typeof(IReadOnlyList<double>) ? "a list of numbers"
+            : type.Name;
+        return $"field '{field}' must be {expected}{(nullable ? " or null" : "")}";
+    }
+
+    /// <summary>Checks every field's range (NaN fails every check) and the fields against each other; returns this
+    /// config or throws naming <paramref name="source"/> and the snake_case field.</summary>
+    public GrpoConfig Validated(string source = "GRPO config")
+    {
+        void Require(bool ok, string message) { if (!ok) throw new BadInputException($"{source}: {message}"); }
+        string Got(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        Require(!string.IsNullOrWhiteSpace(ModelNameOrPath), "model_name_or_path is empty");
+        Require(!string.IsNullOrWhiteSpace(OutputDir), "output_dir is empty");
+        Require(DevicePattern().IsMatch(Device), $"device must be cpu, cuda or cuda:N (got '{Device}')");
+        Require(Dtype is "float32" or "bfloat16" or "float16", $"dtype must be float32, bfloat16 or float16 (got '{Dtype}')");
+        Require(Grpo.Countdown.ProblemDistribution.All.Any(d => d.Name.Equals(Distribution, StringComparison.OrdinalIgnoreCase)),
+            $"distribution must be easy or full (got '{Distribution}')");
+        Require(Grpo.Countdown.PromptTemplate.All.Any(t => t.Name.Equals(PromptTemplate, StringComparison.OrdinalIgnoreCase)),
+            $"prompt_template must be chinese or english (got '{PromptTemplate}')");
+        Require(NumTrainProblems > 0, $"num_train_problems must be > 0 (got {NumTrainProblems})");
+
         Require(MaxSteps > 0, $"max_steps must be > 0 (got {MaxSteps})");
         Require(SaveSteps > 0, $"save_steps must be > 0 (got {SaveSteps})");
         Require(NumGenerations >= 2, $"num_generations must be >= 2 for group advantages (got {NumGenerations})");
-        Require(PerDeviceTrainBatchSize > 0 && GradientAccumulationSteps > 0,
-            "per_device_train_batch_size and gradient_accumulation_steps must be > 0");
+        Require(PerDeviceTrainBatchSize > 0, $"per_device_train_batch_size must be > 0 (got {PerDeviceTrainBatchSize})");
+        Require(GradientAccumulationSteps > 0, $"gradient_accumulation_steps must be > 0 (got {GradientAccumulationSteps})");
+        Require((long)PerDeviceTrainBatchSize * GradientAccumulationSteps <= int.MaxValue,
+            "per_device_train_batch_size * gradient_accumulation_steps is too large");
         Require(CompletionsPerStep % NumGenerations == 0,
             $"per_device_train_batch_size * gradient_accumulation_steps ({CompletionsPerStep}) must be divisible by num_generations ({NumGenerations})");
         Require(MaxCompletionLength > 0, $"max_completion_length must be > 0 (got {MaxCompletionLength})");
         Require(MaxPromptLength > 0, $"max_prompt_length must be > 0 (got {MaxPromptLength})");
-        Require(Temperature > 0, $"temperature must be > 0 (got {Temperature})");
-        Require(LearningRate >= 0, $"learning_rate must be >= 0 (got {LearningRate})");
-        Require(Epsilon >= 0 && EffectiveEpsilonHigh >= 0, "epsilon and epsilon_high must be >= 0");
-        Require(Beta >= 0, $"beta must be >= 0 (got {Beta})");
+
+        Require(float.IsFinite(Temperature) && Temperature > 0, $"temperature must be a number > 0 (got {Got(Temperature)})");
+        Require(TopP is > 0 and <= 1, $"top_p must be in (0, 1] (got {Got(TopP)})");
+        Require(TopK >= 0, $"top_k must be >= 0 (0 = no limit; got {TopK})");
+
+        Require(double.IsFinite(LearningRate) && LearningRate >= 0, $"learning_rate must be a number >= 0 (got {Got(LearningRate)})");
+        Require(LrSchedulerType is "cosine" or "linear" or "constant" or "constant_with_warmup",
+            $"lr_scheduler_type must be cosine, linear, constant or constant_with_warmup (got '{LrSchedulerType}')");
+        Require(WarmupRatio is >= 0 and <= 1, $"warmup_ratio must be in [0, 1] (got {Got(WarmupRatio)})");
+        Require(WarmupSteps >= 0, $"warmup_steps must be >= 0 (got {WarmupSteps})");
+        Require(AdamBeta1 is >= 0 and < 1, $"adam_beta1 must be in [0, 1) (got {Got(AdamBeta1)})");
+        Require(AdamBeta2 is >= 0 and < 1, $"adam_beta2 must be in [0, 1) (got {Got(AdamBeta2)})");
+        Require(double.IsFinite(AdamEpsilon) && AdamEpsilon > 0, $"adam_epsilon must be a number > 0 (got {Got(AdamEpsilon)})");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, $"weight_decay must be a number >= 0 (got {Got(WeightDecay)})");
+        Require(double.IsFinite(MaxGradNorm) && MaxGradNorm > 0, $"max_grad_norm must be a number > 0 (got {Got(MaxGradNorm)})");
+
+        Require(double.IsFinite(Beta) && Beta >= 0, $"beta must be a number >= 0 (got {Got(Beta)})");
+        Require(Epsilon is >= 0 and < 1, $"epsilon must be in [0, 1) (got {Got(Epsilon)})");
+        Require(EpsilonHigh is null || double.IsFinite(EpsilonHigh.Value) && EpsilonHigh >= 0,
+            $"epsilon_high must be a number >= 0 or null (got {EpsilonHigh})");
+        Require(LossType is "grpo" or "dr_grpo" or "bnpo" or "dapo", $"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{LossType}')");
+        Require(ScaleRewards is "group" or "batch" or "none", $"scale_rewards must be group, batch or none (got '{ScaleRewards}')");
         Require(NumIterations >= 1, $"num_iterations must be >= 1 (got {NumIterations})");
         Require(SaveSteps % NumIterations == 0,
             $"save_steps ({SaveSteps}) must be a multiple of num_iterations ({NumIterations}) so checkpoints fall between generation batches");
-        Require(LossType is "grpo" or "dr_grpo" or "bnpo" or "dapo", $"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{LossType}')");
-        Require(ScaleRewards is "group" or "batch" or "none", $"scale_rewards must be group, batch or none (got '{ScaleRewards}')");
-        Require(LrSchedulerType is "cosine" or "linear" or "constant" or "constant_with_warmup",
-            $"lr_scheduler_type must be cosine, linear, constant or constant_with_warmup (got '{LrSchedulerType}')");
-        Require(Dtype is "float32" or "bfloat16" or "float16", $"dtype must be float32, bfloat16 or float16 (got '{Dtype}')");
-        Require(Distribution is "easy" or "full", $"distribution must be easy or full (got '{Distribution}')");
+        // Names are checked where the Countdown functions are looked up (GrpoRun): code may plug in its own.
+        Require(RewardFuncs.Count > 0 && RewardFuncs.All(f => !string.IsNullOrWhiteSpace(f)), "reward_funcs is empty or holds an empty name");
         Require(RewardWeights is null || RewardWeights.Count == RewardFuncs.Count,
             $"reward_weights has {RewardWeights?.Count} entries but reward_funcs has {RewardFuncs.Count}");
-        Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {CompletionSampleFraction})");
-        Require(!UsePeft || (LoraR > 0 && LoraAlpha > 0 && LoraTargetModules.Count > 0), "LoRA needs lora_r > 0, lora_alpha > 0 and target modules");
+        Require(RewardWeights is null || RewardWeights.All(double.IsFinite), "reward_weights must be numbers");
+
+        Require(LoraR > 0, $"lora_r must be > 0 (got {LoraR})");
+        Require(LoraAlpha > 0, $"lora_alpha must be > 0 (got {LoraAlpha})");
+        Require(LoraDropout is >= 0 and < 1, $"lora_dropout must be in [0, 1) (got {Got(LoraDropout)})");
+        Require(LoraTargetModules.Count > 0, "lora_target_modules is empty");
+        foreach (var m in LoraTargetModules)
+            Require(m is "q_proj" or "k_proj" or "v_proj" or "o_proj" or "gate_proj" or "up_proj" or "down_proj",
+                $"lora_target_modules: unknown module '{m}' (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
+        Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {Got(CompletionSampleFraction)})");
         return this;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(cpu|cuda(:\d+)?)$")]
+    private static partial System.Text.RegularExpressions.Regex DevicePattern();
 }

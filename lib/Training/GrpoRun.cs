@@ -1,6 +1,7 @@
 // Builds a ready GrpoTrainer from a GrpoConfig (what the CLI and notebooks call): loads the policy (or the last
 // checkpoint's weights on resume), LoRA, the reference model, the tokenizer, the Countdown prompts and rewards.
 using Grpo.Countdown;
+using Grpo.Files;
 using Grpo.Model;
 using Grpo.Training.Lora;
 using TorchSharp;
@@ -11,22 +12,24 @@ namespace Grpo.Training;
 public static class GrpoRun
 {
     /// <summary>
-    /// resume: continue from the run folder's last complete checkpoint (a fresh start when there is none).
+    /// resume: continue from the run folder's newest checkpoint that checks out (a fresh start when there is none);
+    /// a damaged newer one is set aside and <paramref name="warn"/> (and logs/train.log) told so.
     /// prompts / rewards / tokens: replace the Countdown task (tests use synthetic ones); null = from the config.
     /// </summary>
     public static GrpoTrainer Create(GrpoConfig config, bool resume = false, IReadOnlyList<TrainingPrompt>? prompts = null,
-        IReadOnlyList<RewardFunction>? rewards = null, TokenSpec? tokens = null)
+        IReadOnlyList<RewardFunction>? rewards = null, TokenSpec? tokens = null, Action<string>? warn = null)
     {
         config.Validated();
         var run = new RunFolder(config.OutputDir);
-        var latest = resume ? Checkpoints.LatestComplete(run.CheckpointsDir) : null;
         if (!resume && (File.Exists(run.MetricsPath) || Checkpoints.LatestComplete(run.CheckpointsDir) is not null))
-            throw new InvalidOperationException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
-
-        var device = torch.device(config.Device);
-        var dtype = TorchOptions.ParseDtype(config.Dtype);
+            throw new BadInputException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
         var baseDir = config.ModelNameOrPath;
-        if (!Directory.Exists(baseDir)) throw new DirectoryNotFoundException($"model_name_or_path: folder not found: {baseDir}");
+        InputPaths.RequireFolder(baseDir, "model_name_or_path");
+        if (config.TrainFile is { } trainFile) InputPaths.RequireRegularFile(trainFile, "train_file");
+        var device = TorchOptions.ParseDevice(config.Device);
+        var dtype = TorchOptions.ParseDtype(config.Dtype);
+
+        rewards ??= config.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList();
 
         if (tokens is null || prompts is null)
         {
@@ -37,7 +40,13 @@ public static class GrpoRun
             tokens ??= new TokenSpec(eos, modelConfig.PadTokenId ?? tokenizer.PadTokenId, ids => tokenizer.Decode(ids));
             prompts ??= CountdownPrompts(config, tokenizer);
         }
-        rewards ??= config.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList();
+        if (prompts.Count == 0)
+            throw new BadInputException(config.TrainFile is { } f ? $"train_file {f} holds no problems" : "no training prompts");
+        CheckPositions(config, prompts, Qwen2Config.Load(baseDir));
+
+        // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
+        var warnings = new List<string>();
+        var latest = resume ? Checkpoints.LatestValid(run.CheckpointsDir, warnings.Add) : null;
 
         Qwen2ForCausalLM? policy = null, reference = null;
         try
@@ -55,6 +64,11 @@ public static class GrpoRun
             var trainer = new GrpoTrainer(config, policy, prompts, rewards, tokens, run, baseDir, lora, reference);
             if (latest is { } ck) trainer.RestoreFrom(ck.Dir);
             else if (resume) new RunLog(run).TruncateAfter(0);   // a run killed before its first checkpoint starts over
+            foreach (var w in warnings)
+            {
+                new RunLog(run).Info("warning: " + w);
+                warn?.Invoke(w);
+            }
             return trainer;
         }
         catch
@@ -63,6 +77,17 @@ public static class GrpoRun
             reference?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The longest prompt (cut to max_prompt_length, as the trainer does) plus max_completion_length must fit
+    /// the model's max_position_embeddings; checked before any work rather than failing inside libtorch mid-step.</summary>
+    static void CheckPositions(GrpoConfig config, IReadOnlyList<TrainingPrompt> prompts, Qwen2Config model)
+    {
+        int longest = prompts.Count == 0 ? 0 : Math.Min(config.MaxPromptLength, prompts.Max(p => p.Ids.Length));
+        if ((long)longest + config.MaxCompletionLength > model.MaxPositionEmbeddings)
+            throw new BadInputException($"max_completion_length {config.MaxCompletionLength} plus the longest prompt ({longest} tokens) " +
+                $"exceeds max_position_embeddings {model.MaxPositionEmbeddings} of {config.ModelNameOrPath}: lower max_completion_length " +
+                $"to {Math.Max(0, model.MaxPositionEmbeddings - longest)} or less");
     }
 
     /// <summary>The training problems (train_file, or generated from the seed) rendered with the prompt template.</summary>

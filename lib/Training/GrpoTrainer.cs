@@ -319,7 +319,8 @@ public sealed class GrpoTrainer : IDisposable
             "grpo" or "dr_grpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, config.LossType, config.MaxCompletionLength, totalTokens)
                                    .mul(scalars.Of((double)mb.Rows / totalRows)),
             "bnpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "bnpo", config.MaxCompletionLength, totalTokens, microBatchCount),
-            _ => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "dapo", config.MaxCompletionLength, totalTokens),
+            "dapo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "dapo", config.MaxCompletionLength, totalTokens),
+            _ => throw new BadInputException($"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{config.LossType}')"),
         };
     }
 
@@ -430,10 +431,13 @@ public sealed class GrpoTrainer : IDisposable
     {
         var state = TrainerState.Load(checkpointDir);
         if (state.Seed != config.Seed)
-            throw new InvalidOperationException($"{checkpointDir}: written with seed {state.Seed}, this run uses {config.Seed}");
+            throw new BadInputException($"{checkpointDir}: written with seed {state.Seed}, this run uses seed {config.Seed}; resume with the run's own seed");
         Checkpoints.LoadOptimizer(Path.Combine(checkpointDir, Checkpoints.OptimizerFile), optimizer, Optimized);
         if (masters is not null) LoadMasters(Path.Combine(checkpointDir, MasterWeightsFile));
         GlobalStep = state.GlobalStep;
+        if (state.DataPosition < 0 || state.DataPosition > prompts.Count)
+            throw new BadInputException($"{checkpointDir}: data position {state.DataPosition} lies past the {prompts.Count} training problems " +
+                "of this run; resume with the train_file and num_train_problems the run started with");
         sampler.Restore(state.DataEpoch, state.DataPosition);
         history.Clear();
         history.AddRange(state.LogHistory);

@@ -22,6 +22,6 @@ public static class CountdownRewardFunctions
     {
         "format_reward" => Format,
         "equation_reward" => Equation,
-        _ => throw new ArgumentException($"Unknown reward function '{name}'; known: format_reward, equation_reward"),
+        _ => throw new BadInputException($"reward_funcs: unknown reward function '{name}'; known: format_reward, equation_reward"),
     };
 }

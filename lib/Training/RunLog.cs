@@ -3,6 +3,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Grpo.Files;
 
 namespace Grpo.Training;
 
@@ -36,7 +37,7 @@ public sealed class RunLog(RunFolder run)
     public void Info(string line)
     {
         var text = $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z {line}\n";
-        File.AppendAllText(run.LogPath, text);
+        AtomicFile.AppendAllText(run.LogPath, text);
     }
 
     /// <summary>Appends {"step":N, ...} with the metrics in insertion order; non-finite numbers become null.</summary>
@@ -54,7 +55,7 @@ public sealed class RunLog(RunFolder run)
             }
             w.WriteEndObject();
         }
-        File.AppendAllText(run.MetricsPath, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
+        AtomicFile.AppendAllText(run.MetricsPath, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
     }
 
     public static string FormatSample(CompletionSampleEntry s) =>
@@ -63,33 +64,60 @@ public sealed class RunLog(RunFolder run)
     public void Samples(IEnumerable<CompletionSampleEntry> all, IEnumerable<CompletionSampleEntry> successes)
     {
         var a = string.Concat(all.Select(FormatSample));
-        if (a.Length > 0) File.AppendAllText(run.CompletionSamplesPath, a);
+        if (a.Length > 0) AtomicFile.AppendAllText(run.CompletionSamplesPath, a);
         var s = string.Concat(successes.Select(FormatSample));
-        if (s.Length > 0) File.AppendAllText(run.SuccessSamplesPath, s);
+        if (s.Length > 0) AtomicFile.AppendAllText(run.SuccessSamplesPath, s);
     }
 
     /// <summary>On resume from step N: drops what a killed run logged after its last checkpoint (metrics lines and
-    /// sample entries with step &gt; N), so the run's files read as if it had never been interrupted.</summary>
+    /// sample entries with step &gt; N), so the run's files read as if it had never been interrupted. A final
+    /// metrics line cut short by the kill (no newline at its end, not valid JSON) lies past the checkpoint and is
+    /// dropped too; any other bad line is an error naming the file and line. Files are rewritten atomically.</summary>
     public void TruncateAfter(int step)
     {
         if (File.Exists(run.MetricsPath))
         {
-            var kept = File.ReadAllLines(run.MetricsPath).Where(l => l.Trim().Length > 0 && StepOf(l) <= step);
-            File.WriteAllText(run.MetricsPath, string.Concat(kept.Select(l => l + "\n")));
+            var lines = CompleteLines(File.ReadAllText(run.MetricsPath));
+            var kept = new StringBuilder();
+            for (int i = 0; i < lines.Count; i++)
+            {
+                if (lines[i].Trim().Length == 0) continue;
+                int? lineStep = StepOf(lines[i]);
+                if (lineStep is null)
+                    throw new InvalidDataException($"{run.MetricsPath}:{i + 1}: not a JSON object with an integer \"step\"; " +
+                        "fix or remove that line to resume");
+                if (lineStep <= step) kept.Append(lines[i]).Append('\n');
+            }
+            AtomicFile.WriteAllText(run.MetricsPath, kept.ToString());
         }
         foreach (var path in new[] { run.CompletionSamplesPath, run.SuccessSamplesPath })
         {
             if (!File.Exists(path)) continue;
             var text = File.ReadAllText(path);
             int cut = FirstEntryAfter(text, step);
-            if (cut >= 0) File.WriteAllText(path, text[..cut]);
+            if (cut >= 0) AtomicFile.WriteAllText(path, text[..cut]);
         }
     }
 
-    static int StepOf(string jsonLine)
+    /// <summary>The lines of <paramref name="text"/>. Every append ends with a newline, so a last line without one
+    /// is an append cut short by a kill: kept only when it still parses.</summary>
+    static List<string> CompleteLines(string text)
     {
-        using var doc = JsonDocument.Parse(jsonLine);
-        return doc.RootElement.GetProperty("step").GetInt32();
+        var lines = text.Split('\n').ToList();
+        if (lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);   // the newline that ends the file
+        else if (StepOf(lines[^1]) is null) lines.RemoveAt(lines.Count - 1);
+        return lines;
+    }
+
+    static int? StepOf(string jsonLine)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(jsonLine);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("step", out var s)
+                && s.TryGetInt32(out var step) ? step : null;
+        }
+        catch (JsonException) { return null; }
     }
 
     static int FirstEntryAfter(string text, int step)

@@ -92,7 +92,7 @@ public sealed class LoraAdapters
             ["target_modules"] = new JsonArray(Settings.TargetModules.Select(t => (JsonNode)t!).ToArray()),
             ["bias"] = "none", ["fan_in_fan_out"] = false, ["inference_mode"] = true,
         };
-        File.WriteAllText(Path.Combine(dir, AdapterConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Grpo.Files.AtomicFile.WriteAllText(Path.Combine(dir, AdapterConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Loads adapter weights saved by <see cref="Save"/> into these layers (same targets and rank).</summary>

@@ -62,7 +62,7 @@ public class ProblemGeneratorTests
     [Fact]
     public void Unknown_distribution_name_is_rejected_with_the_known_names()
     {
-        var e = Assert.Throws<ArgumentException>(() => ProblemDistribution.ByName("hard"));
+        var e = Assert.Throws<BadInputException>(() => ProblemDistribution.ByName("hard"));
         Assert.Contains("full", e.Message);
         Assert.Contains("easy", e.Message);
     }

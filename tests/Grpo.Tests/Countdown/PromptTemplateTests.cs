@@ -43,6 +43,6 @@ public class PromptTemplateTests
     {
         Assert.Same(PromptTemplate.Chinese, PromptTemplate.ByName("chinese"));
         Assert.Same(PromptTemplate.English, PromptTemplate.ByName("English"));
-        Assert.Throws<ArgumentException>(() => PromptTemplate.ByName("french"));
+        Assert.Throws<BadInputException>(() => PromptTemplate.ByName("french"));
     }
 }

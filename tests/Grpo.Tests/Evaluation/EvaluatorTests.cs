@@ -146,8 +146,8 @@ public class EvaluatorTests
     [Fact]
     public void Nothing_to_generate_is_rejected()
     {
-        var e = Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(Problems, Config with { Greedy = false }, new ScriptedGenerator().Generate));
-        Assert.Contains("Greedy", e.Message);
+        var e = Assert.Throws<BadInputException>(() => Evaluator.Evaluate(Problems, Config with { Greedy = false }, new ScriptedGenerator().Generate));
+        Assert.Contains("greedy decoding is off", e.Message);
     }
 
     sealed class SyncProgress(Action<EvalProgress> report) : IProgress<EvalProgress>

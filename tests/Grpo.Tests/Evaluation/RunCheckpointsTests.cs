@@ -62,7 +62,7 @@ public class RunCheckpointsTests
         var run = Directory.CreateTempSubdirectory("run-").FullName;
         try
         {
-            var e = Assert.Throws<InvalidOperationException>(() => RunCheckpoints.Discover(run));
+            var e = Assert.Throws<BadInputException>(() => RunCheckpoints.Discover(run));
             Assert.Contains("Nothing to evaluate", e.Message);
         }
         finally { Directory.Delete(run, true); }

@@ -60,7 +60,7 @@ public sealed class RunReportTests : IDisposable
         Assert.Contains("37.5%", html);
         Assert.Contains("75.0% (k=4)", html);
         // three charts: accuracy per checkpoint, training curves, aha per step.
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(html, @"var renderPlotly_").Count);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);
         Assert.Contains("sampled (mean of 4", html);
         Assert.Contains("completion length", html);
         // sample completions HTML-encoded, aha context and config shown.

@@ -38,7 +38,7 @@ public class GrpoConfigTests
     [Fact]
     public void Unknown_preset_names_the_known_ones()
     {
-        var e = Assert.Throws<ArgumentException>(() => GrpoConfig.ByName("llama"));
+        var e = Assert.Throws<BadInputException>(() => GrpoConfig.ByName("llama"));
         Assert.Contains("tiny", e.Message);
     }
 
@@ -66,7 +66,7 @@ public class GrpoConfigTests
     [Fact]
     public void Unknown_field_in_a_config_file_is_named()
     {
-        var e = Assert.Throws<FormatException>(() => GrpoConfig.Overlay(GrpoConfig.Tiny, """{"max_stepz": 7}""", "my.json"));
+        var e = Assert.Throws<BadInputException>(() => GrpoConfig.Overlay(GrpoConfig.Tiny, """{"max_stepz": 7}""", "my.json"));
         Assert.Contains("max_stepz", e.Message);
         Assert.Contains("my.json", e.Message);
     }
@@ -74,7 +74,7 @@ public class GrpoConfigTests
     [Fact]
     public void Batch_not_divisible_by_num_generations_is_rejected()
     {
-        var e = Assert.Throws<ArgumentException>(() =>
+        var e = Assert.Throws<BadInputException>(() =>
             (GrpoConfig.Tiny with { PerDeviceTrainBatchSize = 5, GradientAccumulationSteps = 1 }).Validated());
         Assert.Contains("num_generations", e.Message);
     }

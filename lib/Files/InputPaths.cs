@@ -1,0 +1,54 @@
+// Rules for paths a person hands in: files named inside a folder (shards of a model index) stay inside it, input
+// files are regular files (a FIFO would hang a reader, a device never ends), and names that become folders under
+// runs/ (run names, checkpoint labels) are plain names that cannot climb out.
+namespace Grpo.Files;
+
+public static class InputPaths
+{
+    /// <summary>The full path of <paramref name="relative"/> inside <paramref name="folder"/>: it must be a relative path
+    /// that stays inside the folder and name a regular file. <paramref name="source"/> names where the path came from.</summary>
+    public static string FileInside(string folder, string relative, string source)
+    {
+        if (string.IsNullOrWhiteSpace(relative))
+            throw new BadInputException($"{source}: empty file name");
+        if (Path.IsPathRooted(relative))
+            throw new BadInputException($"{source}: \"{relative}\" is an absolute path; only files inside {folder} are allowed");
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        var full = Path.GetFullPath(Path.Combine(root, relative));
+        if (!full.StartsWith(root, StringComparison.Ordinal))
+            throw new BadInputException($"{source}: \"{relative}\" points outside {folder}; only files inside the folder are allowed");
+        RequireRegularFile(full, source);
+        return full;
+    }
+
+    /// <summary>Throws unless <paramref name="path"/> exists and is a regular file (symbolic links count by their
+    /// target, as Hugging Face cache folders link to blobs).</summary>
+    public static void RequireRegularFile(string path, string source)
+    {
+        if (Posix.IsRegularFile(path)) return;
+        if (Posix.IsDirectory(path)) throw new BadInputException($"{source}: {path} is a folder, not a file");
+        if (new FileInfo(path).Exists)   // .NET reports FIFOs and devices as existing files
+            throw new BadInputException($"{source}: {path} is not a regular file (a FIFO, device or socket)");
+        throw new BadInputException($"{source}: file not found: {path}");
+    }
+
+    /// <summary>Throws unless <paramref name="dir"/> is an existing folder; <paramref name="what"/> says what it should hold.</summary>
+    public static void RequireFolder(string dir, string what)
+    {
+        if (Posix.IsDirectory(dir)) return;
+        throw new BadInputException(File.Exists(dir) ? $"{what}: {dir} is a file, not a folder" : $"{what}: folder not found: {dir}");
+    }
+
+    /// <summary>A name that becomes one folder or file name (a run under runs/, a checkpoint label): not empty, not
+    /// "." or "..", no path separators or control characters, so that it cannot point elsewhere.</summary>
+    public static string PlainName(string name, string source)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new BadInputException($"{source}: the name is empty");
+        if (name is "." or "..") throw new BadInputException($"{source}: \"{name}\" is not a name");
+        if (name.IndexOfAny(['/', '\\']) >= 0)
+            throw new BadInputException($"{source}: \"{name}\" holds a path separator; give a plain name (the folder is chosen for it)");
+        if (name.Any(char.IsControl)) throw new BadInputException($"{source}: the name holds a control character");
+        if (name != name.Trim()) throw new BadInputException($"{source}: \"{name}\" starts or ends with white space");
+        return name;
+    }
+}
