@@ -1,9 +1,10 @@
 // Entry point: registers one Spectre.Console.Cli command per verb; each command lives in Commands/.
 using Grpo.Cli.Commands;
+using Grpo.Torch;
 using Spectre.Console.Cli;
 
 // Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs); no-op if MALLOC_* is set.
-Grpo.Model.GlibcMalloc.KeepFreedMemory();
+GlibcMalloc.KeepFreedMemory();
 
 var app = new CommandApp();
 app.Configure(config =>

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using Grpo.Countdown;
 using Grpo.Model;
+using Grpo.Torch;
 using TorchSharp;
 
 namespace Grpo.Evaluation;

@@ -3,6 +3,7 @@
 using Grpo.Countdown;
 using Grpo.Files;
 using Grpo.Model;
+using Grpo.Torch;
 using Grpo.Training.Lora;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -3,6 +3,7 @@
 // of B prompts x G completions followed by num_iterations optimizer steps.
 using System.Diagnostics;
 using Grpo.Model;
+using Grpo.Torch;
 using Grpo.Training.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
