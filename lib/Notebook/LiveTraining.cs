@@ -1,6 +1,7 @@
 // Progress sinks for notebook cells: a training view that redraws the curves in place after each step, and a
 // synchronous IProgress (System.Progress posts to a context, which would update outputs after the cell ended).
 using Grpo.Evaluation;
+using Grpo.Reports;
 using Grpo.Training;
 using Plotly.NET;
 

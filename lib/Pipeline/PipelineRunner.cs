@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Notebook;
+using Grpo.Reports;
 using Grpo.Training;
 
 namespace Grpo.Pipeline;

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Grpo.Evaluation;
 
-namespace Grpo.Notebook;
+namespace Grpo.Reports;
 
 /// <summary>One optimizer step of metrics.jsonl: the step and every numeric field under its TRL name.</summary>
 public sealed record MetricsRow(int Step, IReadOnlyDictionary<string, double> Values)

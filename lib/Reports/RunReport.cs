@@ -3,7 +3,7 @@
 using System.Text;
 using Grpo.Evaluation;
 
-namespace Grpo.Notebook;
+namespace Grpo.Reports;
 
 public static class RunReport
 {
@@ -63,7 +63,7 @@ public static class RunReport
         {
             html.Append("<table><tr><th>step</th><th>nums</th><th>target</th><th>reward</th><th>correct</th><th>completion</th></tr>\n");
             foreach (var s in shown)
-                html.Append("<tr><td>").Append(s.Step).Append("</td><td class=\"text\">").Append(Frames.Nums(s.Nums))
+                html.Append("<tr><td>").Append(s.Step).Append("</td><td class=\"text\">").Append(E("[" + string.Join(", ", s.Nums) + "]"))
                     .Append("</td><td>").Append(s.Target).Append("</td><td>").Append(RunFiles.Format(s.Reward))
                     .Append("</td><td>").Append(s.Equation == 1 ? "yes" : "no").Append("</td><td class=\"text\"><pre>")
                     .Append(E(s.Completion)).Append("</pre></td></tr>\n");

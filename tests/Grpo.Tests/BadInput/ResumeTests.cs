@@ -1,6 +1,7 @@
 // Resuming a run whose files a crash left imperfect: a torn last metrics line is dropped, a damaged newest checkpoint
 // is set aside (kept, never deleted) and the run continues from the previous one with a warning.
 using Grpo.Notebook;
+using Grpo.Reports;
 using Grpo.Training;
 using Xunit;
 

@@ -1,8 +1,9 @@
 // RunReport and the run-folder readers on a hand-made run folder (files written here in the formats RunLog and the evaluator write).
 using Grpo.Notebook;
+using Grpo.Reports;
 using Xunit;
 
-namespace Grpo.Tests.Notebook;
+namespace Grpo.Tests.Reports;
 
 public sealed class RunReportTests : IDisposable
 {
@@ -86,7 +87,7 @@ public sealed class RunReportTests : IDisposable
         File.WriteAllText(Path.Combine(run, "aha.jsonl"), "");
         var html = RunReport.Build(run);
         Assert.Contains("No aha phrase in this run's completions (aha.jsonl has no hits)", html);
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, @"var renderPlotly_").Count);   // accuracy, curves
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);   // accuracy, curves
         Assert.DoesNotContain("<th>phrase</th>", html);
         File.Delete(Path.Combine(run, "aha.jsonl"));
         Assert.Contains("No aha.jsonl in this run", RunReport.Build(run));
