@@ -122,9 +122,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
 
         var table = new Table().AddColumns("run", "steps", "reward (last step)", "checkpoints", "time");
-        var checkpoints = Directory.Exists(run.CheckpointsDir)
-            ? string.Join(", ", Directory.GetDirectories(run.CheckpointsDir, Checkpoints.Prefix + "*").Select(Path.GetFileName).Order())
-            : "";
+        var checkpoints = string.Join(", ", run.CompleteCheckpoints().Select(c => c.Name));
         table.AddRow(Markup.Escape(run.Root), $"{firstStep} -> {trainer.GlobalStep}",
             last is null ? "-" : last["reward"].ToString("F3", CultureInfo.InvariantCulture), Markup.Escape(checkpoints),
             $"{(DateTime.UtcNow - started).TotalMinutes:F1} min");
@@ -139,7 +137,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (s.Name is not null && s.RunDir is null) InputPaths.PlainName(s.Name, "--name");
         string runDir = s.RunDir ?? Path.Combine("runs", s.Name ?? $"{s.Preset.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}");
         if (string.IsNullOrWhiteSpace(runDir)) throw new BadInputException("--run-dir is empty");
-        var savedConfig = Path.Combine(runDir, "config.json");
+        var savedConfig = new RunFolder(runDir).ConfigPath;
         GrpoConfig config;
         if (s.Resume)
         {

@@ -50,7 +50,7 @@ public static class PipelineRunner
 
         observer?.Stage("aha", "searching completions for aha moments");
         var aha = AhaExtractor.Extract(AhaExtractor.RunDocuments(runDir), new AhaConfig(RunCheckpoints.Markers(runDir, grpo.ModelNameOrPath)));
-        AhaExtractor.Write(aha, Path.Combine(runDir, "aha.jsonl"));
+        AhaExtractor.Write(aha, new RunFolder(runDir).AhaPath);
 
         observer?.Stage("report", "writing report.html");
         var report = RunReport.Write(runDir);

@@ -22,7 +22,7 @@ public static class GrpoRun
     {
         config.Validated();
         var run = new RunFolder(config.OutputDir);
-        if (!resume && (File.Exists(run.MetricsPath) || Checkpoints.LatestComplete(run.CheckpointsDir) is not null))
+        if (!resume && run.HoldsRun)
             throw new BadInputException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
         var baseDir = config.ModelNameOrPath;
         InputPaths.RequireFolder(baseDir, "model_name_or_path");
@@ -47,7 +47,7 @@ public static class GrpoRun
 
         // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
         var warnings = new List<string>();
-        var latest = resume ? Checkpoints.LatestValid(run.CheckpointsDir, warnings.Add) : null;
+        var latest = resume ? run.LatestValidCheckpoint(warnings.Add) : null;
 
         Qwen2ForCausalLM? policy = null, reference = null;
         try

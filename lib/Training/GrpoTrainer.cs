@@ -405,7 +405,7 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>Writes checkpoints/checkpoint-N (atomic): HF model folder (merged if LoRA) + tokenizer files,
     /// adapter, optimizer moments, trainer state.</summary>
-    public string SaveCheckpoint() => Checkpoints.Save(run.CheckpointsDir, GlobalStep, dir =>
+    public string SaveCheckpoint() => Checkpoints.Save(run, GlobalStep, dir =>
     {
         if (lora is not null)
         {

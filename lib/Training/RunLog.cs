@@ -7,25 +7,6 @@ using Grpo.Files;
 
 namespace Grpo.Training;
 
-public sealed record RunFolder(string Root)
-{
-    public string ConfigPath => Path.Combine(Root, "config.json");
-    public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
-    public string LogPath => Path.Combine(Root, "logs", "train.log");
-    public string SamplesDir => Path.Combine(Root, "completion_samples");
-    public string CompletionSamplesPath => Path.Combine(SamplesDir, "completion_samples.txt");
-    public string SuccessSamplesPath => Path.Combine(SamplesDir, "success_completion_samples.txt");
-    public string CheckpointsDir => Path.Combine(Root, "checkpoints");
-
-    public void Create()
-    {
-        Directory.CreateDirectory(Root);
-        Directory.CreateDirectory(Path.GetDirectoryName(LogPath)!);
-        Directory.CreateDirectory(SamplesDir);
-        Directory.CreateDirectory(CheckpointsDir);
-    }
-}
-
 /// <summary>One completion as the sample files show it.</summary>
 public sealed record CompletionSampleEntry(int Step, IReadOnlyList<int> Nums, int Target, double Reward, int Format,
     int Equation, string Completion);

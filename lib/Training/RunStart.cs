@@ -20,7 +20,7 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
     public static RunStart Inspect(GrpoConfig config, bool resume)
     {
         var run = new RunFolder(config.OutputDir);
-        var checkpoint = Checkpoints.LatestComplete(run.CheckpointsDir);
+        var checkpoint = run.LatestCheckpoint();
         return new RunStart(run.Root, config.MaxSteps, resume, checkpoint?.Step, LastLoggedStep(run.MetricsPath),
             File.Exists(run.ConfigPath) ? Differences(GrpoConfig.Load(run.ConfigPath), config) : []);
     }

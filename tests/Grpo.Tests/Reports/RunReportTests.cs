@@ -1,6 +1,7 @@
 // RunReport and the run-folder readers on a hand-made run folder (files written here in the formats RunLog and the evaluator write).
 using Grpo.Notebook;
 using Grpo.Reports;
+using Grpo.Training;
 using Xunit;
 
 namespace Grpo.Tests.Reports;
@@ -104,14 +105,14 @@ public sealed class RunReportTests : IDisposable
     [Fact]
     public void Metrics_reader_keeps_numeric_fields_by_TRL_name_and_names_a_bad_line()
     {
-        var rows = RunFiles.ReadMetrics(RunFiles.MetricsPath(run));
+        var rows = RunFiles.ReadMetrics(new RunFolder(run).MetricsPath);
         Assert.Equal([1, 2], rows.Select(r => r.Step));
         Assert.Equal(38.5, rows[1]["completions/mean_length"]);
         Assert.Null(rows[0]["entropy"]);
 
-        File.AppendAllText(RunFiles.MetricsPath(run), "{\"reward\":1}\n");
-        int badLine = File.ReadAllLines(RunFiles.MetricsPath(run)).Length;
-        var e = Assert.Throws<FormatException>(() => RunFiles.ReadMetrics(RunFiles.MetricsPath(run)));
+        File.AppendAllText(new RunFolder(run).MetricsPath, "{\"reward\":1}\n");
+        int badLine = File.ReadAllLines(new RunFolder(run).MetricsPath).Length;
+        var e = Assert.Throws<FormatException>(() => RunFiles.ReadMetrics(new RunFolder(run).MetricsPath));
         Assert.Contains($"metrics.jsonl:{badLine}: expected a JSON object with an integer \"step\"", e.Message);
     }
 

@@ -156,8 +156,9 @@ public class GrpoTrainerTests(ITestOutputHelper output)
                 trainer.Step(); trainer.Step();   // checkpoint-2
                 trainer.Step();
                 // the next checkpoint dies half-way: the model file is written, the rest never is
-                var checkpoints = Path.Combine(dir, "checkpoints");
-                Assert.Throws<IOException>(() => Checkpoints.Save(checkpoints, 4, tmp =>
+                var runFolder = new RunFolder(dir);
+                var checkpoints = runFolder.CheckpointsDir;
+                Assert.Throws<IOException>(() => Checkpoints.Save(runFolder, 4, tmp =>
                 {
                     trainer.Policy.SavePretrained(tmp);
                     throw new IOException("simulated kill");
@@ -166,14 +167,14 @@ public class GrpoTrainerTests(ITestOutputHelper output)
                 var leftover = Directory.CreateDirectory(Path.Combine(checkpoints, ".tmp-checkpoint-6-dead")).FullName;
                 trainer.Policy.SavePretrained(leftover);
                 Assert.False(Directory.Exists(Path.Combine(checkpoints, "checkpoint-4")));
-                Assert.Equal(2, Checkpoints.LatestComplete(checkpoints)!.Value.Step);
+                Assert.Equal(2, runFolder.LatestCheckpoint()!.Step);
             }
             using var previous = Qwen2ForCausalLM.FromPretrained(Path.Combine(dir, "checkpoints", "checkpoint-2"));
             using var resumed = Create(Config(dir, 4, 2), resume: true);
             Assert.Equal(2, resumed.GlobalStep);
             Assert.Equal(2, Metrics(dir).Count);   // steps 3-4 of the dead run are dropped from metrics.jsonl
             resumed.Train();
-            Assert.Equal(4, Checkpoints.LatestComplete(Path.Combine(dir, "checkpoints"))!.Value.Step);
+            Assert.Equal(4, new RunFolder(dir).LatestCheckpoint()!.Step);
             Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "checkpoints"), ".tmp-*"));
         }
         finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
