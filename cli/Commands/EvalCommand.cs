@@ -152,9 +152,3 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             AnsiConsole.MarkupLine("[grey](file): an eval file existed and was kept as it is (its own n and decoding); --force re-evaluates.[/]");
     }
 }
-
-/// <summary>Reports on the calling thread (System.Progress posts to the thread pool, which would race the renderer).</summary>
-public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

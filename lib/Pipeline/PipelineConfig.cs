@@ -23,12 +23,12 @@ public sealed record PipelineConfig
     public static PipelineConfig ForPreset(string preset, string? runName = null)
     {
         var grpo = GrpoConfig.ByName(preset);
-        var name = InputPaths.PlainName(runName ?? preset, "run name (--name)");
+        var run = RunFolder.Named(runName ?? preset, "run name (--name)");
         return preset.ToLowerInvariant() switch
         {
             // A 7B model evaluates greedily with 1024-token completions, as the reference tutorial does.
-            "qwen2.5-7b" => new PipelineConfig { Grpo = grpo with { OutputDir = Path.Combine("runs", name) }, EvalSamples = 0, EvalBatchSize = 32 },
-            _ => new PipelineConfig { Grpo = grpo with { OutputDir = Path.Combine("runs", name) } },
+            "qwen2.5-7b" => new PipelineConfig { Grpo = grpo with { OutputDir = run.Root }, EvalSamples = 0, EvalBatchSize = 32 },
+            _ => new PipelineConfig { Grpo = grpo with { OutputDir = run.Root } },
         };
     }
 

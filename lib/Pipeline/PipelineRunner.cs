@@ -34,7 +34,7 @@ public static class PipelineRunner
         observer?.Stage("data", $"train {grpo.TrainFile}, test {testFile}");
 
         var eval = config.EvalFor(testFile);
-        var evalProgress = new Callback<EvalProgress>(p => observer?.Eval(p));
+        var evalProgress = new SyncProgress<EvalProgress>(p => observer?.Eval(p));
         observer?.Stage("base model", $"evaluating {grpo.ModelNameOrPath} (and checkpoints a resumed run already has) on {config.EvalProblems} problems");
         // A fresh run has no checkpoints yet, so this evaluates the base model only.
         Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct);
@@ -42,7 +42,7 @@ public static class PipelineRunner
         observer?.Stage("grpo", $"{RunStart.Inspect(grpo, resume: true).Describe()}, checkpoint every {grpo.SaveSteps} steps");
         // A rerun continues from the last complete checkpoint (a killed run loses at most save_steps steps).
         using (var trainer = GrpoRun.Create(grpo, resume: true))
-            trainer.Train(new Callback<GrpoProgress>(p => observer?.Train(p)), ct);
+            trainer.Train(new SyncProgress<GrpoProgress>(p => observer?.Train(p)), ct);
 
         observer?.Stage("checkpoints", "evaluating every checkpoint");
         var evals = Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct)
@@ -56,10 +56,4 @@ public static class PipelineRunner
         var report = RunReport.Write(runDir);
         return new PipelineSummary(runDir, evals, aha.Hits.Count, report, clock.Elapsed.TotalMinutes);
     }
-}
-
-/// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool instead).</summary>
-public sealed class Callback<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

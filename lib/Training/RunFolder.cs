@@ -2,6 +2,7 @@
 // how checkpoint-N names parse, and what counts as a complete checkpoint. Whoever reads or writes a run asks here.
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Grpo.Files;
 
 namespace Grpo.Training;
 
@@ -18,6 +19,10 @@ public sealed partial record RunFolder(string Root)
     const string CheckpointPrefix = "checkpoint-";
     // The run's own folders; an eval folder may take none of these names.
     const string CheckpointsFolder = "checkpoints", LogsFolder = "logs", SamplesFolder = "completion_samples", ChartsFolder = "charts";
+
+    /// <summary>runs/&lt;name&gt; in the working folder; the name must be a plain folder name (<paramref name="source"/>
+    /// names where it came from, e.g. --name).</summary>
+    public static RunFolder Named(string name, string source) => new(Path.Combine("runs", InputPaths.PlainName(name, source)));
 
     public string ConfigPath => Path.Combine(Root, "config.json");
     public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
