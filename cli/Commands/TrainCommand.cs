@@ -2,7 +2,7 @@
 // from the run's last complete checkpoint. Progress bar per optimizer step; every computation lives in Grpo.Training.
 using System.ComponentModel;
 using System.Globalization;
-using Grpo.Model;
+using Grpo.Pipeline;
 using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -34,24 +34,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             $" | {config.MaxSteps} steps, B={config.PromptsPerStep} x G={config.NumGenerations}, lr {config.LearningRate:G3}, beta {config.Beta:G3}" +
             $"{(config.UsePeft ? $", LoRA r={config.LoraR}" : "")}, {config.Device}/{config.Dtype}");
 
-        IReadOnlyList<TrainingPrompt>? prompts = null;
-        IReadOnlyList<RewardFunction>? rewards = null;
-        TokenSpec? tokens = null;
-        if (s.SyntheticToken is int token)
-        {
-            var mc = Qwen2Config.Load(config.ModelNameOrPath);
-            if (token < 0 || token >= mc.VocabSize)
-                throw new BadInputException($"--synthetic-token {token} is outside the model's vocabulary [0, {mc.VocabSize})");
-            var eos = mc.EosTokenId.Count > 0 ? mc.EosTokenId : [mc.VocabSize - 1];
-            int limit = Math.Min(mc.VocabSize, eos.Min());
-            prompts = SyntheticTask.Prompts(4096, limit, config.Seed);
-            rewards = [SyntheticTask.ChosenTokenShare(token, eos.ToList())];
-            tokens = TokenSpec.Raw(eos, mc.PadTokenId ?? eos[0]);
-        }
-
         var start = RunStart.Inspect(config, s.Resume);   // before Create, which drops steps logged after the checkpoint
-        using var trainer = GrpoRun.Create(config, s.Resume, prompts, rewards, tokens,
-            warn: w => AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}"));
+        Action<string> warn = w => AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        using var trainer = s.SyntheticToken is int token
+            ? GrpoRun.Create(config, () => SyntheticTask.ForModel(config.ModelNameOrPath, token, config.Seed, "--synthetic-token"), s.Resume, warn)
+            : CountdownRun.Create(config, s.Resume, warn);
         AnsiConsole.MarkupLine(Markup.Escape(start.Describe()));
         var started = DateTime.UtcNow;
         int firstStep = trainer.GlobalStep;
@@ -119,6 +106,6 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             basis = GrpoConfig.Overlay(new GrpoConfig(), File.ReadAllText(run.ConfigPath), run.ConfigPath, validate: false);
         }
         else basis = GrpoConfig.ByName(s.Preset);
-        return (s.Apply(basis) with { OutputDir = run.Root }).Validated();
+        return CountdownRun.Validated(s.Apply(basis) with { OutputDir = run.Root });
     }
 }

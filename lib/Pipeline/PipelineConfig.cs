@@ -41,7 +41,7 @@ public sealed record PipelineConfig
     /// the model folder and the data files given; throws naming the setting or file.</summary>
     public PipelineConfig Validated()
     {
-        Grpo.Validated();
+        CountdownRun.Validated(Grpo);
         if (EvalProblems < 0) throw new BadInputException($"eval problems (--eval-problems) must be >= 0 (0 = all), got {EvalProblems}");
         if (EvalSamples < 0) throw new BadInputException($"eval samples (--eval-samples) must be >= 0, got {EvalSamples}");
         if (EvalBatchSize < 1) throw new BadInputException($"eval batch size must be >= 1, got {EvalBatchSize}");

@@ -41,7 +41,7 @@ public static class PipelineRunner
 
         observer?.Stage("grpo", $"{RunStart.Inspect(grpo, resume: true).Describe()}, checkpoint every {grpo.SaveSteps} steps");
         // A rerun continues from the last complete checkpoint (a killed run loses at most save_steps steps).
-        using (var trainer = GrpoRun.Create(grpo, resume: true))
+        using (var trainer = CountdownRun.Create(grpo, resume: true))
             trainer.Train(new SyncProgress<GrpoProgress>(p => observer?.Train(p)), ct);
 
         observer?.Stage("checkpoints", "evaluating every checkpoint");

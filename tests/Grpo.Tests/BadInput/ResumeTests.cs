@@ -68,7 +68,7 @@ public sealed class ResumeTests : IDisposable
         var rng = new Random(5);
         var prompts = Enumerable.Range(0, 16).Select(_ => new TrainingPrompt([rng.Next(0, 300), rng.Next(0, 300)])).ToList();
         var share = new RewardFunction("ones", x => x.CompletionIds.Count(t => t == 1) / 4.0);
-        return GrpoRun.Create(c, resume, prompts, [share], TokenSpec.Raw([301], 302), warn);
+        return GrpoRun.Create(c, () => new GrpoTask(prompts, [share], TokenSpec.Raw([301], 302)), resume, warn);
     }
 
     [Fact]

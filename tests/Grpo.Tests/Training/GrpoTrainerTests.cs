@@ -48,8 +48,25 @@ public class GrpoTrainerTests(ITestOutputHelper output)
         RewardFuncs = ["chosen_share"], CompletionSampleFraction = 0.25,
     };
 
-    static GrpoTrainer Create(GrpoConfig c, bool resume = false) =>
-        GrpoRun.Create(c, resume, SyntheticPrompts(64, 1), [ShareOfChosen], TokenSpec.Raw([301], 302));
+    static GrpoTrainer Create(GrpoConfig c, bool resume = false) => GrpoRun.Create(c,
+        () => new GrpoTask(SyntheticPrompts(64, 1), [ShareOfChosen], TokenSpec.Raw([301], 302), new SampleLog(c.OutputDir)), resume);
+
+    /// <summary>A task log as a task would write one: a line per completion of every batch, and one extra metric.</summary>
+    sealed class SampleLog(string runDir) : ITaskLog
+    {
+        public string Path => System.IO.Path.Combine(runDir, "samples.txt");
+
+        public void Write(ScoredBatch batch) => File.AppendAllLines(Path, batch.Completions.Select(c =>
+            $"{batch.Step} {c.Group} {string.Join(',', batch.RewardNames)} {c.Reward:R} {c.PerFunction[0]:R} {c.Tokens} {c.Text}"));
+
+        public IReadOnlyList<KeyValuePair<string, double>> Metrics(ScoredBatch batch) =>
+            [new("task/groups", batch.Completions.Select(c => c.Group).Distinct().Count())];
+
+        public void TruncateAfter(int step)
+        {
+            if (File.Exists(Path)) File.WriteAllLines(Path, File.ReadAllLines(Path).Where(l => int.Parse(l.Split(' ')[0]) <= step));
+        }
+    }
 
     static List<JsonElement> Metrics(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -134,9 +151,11 @@ public class GrpoTrainerTests(ITestOutputHelper output)
             var pb = wb.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             foreach (var (name, p) in wa.named_parameters())
                 Assert.True((p - pb[name]).abs().max().item<float>() < 1e-6f, name);
-            // completion samples of the lost step 3 were dropped, then written again by the resumed run
-            Assert.Equal(File.ReadAllText(Path.Combine(a, "completion_samples", "completion_samples.txt")),
-                File.ReadAllText(Path.Combine(b, "completion_samples", "completion_samples.txt")));
+            // the task log's lines of the lost step 3 were dropped, then written again by the resumed run
+            var samples = File.ReadAllLines(new SampleLog(a).Path);
+            Assert.Equal(4 * 16, samples.Length);   // 4 batches of 2 prompts x G=8
+            Assert.Equal(samples, File.ReadAllLines(new SampleLog(b).Path));
+            Assert.All(mb, m => Assert.Equal(2, m.GetProperty("task/groups").GetDouble()));   // the task's metric, every step
         }
         finally
         {
