@@ -520,12 +520,7 @@ public sealed class GrpoTrainer : IDisposable
             for (int i = 0; i < n; i++)
             {
                 var comp = completions[rows[i]];
-                int off = p - comp.PromptIds.Length;
-                for (int j = 0; j < p; j++)
-                {
-                    ids[i * (p + c) + j] = j < off ? tokens.PadId : comp.PromptIds[j - off];
-                    mask[i * (p + c) + j] = j < off ? 0 : 1;
-                }
+                LeftPadding.Fill(ids.AsSpan(i * (p + c), p), mask.AsSpan(i * (p + c), p), comp.PromptIds, tokens.PadId);
                 var cm = GrpoLoss.CompletionMask(comp.Ids, tokens.EosIds.ToHashSet(), c, config.MaskTruncatedCompletions);
                 for (int j = 0; j < c; j++)
                 {
