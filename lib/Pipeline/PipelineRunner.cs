@@ -3,7 +3,6 @@
 using System.Diagnostics;
 using Grpo.Countdown;
 using Grpo.Evaluation;
-using Grpo.Notebook;
 using Grpo.Reports;
 using Grpo.Training;
 
