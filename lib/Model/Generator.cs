@@ -1,5 +1,6 @@
 // Batched generation with a preallocated KV cache: left-padded prompts, greedy or sampled (temperature, top-k, top-p,
 // seed), per-row stop on any eos id, as transformers' generate does it. One host sync per step (the all-done check).
+using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
