@@ -6,6 +6,12 @@ using Spectre.Console.Cli;
 // Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs); no-op if MALLOC_* is set.
 GlibcMalloc.KeepFreedMemory();
 
+if (Grpo.Cli.MissingFlagValues.Find(args) is { } flag)
+{
+    Console.Error.WriteLine($"error: {flag} needs a value");
+    return Grpo.Cli.CliErrors.BadInputExitCode;
+}
+
 var app = new CommandApp();
 app.Configure(config =>
 {

@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
+using Grpo.Files;
+
 namespace Grpo.Model;
 
 public sealed class QwenTokenizer
@@ -46,9 +48,16 @@ public sealed class QwenTokenizer
     {
         var path = Path.Combine(dir, "tokenizer.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"Tokenizer not found: {path}", path);
-        JsonObject json;
-        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object"); }
-        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: malformed JSON: {e.Message}", e); }
+        // A field of the wrong JSON type (GetValue<int> on a string, a null where an object belongs) throws deep inside
+        // System.Text.Json; turn it into one line naming the folder's tokenizer files instead of a stack trace.
+        try { return Build(dir, path); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
+        { throw new BadInputException($"{dir}: tokenizer.json / tokenizer_config.json / generation_config.json: a field has the wrong type ({e.Message})", e); }
+    }
+
+    static QwenTokenizer Build(string dir, string path)
+    {
+        var json = StrictJson.ReadObject(path);
 
         var model = json["model"] as JsonObject ?? throw new InvalidDataException($"{path}: required field \"model\" is missing");
         if (model["type"]?.GetValue<string>() is string type && type != "BPE")
@@ -78,7 +87,7 @@ public sealed class QwenTokenizer
 
         // End-of-sequence ids: generation_config.json (what generate uses), else tokenizer_config.json's eos_token.
         var configPath = Path.Combine(dir, "tokenizer_config.json");
-        var config = File.Exists(configPath) ? JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject : null;
+        var config = File.Exists(configPath) ? StrictJson.ReadObject(configPath) : null;
         int? IdOf(JsonNode? tokenNode)
         {
             var text = tokenNode is JsonObject o ? o["content"]?.GetValue<string>() : tokenNode?.GetValue<string>();
@@ -87,7 +96,7 @@ public sealed class QwenTokenizer
         }
         var eos = new List<int>();
         var genPath = Path.Combine(dir, "generation_config.json");
-        if (File.Exists(genPath) && JsonNode.Parse(File.ReadAllText(genPath)) is JsonObject gen)
+        if (File.Exists(genPath) && StrictJson.ReadObject(genPath) is JsonObject gen)
         {
             if (gen["eos_token_id"] is JsonArray a) eos.AddRange(a.Select(x => x!.GetValue<int>()));
             else if (gen["eos_token_id"] is JsonValue v) eos.Add(v.GetValue<int>());

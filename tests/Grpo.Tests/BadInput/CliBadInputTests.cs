@@ -18,6 +18,13 @@ public sealed class CliBadInputTests : IDisposable
     public void Train_run_name_that_would_escape_runs_is_refused(string name) =>
         cli.AssertCleanError(cli.Run("train", "--name", name), "--name", name);
 
+    [Theory]
+    [InlineData("train", "--name")]                              // once started a 200-step run named "__default_command"
+    [InlineData("eval", "--model", "--test", "x.parquet")]
+    [InlineData("pipeline", "--max-steps", "--seed", "1")]
+    public void Flag_without_its_value_is_refused_naming_the_flag(params string[] args) =>
+        cli.AssertCleanError(cli.Run(args), args[1], "needs a value");
+
     [Fact]
     public void Train_empty_run_name_is_refused() =>
         cli.AssertCleanError(cli.Run("train", "--name", ""), "--name", "empty");
