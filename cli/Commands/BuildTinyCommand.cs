@@ -35,6 +35,9 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         [CommandOption("--batch-size <N>"), Description("Cold-start batch size (default: the recipe's).")]
         public int? BatchSize { get; init; }
 
+        [CommandOption("--sloppy-rate <P>"), Description("Share of traces that answer with a failed attempt (experiments; default 0).")]
+        public double? SloppyRate { get; init; }
+
         [CommandOption("--smoke"), Description("A seconds-long toy build (tests): same code, tiny data and model.")]
         public bool Smoke { get; init; }
     }
@@ -45,6 +48,7 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         var spec = settings.Smoke ? TinyModelSpec.Smoke : TinyModelSpec.Default;
         spec = spec with
         {
+            SloppyAnswerRate = settings.SloppyRate ?? spec.SloppyAnswerRate,
             Sft = spec.Sft with
             {
                 MaxSteps = settings.Steps ?? spec.Sft.MaxSteps, MaxMinutes = settings.Minutes ?? spec.Sft.MaxMinutes,
