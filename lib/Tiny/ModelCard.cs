@@ -61,6 +61,9 @@ public static class ModelCard
         s.AppendLine("final answers do not reach the target" + (build.SloppyExamples > 0 ? " (some by the sloppy endings above)" : "") +
                      ". The gap between sampled accuracy and");
         s.AppendLine("pass@k is the headroom GRPO can use.");
+        // A cold start leaves this by itself: greedy decoding can repeat a rejected attempt until the length limit.
+        if (evals.Count > 0 && evals[0].Result.FormatRate < 0.95)
+            s.AppendLine($"Greedy decoding sometimes repeats a rejected attempt until the completion is cut off, so its format rate on {evals[0].Name} is {evals[0].Result.FormatRate:P1}.");
         s.AppendLine("On the full distribution (3-4 numbers of 1-99) it is out of its depth by design.");
         return s.ToString();
     }

@@ -30,4 +30,13 @@ public class ModelCardTests
         var card = ModelCard.Render(TinyModelSpec.Default with { SloppyAnswerRate = 0 }, Build(0), [("easy (default)", Easy)], "c", 1);
         Assert.DoesNotContain("sloppy", card);
     }
+
+    [Fact]
+    public void Card_says_when_greedy_decoding_loops_and_not_otherwise()
+    {
+        var looping = Easy with { FormatRate = 0.722 };
+        var card = ModelCard.Render(TinyModelSpec.Default, Build(0), [("easy (default)", looping)], "c", 1);
+        Assert.Contains("repeats a rejected attempt until the completion is cut off, so its format rate on easy (default) is 72.2 %", card);
+        Assert.DoesNotContain("repeats a rejected attempt", ModelCard.Render(TinyModelSpec.Default, Build(0), [("easy (default)", Easy)], "c", 1));
+    }
 }
