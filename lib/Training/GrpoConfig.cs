@@ -57,6 +57,8 @@ public sealed partial record GrpoConfig
     public int NumIterations { get; init; } = 1;                 // updates per generation batch (mu)
     public bool MaskTruncatedCompletions { get; init; }
     public bool DropZeroStdGroups { get; init; }                 // not in TRL: skip groups whose rewards are all equal
+    public bool DynamicSampling { get; init; }                   // DAPO: draw more prompts until B groups have signal
+    public int DynamicSamplingMaxDraws { get; init; } = 4;       // cap on generation batches per step (dynamic_sampling)
     public IReadOnlyList<string> RewardFuncs { get; init; } = ["format_reward", "equation_reward"];
     public IReadOnlyList<double>? RewardWeights { get; init; }
 
@@ -192,6 +194,7 @@ public sealed partial record GrpoConfig
         Require(float.IsFinite(Temperature) && Temperature > 0, $"temperature must be a number > 0 (got {Got(Temperature)})");
         Require(TopP is > 0 and <= 1, $"top_p must be in (0, 1] (got {Got(TopP)})");
         Require(TopK >= 0, $"top_k must be >= 0 (0 = no limit; got {TopK})");
+        Require(DynamicSamplingMaxDraws >= 1, $"dynamic_sampling_max_draws must be >= 1 (got {DynamicSamplingMaxDraws})");
 
         Require(double.IsFinite(LearningRate) && LearningRate >= 0, $"learning_rate must be a number >= 0 (got {Got(LearningRate)})");
         Require(LrSchedulerType is "cosine" or "linear" or "constant" or "constant_with_warmup",

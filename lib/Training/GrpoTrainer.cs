@@ -14,7 +14,8 @@
 //
 // Different: loss_type defaults to grpo (TRL's default is now dapo); drop_zero_std_groups (not in TRL) leaves out
 // groups whose rewards are all equal (advantage 0), so the loss averages over the groups kept; one generation batch
-// feeds one optimizer step (no generation_batch_size / steps_per_generation buffer); data order is one seeded
+// feeds one optimizer step (no generation_batch_size / steps_per_generation buffer); dynamic_sampling (DAPO's, not in
+// TRL) draws further prompt batches until B groups carry signal, at most dynamic_sampling_max_draws; data order is one seeded
 // permutation per epoch and sampling is seeded per step, so a resumed run repeats an uninterrupted one.
 //
 // Not implemented: vLLM or any generation server, multi-GPU / distributed training, gradient checkpointing, Liger
@@ -144,17 +145,17 @@ public sealed class GrpoTrainer : IDisposable
     public void Step(IProgress<GrpoProgress>? progress = null)
     {
         var stepWatch = Stopwatch.StartNew();
-        var batch = sampler.Next(config.PromptsPerStep).Select(i => prompts[i]).ToList();
-
         var watch = Stopwatch.StartNew();
-        var completions = Generate(batch);
+        var (generated, kept, draws) = GenerateAndScore();
         double generationTime = watch.Elapsed.TotalSeconds;
-
-        var scores = Score(completions);
-        var advantages = Advantages.Compute(scores.Total, config.NumGenerations, config.ScaleRewards);
-        var scored = Scored(completions, scores, GlobalStep + 1);
+        // Logged: everything generated (what the policy does). Trained on: the kept groups (all of them without
+        // dynamic_sampling).
+        var scored = Scored(generated.Completions, generated.Scores, GlobalStep + 1);
         taskLog?.Write(scored);
         var taskMetrics = taskLog?.Metrics(scored) ?? [];
+        var (completions, scores) = kept;
+        var advantages = Advantages.Compute(scores.Total, config.NumGenerations, config.ScaleRewards);
+        var signal = Advantages.Compute(generated.Scores.Total, config.NumGenerations, config.ScaleRewards);
 
         // Rows that carry a learning signal (all of them unless drop_zero_std_groups).
         var rows = Enumerable.Range(0, completions.Count)
@@ -177,8 +178,13 @@ public sealed class GrpoTrainer : IDisposable
 
                 bool first = iteration == 0;
                 double stepTime = first ? stepWatch.Elapsed.TotalSeconds : updateTime;
-                var metrics = StepMetrics(completions, scores, advantages, update, first ? generationTime : 0,
+                var metrics = StepMetrics(generated.Completions, generated.Scores, signal, update, first ? generationTime : 0,
                     first ? referenceTime : 0, updateTime, stepTime);
+                if (config.DynamicSampling)
+                {
+                    metrics.Add(new("dynamic_sampling/draws", draws));
+                    metrics.Add(new("dynamic_sampling/groups_trained", completions.Count / config.NumGenerations));
+                }
                 metrics.AddRange(taskMetrics);
                 log.Metrics(GlobalStep, metrics);
                 history.Add(metrics.Prepend(new("step", GlobalStep)).ToDictionary(kv => kv.Key, kv => kv.Value));
@@ -202,8 +208,41 @@ public sealed class GrpoTrainer : IDisposable
 
     // ------------------------------------------------------------------ generate
 
-    /// <summary>G sampled completions per prompt, prompt-major (rows g*G .. g*G+G-1 belong to prompt g).</summary>
-    List<Completion> Generate(IReadOnlyList<TrainingPrompt> batch)
+    sealed record Generation(List<Completion> Completions, Scores Scores);
+
+    /// <summary>
+    /// B prompts x G completions, scored. With dynamic_sampling (DAPO's dynamic sampling) further batches of B prompts
+    /// are drawn until B groups with a learning signal (rewards not all equal) are collected or
+    /// dynamic_sampling_max_draws batches were drawn; the first B such groups are kept for training (fewer when the cap
+    /// is reached). Returns everything generated, what is kept, and the number of batches drawn.
+    /// </summary>
+    (Generation Generated, Generation Kept, int Draws) GenerateAndScore()
+    {
+        int b = config.PromptsPerStep, g = config.NumGenerations, draws = 0;
+        var completions = new List<Completion>();
+        var scores = new List<Scores>();
+        var keptRows = new List<int>();
+        do
+        {
+            var batch = sampler.Next(b).Select(i => prompts[i]).ToList();
+            var drawn = Generate(batch, draws++);
+            var drawnScores = Score(drawn);
+            var hasSignal = Advantages.Compute(drawnScores.Total, g, config.ScaleRewards).GroupHasSignal;
+            for (int group = 0; group < batch.Count && keptRows.Count < b * g; group++)
+                if (!config.DynamicSampling || hasSignal[group])
+                    keptRows.AddRange(Enumerable.Range(completions.Count + group * g, g));
+            completions.AddRange(drawn);
+            scores.Add(drawnScores);
+        } while (config.DynamicSampling && keptRows.Count < b * g && draws < config.DynamicSamplingMaxDraws);
+
+        var all = Scores.Concat(scores);
+        var kept = new Generation(keptRows.Select(i => completions[i]).ToList(), all.Select(keptRows));
+        return (new Generation(completions, all), kept, draws);
+    }
+
+    /// <summary>G sampled completions per prompt, prompt-major (rows g*G .. g*G+G-1 belong to prompt g). Draw d of a
+    /// step samples with its own seed (draw 0: the seed every step has without dynamic sampling).</summary>
+    List<Completion> Generate(IReadOnlyList<TrainingPrompt> batch, int draw)
     {
         policy.eval();
         var promptIds = new List<int[]>();
@@ -215,14 +254,24 @@ public sealed class GrpoTrainer : IDisposable
             for (int g = 0; g < config.NumGenerations; g++) { promptIds.Add(ids); owners.Add(p); }
         }
         var options = new GenerationOptions(config.MaxCompletionLength, Greedy: false, Temperature: config.Temperature,
-            TopP: config.TopP, TopK: config.TopK, Seed: (long)config.Seed * 1_000_003L + GlobalStep);
+            TopP: config.TopP, TopK: config.TopK, Seed: (long)config.Seed * 1_000_003L + GlobalStep + draw * 1_000_000_007L);
         var generated = Grpo.Model.Generator.Generate(policy, promptIds, options, tokens.EosIds, tokens.PadId);
         return generated.Select((g, i) => new Completion(owners[i], g.PromptIds, g.Ids, g.Finished)).ToList();
     }
 
     // ------------------------------------------------------------------ score
 
-    sealed record Scores(double[] Total, double[][] PerFunction, string[] Texts, int[] TextTokens);
+    sealed record Scores(double[] Total, double[][] PerFunction, string[] Texts, int[] TextTokens)
+    {
+        public static Scores Concat(IReadOnlyList<Scores> parts) => parts.Count == 1 ? parts[0] : new(
+            parts.SelectMany(p => p.Total).ToArray(),
+            Enumerable.Range(0, parts[0].PerFunction.Length).Select(f => parts.SelectMany(p => p.PerFunction[f]).ToArray()).ToArray(),
+            parts.SelectMany(p => p.Texts).ToArray(), parts.SelectMany(p => p.TextTokens).ToArray());
+
+        public Scores Select(IReadOnlyList<int> rows) => new(rows.Select(i => Total[i]).ToArray(),
+            PerFunction.Select(f => rows.Select(i => f[i]).ToArray()).ToArray(),
+            rows.Select(i => Texts[i]).ToArray(), rows.Select(i => TextTokens[i]).ToArray());
+    }
 
     Scores Score(IReadOnlyList<Completion> completions)
     {

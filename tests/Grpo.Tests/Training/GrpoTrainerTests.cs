@@ -326,4 +326,52 @@ public class GrpoTrainerTests(ITestOutputHelper output)
         }
         finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
     }
+
+    /// <summary>Pays only on prompts whose first id is even (there: the chosen token's share); on the others every
+    /// completion gets 0, so their groups carry no learning signal.</summary>
+    static readonly RewardFunction EvenPromptsOnly = new("chosen_share", x =>
+        x.Prompt.Ids[0] % 2 != 0 ? 0 : ShareOfChosen.Score(x));
+
+    static GrpoTrainer CreateWith(GrpoConfig c, RewardFunction reward) => GrpoRun.Create(c,
+        () => new GrpoTask(SyntheticPrompts(64, 1), [reward], TokenSpec.Raw([301], 302), new SampleLog(c.OutputDir)), false);
+
+    [Fact]
+    public void Dynamic_sampling_draws_more_prompts_until_every_trained_group_has_signal()
+    {
+        var dir = TempRun("dynamic");
+        try
+        {
+            // B = 16 / 8 = 2 prompts a step; about half the prompts can never give a group with signal.
+            var c = Config(dir, 6, 100) with { DynamicSampling = true, DynamicSamplingMaxDraws = 8 };
+            using (var trainer = CreateWith(c, EvenPromptsOnly)) trainer.Train();
+            var m = Metrics(dir);
+            var logged = File.ReadAllLines(Path.Combine(dir, "samples.txt")).GroupBy(l => int.Parse(l.Split(' ')[0])).ToDictionary(g => g.Key, g => g.Count());
+            for (int step = 1; step <= 6; step++)
+            {
+                int draws = m[step - 1].GetProperty("dynamic_sampling/draws").GetInt32();
+                Assert.Equal(draws * 16, logged[step]);   // every drawn completion is logged, the kept ones are trained on
+                Assert.Equal(2, m[step - 1].GetProperty("dynamic_sampling/groups_trained").GetInt32());
+            }
+            // Half the prompts are dead: over six steps some step must have needed a second draw.
+            Assert.Contains(m, x => x.GetProperty("dynamic_sampling/draws").GetInt32() > 1);
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+    }
+
+    [Fact]
+    public void Dynamic_sampling_stops_at_its_cap_and_skips_the_update_when_no_group_has_signal()
+    {
+        var dir = TempRun("dynamiccap");
+        try
+        {
+            var c = Config(dir, 1, 100) with { DynamicSampling = true, DynamicSamplingMaxDraws = 3 };
+            using (var trainer = CreateWith(c, new RewardFunction("chosen_share", _ => 0.5))) trainer.Train();
+            var m = Metrics(dir)[0];
+            Assert.Equal(3, m.GetProperty("dynamic_sampling/draws").GetInt32());
+            Assert.Equal(0, m.GetProperty("dynamic_sampling/groups_trained").GetInt32());
+            Assert.Equal(1, m.GetProperty("update_skipped").GetInt32());
+            Assert.Equal(1.0, m.GetProperty("frac_reward_zero_std").GetDouble());
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+    }
 }
