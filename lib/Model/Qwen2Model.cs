@@ -94,8 +94,9 @@ public sealed class Qwen2Attention : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward(x, rope, mask, cache, layer)");
 
-    /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive [B,1,g*T,K] (already folded for GQA); cache optional.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive, [B,1,g*T,K] (already folded for GQA) or broadcastable
+    /// to it; cache optional (then K = the cache's filled slots after appending these T).</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
@@ -104,12 +105,7 @@ public sealed class Qwen2Attention : Module<Tensor, Tensor>
         var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
         q = (q * cos).Plus(RotateHalf(q) * sin);
         k = (k * cos).Plus(RotateHalf(k) * sin);
-        if (cache is not null)
-        {
-            var (kAll, vAll) = cache.Append(layer, k, v);
-            k = keyLength == kAll.shape[2] ? kAll : kAll.narrow(2, 0, keyLength);
-            v = keyLength == vAll.shape[2] ? vAll : vAll.narrow(2, 0, keyLength);
-        }
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);
         // GQA: KV head j serves query heads j*g .. j*g+g-1. Folding those g query heads into the query-length axis
         // gives the same result as repeat-interleaving K/V (transformers' repeat_kv) without copying the cache.
         int g = heads / kvHeads;
@@ -162,10 +158,10 @@ public sealed class Qwen2DecoderLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, keyLength));
+        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer));
         return h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }
