@@ -36,7 +36,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Threads is int t) TorchSharp.torch.set_num_threads(t);
+        if (s.Threads is int t) TorchThreads.Set(t);
         var missing = ModelBench.RecommendedMalloc.Where(m => Environment.GetEnvironmentVariable(m.Name) != m.Value).ToList();
         if (missing.Count > 0)
             AnsiConsole.MarkupLine("[yellow]MALLOC_* settings not set; for comparable numbers run with " +
