@@ -1,9 +1,10 @@
 // Entry point: registers one Spectre.Console.Cli command per verb; each command lives in Commands/.
 using Grpo.Cli.Commands;
+using Grpo.Torch;
 using Spectre.Console.Cli;
 
 // Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs); no-op if MALLOC_* is set.
-Grpo.Model.GlibcMalloc.KeepFreedMemory();
+GlibcMalloc.KeepFreedMemory();
 
 var app = new CommandApp();
 app.Configure(config =>
@@ -11,7 +12,7 @@ app.Configure(config =>
     config.SetApplicationName("grpo");
     // A mistyped flag (--max-step for --max-steps) is an error naming it, not silently ignored.
     config.UseStrictParsing();
-    config.SetExceptionHandler(Grpo.Cli.CliErrors.Handle);
+    config.SetExceptionHandler((e, resolver) => Grpo.Cli.CliErrors.Handle(e, resolver, args));
     config.AddCommand<TorchInfoCommand>("torch-info").WithDescription("Check that libtorch loads (runs one op).");
     config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model folder, or a run's base model and every checkpoint, on a Parquet test set.");
     config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Encode --text to ids or decode --ids to text with a model folder's tokenizer.");

@@ -3,6 +3,7 @@
 using System.ComponentModel;
 using Grpo.Countdown;
 using Grpo.Evaluation;
+using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -47,7 +48,7 @@ public sealed class AhaCommand : Command<AhaCommand.Settings>
 
         var docs = settings.Run is not null ? AhaExtractor.RunDocuments(settings.Run) : AhaExtractor.FileDocuments(settings.Input);
         var result = AhaExtractor.Extract(docs, config);
-        var outPath = settings.Out ?? (settings.Run is not null ? Path.Combine(settings.Run, "aha.jsonl") : "aha.jsonl");
+        var outPath = settings.Out ?? (settings.Run is not null ? new RunFolder(settings.Run).AhaPath : "aha.jsonl");
         AhaExtractor.Write(result, outPath);
 
         var table = new Table().Title("Aha-moment phrases and recoveries per step")

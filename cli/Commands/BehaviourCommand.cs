@@ -4,6 +4,7 @@ using System.ComponentModel;
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Model;
+using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -17,7 +18,7 @@ public sealed class BehaviourCommand : Command<BehaviourCommand.Settings>
         public string? Run { get; init; }
 
         [CommandOption("--eval-dir <NAME>"), Description("Eval folder inside the run (default eval; e.g. eval-full).")]
-        public string EvalDir { get; init; } = RunCheckpoints.DefaultEvalDir;
+        public string EvalDir { get; init; } = RunFolder.DefaultEvalDir;
 
         [CommandOption("--input <FILE>"), Description("Eval .json file (repeatable) instead of --run.")]
         public string[] Input { get; init; } = [];
@@ -47,7 +48,7 @@ public sealed class BehaviourCommand : Command<BehaviourCommand.Settings>
         var evals = settings.Run is not null ? BehaviourTable.RunEvals(settings.Run, settings.EvalDir) : settings.Input.Select(EvalResult.Load).ToList();
         if (evals.Count == 0) throw new InvalidDataException("No eval files to read.");
         // Markers and tokenizer of the model that wrote the texts: the run's base model (checkpoints share it).
-        var modelDir = settings.Run is not null ? RunCheckpoints.BaseModelFromRunConfig(settings.Run) : evals[0].ModelDir;
+        var modelDir = settings.Run is not null ? new RunFolder(settings.Run).BaseModelDir() : evals[0].ModelDir;
         var markers = settings.Markers is { } m ? (File.Exists(m) ? ReasoningMarkers.Load(m) : ReasoningMarkers.ForModel(m))
             : settings.Run is not null ? RunCheckpoints.Markers(settings.Run) : RunCheckpoints.MarkersForModel(modelDir ?? "");
         Func<string, int>? tokens = null;
@@ -80,7 +81,7 @@ public sealed class BehaviourCommand : Command<BehaviourCommand.Settings>
         {
             var columns = group.ToList();
             var table = new Table().Title($"Behaviour, {group.Key} (docs/behaviour-metrics.md)").AddColumn("metric");
-            foreach (var c in columns) table.AddColumn(new TableColumn(Markup.Escape(c.Checkpoint.Replace("checkpoint-", "step "))).RightAligned());
+            foreach (var c in columns) table.AddColumn(new TableColumn(Markup.Escape(RunFolder.StepOf(c.Checkpoint) is int step ? $"step {step}" : c.Checkpoint)).RightAligned());
             foreach (var (name, value) in metrics) table.AddRow([name, .. columns.Select(c => value(c.Summary))]);
             AnsiConsole.Write(table);
         }

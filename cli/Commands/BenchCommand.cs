@@ -2,6 +2,7 @@
 // random weights, per dtype, plus peak memory. Run with the MALLOC_* settings of GlibcMalloc (see docs/benchmarks.md).
 using System.ComponentModel;
 using Grpo.Model;
+using Grpo.Torch;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -2,7 +2,7 @@
 using System.ComponentModel;
 using Grpo.Countdown;
 using Grpo.Evaluation;
-using Grpo.Model;
+using Grpo.Torch;
 using Grpo.Tiny;
 using Grpo.Training;
 using Grpo.Training.Sft;

@@ -1,6 +1,7 @@
 // `eval`: accuracy of one model folder (--model) or of a run's base model and every checkpoint (--run) on a Parquet test set.
 using System.ComponentModel;
 using Grpo.Evaluation;
+using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -20,7 +21,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Base { get; init; }
 
         [CommandOption("--eval-dir <NAME>"), Description("With --run: the run's subfolder for eval files (default eval, which reports read; e.g. eval-full for a second test set).")]
-        [DefaultValue(RunCheckpoints.DefaultEvalDir)] public string EvalDir { get; init; } = RunCheckpoints.DefaultEvalDir;
+        [DefaultValue(RunFolder.DefaultEvalDir)] public string EvalDir { get; init; } = RunFolder.DefaultEvalDir;
 
         [CommandOption("--force"), Description("With --run: re-evaluate checkpoints whose eval file already exists.")]
         public bool Force { get; init; }
@@ -69,8 +70,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
         public override ValidationResult Validate() =>
             (Model is null) == (Run is null) ? ValidationResult.Error("Give exactly one of --model DIR or --run DIR.")
-            : EvalDir.Length == 0 || EvalDir.IndexOfAny(['/', '\\']) >= 0 || EvalDir is "." or ".." or "checkpoints"
-                ? ValidationResult.Error($"--eval-dir '{EvalDir}': give a plain folder name inside the run (not checkpoints).")
+            : !RunFolder.IsEvalDirName(EvalDir)
+                ? ValidationResult.Error($"--eval-dir '{EvalDir}': give a plain folder name inside the run (not one the run already uses, such as checkpoints).")
                 : ValidationResult.Success();
     }
 
@@ -78,8 +79,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     /// evaluating a run or one of its checkpoints, then the flags given.</summary>
     public static EvalConfig ConfigFrom(Settings s)
     {
-        var runDir = s.Run ?? (s.Model is null ? null : RunCheckpoints.RunFolderOf(s.Model));
-        var run = runDir is null ? null : RunCheckpoints.RunConfig(runDir);
+        var runFolder = s.Run is not null ? new RunFolder(s.Run) : s.Model is null ? null : RunFolder.OfCheckpoint(s.Model);
+        var run = runFolder?.LoadConfig();
         var d = run is null ? EvalConfig.Default : EvalConfig.FromRun(run);
         return d with
         {
@@ -115,7 +116,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 }
                 var modelDir = settings.Model!;
                 var name = settings.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)));
-                var step = name.StartsWith("checkpoint-") && int.TryParse(name["checkpoint-".Length..], out var n) ? n : 0;
+                var step = RunFolder.StepOf(name) ?? 0;
                 var result = Evaluator.EvaluateModel(modelDir, config, name, step, progress, cancellationToken);
                 var outPath = settings.Out ?? DefaultOut(modelDir, name);
                 if (outPath is not null) result.Save(outPath);
@@ -133,7 +134,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     /// <summary>runs/X/checkpoints/checkpoint-N -> runs/X/eval/checkpoint-N.json, so a rerun replaces that checkpoint's file.</summary>
     static string? DefaultOut(string modelDir, string name) =>
-        RunCheckpoints.RunFolderOf(modelDir) is { } run ? RunCheckpoints.EvalPath(run, name) : null;
+        RunFolder.OfCheckpoint(modelDir)?.EvalPath(name);
 
     static void PrintSummary(List<(string Name, EvalResult Result, bool Skipped)> results)
     {
@@ -150,10 +151,4 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (results.Any(r => r.Skipped))
             AnsiConsole.MarkupLine("[grey](file): an eval file existed and was kept as it is (its own n and decoding); --force re-evaluates.[/]");
     }
-}
-
-/// <summary>Reports on the calling thread (System.Progress posts to the thread pool, which would race the renderer).</summary>
-public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

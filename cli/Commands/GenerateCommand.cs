@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grpo.Files;
 using Grpo.Model;
+using Grpo.Torch;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -10,25 +10,12 @@ namespace Grpo.Cli.Commands;
 
 public sealed class PipelineCommand : Command<PipelineCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    /// <summary>The GRPO flags of <see cref="GrpoSettings"/> (a rerun continues the run: give it the same ones) plus
+    /// the evaluation's.</summary>
+    public sealed class Settings : GrpoSettings
     {
-        [CommandOption("--preset <NAME>"), Description("tiny (default: the embedded model on CPU) or qwen2.5-7b (the reference tutorial's setup).")]
-        [DefaultValue("tiny")] public string Preset { get; init; } = "tiny";
         [CommandOption("--name <NAME>"), Description("Run folder name under runs/ (default: the preset's name).")]
         public string? Name { get; init; }
-        [CommandOption("--model <DIR>"), Description("Local Hugging Face model folder (Qwen2/Qwen2.5); default: the preset's.")]
-        public string? Model { get; init; }
-        [CommandOption("--device <DEV>"), Description("cpu | cuda | cuda:N.")]
-        public string? Device { get; init; }
-        [CommandOption("--dtype <DTYPE>"), Description("float32 | bfloat16.")]
-        public string? Dtype { get; init; }
-        [CommandOption("--max-steps <N>"), Description("GRPO optimizer steps (tiny preset: 200).")] public int? MaxSteps { get; init; }
-        [CommandOption("--save-steps <N>"), Description("A checkpoint every N steps, each evaluated (tiny preset: 50).")] public int? SaveSteps { get; init; }
-        [CommandOption("--seed <N>"), Description("Seed of data order, sampling and evaluation (default 42).")] public int? Seed { get; init; }
-        [CommandOption("--beta <B>"), Description("KL weight against the base model (tiny preset: 0; 0.04 kept the reasoning faithful, docs/benchmarks.md).")]
-        public double? Beta { get; init; }
-        [CommandOption("--train-file <FILE>"), Description("Parquet of training problems (default: data/countdown/<distribution>/train.parquet).")]
-        public string? TrainFile { get; init; }
         [CommandOption("--test-file <FILE>"), Description("Parquet of held-out problems (default: the distribution's test.parquet).")]
         public string? TestFile { get; init; }
         [CommandOption("--eval-problems <N>"), Description("Held-out problems each evaluation scores (default 500).")] public int? EvalProblems { get; init; }
@@ -38,21 +25,7 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var config = PipelineConfig.ForPreset(s.Preset, s.Name);
-        var g = config.Grpo;
-        config = config with
-        {
-            Grpo = g with
-            {
-                ModelNameOrPath = s.Model ?? g.ModelNameOrPath, Device = s.Device ?? g.Device, Dtype = s.Dtype ?? g.Dtype,
-                MaxSteps = s.MaxSteps ?? g.MaxSteps, SaveSteps = s.SaveSteps ?? g.SaveSteps, Seed = s.Seed ?? g.Seed,
-                TrainFile = s.TrainFile ?? g.TrainFile, Beta = s.Beta ?? g.Beta,
-            },
-            TestFile = s.TestFile ?? config.TestFile,
-            EvalProblems = s.EvalProblems ?? config.EvalProblems,
-            EvalSamples = s.EvalSamples ?? config.EvalSamples,
-        };
-
+        var config = ConfigFrom(s);
         PipelineSummary? summary = null;
         ProgressObserver? observer = null;
         using var ctrlC = CtrlC.Listen(cancellationToken);
@@ -78,6 +51,20 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"aha-moment hits: {summary.AhaHits}; report: [link]{summary.ReportPath}[/]");
         return 0;
+    }
+
+    /// <summary>The preset's pipeline (run folder runs/&lt;name&gt;) with the shared GRPO flags (GrpoSettings.Apply) and
+    /// the evaluation flags over it; PipelineRunner validates it before any work.</summary>
+    public static PipelineConfig ConfigFrom(Settings s)
+    {
+        var config = PipelineConfig.ForPreset(s.Preset, s.Name);
+        return config with
+        {
+            Grpo = s.Apply(config.Grpo) with { OutputDir = config.Grpo.OutputDir },
+            TestFile = s.TestFile ?? config.TestFile,
+            EvalProblems = s.EvalProblems ?? config.EvalProblems,
+            EvalSamples = s.EvalSamples ?? config.EvalSamples,
+        };
     }
 
     /// <summary>One progress bar per stage; evaluation bars are keyed by checkpoint and decoding.</summary>

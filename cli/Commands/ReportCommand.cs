@@ -1,6 +1,7 @@
 // `report`: writes runs/<name>/report.html (self-contained) from a run folder's eval, metrics, samples and aha files.
 using System.ComponentModel;
 using Grpo.Notebook;
+using Grpo.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Grpo.Countdown;
+using Grpo.Training;
 
 namespace Grpo.Evaluation;
 
@@ -132,14 +133,11 @@ public static class AhaExtractor
     public static IReadOnlyList<AhaDocument> RunDocuments(string runDir)
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
+        var run = new RunFolder(runDir);
         var docs = new List<AhaDocument>();
-        var samplesDir = Path.Combine(runDir, "completion_samples");
-        foreach (var source in new[] { SamplesSource, SuccessSource })
-        {
-            var path = Path.Combine(samplesDir, source + ".txt");
+        foreach (var (source, path) in new[] { (SamplesSource, run.CompletionSamplesPath), (SuccessSource, run.SuccessSamplesPath) })
             if (File.Exists(path)) docs.AddRange(FromSamples(CompletionSamplesFile.Read(path), source));
-        }
-        var evalDir = Path.Combine(runDir, "eval");
+        var evalDir = run.EvalDir();
         if (Directory.Exists(evalDir))
             foreach (var path in Directory.GetFiles(evalDir, "*.json").OrderBy(p => p, StringComparer.Ordinal))
                 docs.AddRange(FromEval(EvalResult.Load(path)));
@@ -177,7 +175,7 @@ public static class AhaExtractor
         var sb = new StringBuilder();
         foreach (var hit in result.Hits) sb.Append(JsonSerializer.Serialize(hit, JsonLine)).Append('\n');
         Grpo.Files.AtomicFile.WriteAllText(jsonlPath, sb.ToString());
-        var countsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!, "aha_counts.json");
+        var countsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!, RunFolder.AhaCountsFileName);
         Grpo.Files.AtomicFile.WriteAllText(countsPath, JsonSerializer.Serialize(result.Counts, new JsonSerializerOptions(JsonLine) { WriteIndented = true }));
     }
 

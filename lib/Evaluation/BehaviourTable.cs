@@ -1,6 +1,7 @@
 // Behaviour metrics of eval files side by side (base first), recomputed from the texts the files store, so a run's
 // numbers can be read again with other markers without generating anything.
 using Grpo.Countdown;
+using Grpo.Training;
 
 namespace Grpo.Evaluation;
 
@@ -10,9 +11,9 @@ public sealed record BehaviourRow(string Checkpoint, int Step, string Decoding, 
 public static class BehaviourTable
 {
     /// <summary>The eval/*.json files of a run, base (step 0) first, then by step.</summary>
-    public static IReadOnlyList<EvalResult> RunEvals(string runDir, string evalDir = RunCheckpoints.DefaultEvalDir)
+    public static IReadOnlyList<EvalResult> RunEvals(string runDir, string evalDir = RunFolder.DefaultEvalDir)
     {
-        var dir = Path.Combine(runDir, evalDir);
+        var dir = new RunFolder(runDir).EvalDir(evalDir);
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"No eval folder in the run: {dir} (run `eval --run` first).");
         return Directory.GetFiles(dir, "*.json").Select(EvalResult.Load)
             .OrderBy(e => e.Step).ThenBy(e => e.Checkpoint == "base" ? 0 : 1).ThenBy(e => e.Checkpoint, StringComparer.Ordinal).ToList();

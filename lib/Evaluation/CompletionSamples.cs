@@ -1,16 +1,61 @@
-// Reads the trainer's completion_samples.txt / success_completion_samples.txt (as Grpo.Training.RunLog writes them).
+// The completion sample files of a Countdown run (completion_samples.txt, success_completion_samples.txt): the writer
+// (the run's task log appends a step's entries), the reader (aha extraction, reports, notebooks) and the cut a resume
+// makes, in one place so the format has one definition.
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Grpo.Files;
 
 namespace Grpo.Evaluation;
 
-/// <summary>One entry: the header's fields and the completion text exactly as generated (after the prompt's "&lt;think&gt;").</summary>
+/// <summary>One entry: the header's fields and the completion text exactly as generated (after the prompt's
+/// "&lt;think&gt;"). Line: the 1-based line of the header in the file it was read from (0 when not read).</summary>
 public sealed record CompletionSample(int Step, IReadOnlyList<int> Nums, int Target, double Reward, int Format,
-    int Equation, string Completion, int Line);
+    int Equation, string Completion, int Line = 0);
 
 public static partial class CompletionSamplesFile
 {
     const string HeaderStart = "=== step ";
+
+    /// <summary>"=== step N | nums [a, b, c] | target T | reward R | format F | equation E", the completion, a blank line.</summary>
+    public static string Format(CompletionSample s) =>
+        string.Create(CultureInfo.InvariantCulture, $"{HeaderStart}{s.Step} | nums [{string.Join(", ", s.Nums)}] | target {s.Target} | reward {s.Reward:F2} | format {s.Format} | equation {s.Equation}\n{s.Completion}\n\n");
+
+    /// <summary>Appends the entries (nothing when there are none) in one write.</summary>
+    public static void Append(string path, IEnumerable<CompletionSample> samples)
+    {
+        var text = string.Concat(samples.Select(Format));
+        if (text.Length > 0) AtomicFile.AppendAllText(path, text);
+    }
+
+    /// <summary>On resume from step N: drops the entries of steps after N (what a killed run wrote after its last
+    /// checkpoint); the file is rewritten atomically, and left alone when nothing follows step N.</summary>
+    public static void TruncateAfter(string path, int step)
+    {
+        if (!File.Exists(path)) return;
+        var text = File.ReadAllText(path);
+        int cut = FirstEntryAfter(text, step);
+        if (cut >= 0) AtomicFile.WriteAllText(path, text[..cut]);
+    }
+
+    /// <summary>Where the first entry of a step after <paramref name="step"/> starts, or -1.</summary>
+    static int FirstEntryAfter(string text, int step)
+    {
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            if (string.CompareOrdinal(text, pos, HeaderStart, 0, HeaderStart.Length) == 0)
+            {
+                int end = pos + HeaderStart.Length;
+                while (end < text.Length && char.IsDigit(text[end])) end++;
+                if (int.TryParse(text.AsSpan(pos + HeaderStart.Length, end - pos - HeaderStart.Length), CultureInfo.InvariantCulture, out var s) && s > step)
+                    return pos;
+            }
+            int nl = text.IndexOf('\n', pos);
+            if (nl < 0) break;
+            pos = nl + 1;
+        }
+        return -1;
+    }
 
     // === step 12 | nums [3, 5, 7] | target 22 | reward 2.00 | format 1 | equation 1
     [GeneratedRegex(@"^=== step (?<step>-?\d+) \| nums \[(?<nums>[^\]]*)\] \| target (?<target>-?\d+) \| reward (?<reward>\S+) \| format (?<format>\d+) \| equation (?<equation>\d+)\s*$")]
@@ -19,7 +64,7 @@ public static partial class CompletionSamplesFile
     public static IReadOnlyList<CompletionSample> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Completion samples file not found: {path}", path);
-        Grpo.Files.InputPaths.RequireRegularFile(path, "completion samples file");
+        InputPaths.RequireRegularFile(path, "completion samples file");
         return Parse(File.ReadAllText(path), path);
     }
 

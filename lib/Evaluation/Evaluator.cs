@@ -2,6 +2,8 @@
 using System.Diagnostics;
 using Grpo.Countdown;
 using Grpo.Model;
+using Grpo.Torch;
+using Grpo.Training;
 using TorchSharp;
 
 namespace Grpo.Evaluation;
@@ -147,14 +149,14 @@ public static class Evaluator
     /// checkpoints whose eval file exists are skipped unless force. Returns the results (loaded when skipped).</summary>
     public static IReadOnlyList<(CheckpointRef Checkpoint, EvalResult Result, bool Skipped)> EvaluateRun(string runDir,
         EvalConfig config, string? baseModelDir = null, bool force = false, IProgress<EvalProgress>? progress = null,
-        CancellationToken ct = default, string evalDir = RunCheckpoints.DefaultEvalDir)
+        CancellationToken ct = default, string evalDir = RunFolder.DefaultEvalDir)
     {
         var results = new List<(CheckpointRef, EvalResult, bool)>();
         var markers = RunCheckpoints.Markers(runDir, baseModelDir);   // the base model's, for every checkpoint alike
         using var models = new ReusableModel();                       // one model object; each checkpoint's weights load into it
         foreach (var c in RunCheckpoints.Discover(runDir, baseModelDir))
         {
-            var path = RunCheckpoints.EvalPath(runDir, c.Name, evalDir);
+            var path = new RunFolder(runDir).EvalPath(c.Name, evalDir);
             if (!force && File.Exists(path)) { results.Add((c, EvalResult.Load(path), true)); continue; }
             var result = EvaluateModel(c.ModelDir, config, c.Name, c.Step, progress, ct, markers, models);
             result.Save(path);

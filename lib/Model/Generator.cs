@@ -2,6 +2,7 @@
 // seed), per-row stop on any eos id, as transformers' generate does it. A prompt that several rows share (GRPO's G
 // completions, k eval samples) is prefilled once; finished rows leave the batch; attention reads only the filled part
 // of the cache. None of that changes a token (TokenSampler's draws are per row). One host sync per step.
+using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -109,21 +110,14 @@ public static class Generator
         return (distinct, promptOfRow);
     }
 
-    /// <summary>Left padding, as transformers expects for decoder-only generation: ids and the 0/1 mask, [B, longest].</summary>
+    /// <summary>The prompts left-padded (LeftPadding) to the longest: ids and the 0/1 mask, [B, longest].</summary>
     static (Tensor Ids, Tensor Mask) LeftPadded(IReadOnlyList<int[]> prompts, int padId, Device device)
     {
         int b = prompts.Count, p = prompts.Max(x => x.Length);
         var ids = new long[b * p];
         var mask = new long[b * p];
         for (int i = 0; i < b; i++)
-        {
-            int off = p - prompts[i].Length;
-            for (int j = 0; j < p; j++)
-            {
-                ids[i * p + j] = j < off ? padId : prompts[i][j - off];
-                mask[i * p + j] = j < off ? 0 : 1;
-            }
-        }
+            LeftPadding.Fill(ids.AsSpan(i * p, p), mask.AsSpan(i * p, p), prompts[i], padId);
         return (tensor(ids, [b, p], device: device), tensor(mask, [b, p], device: device));
     }
 

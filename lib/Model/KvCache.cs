@@ -1,6 +1,7 @@
 // Preallocated key/value cache for incremental decoding: one [rows, kvHeads, capacity, headDim] buffer pair per layer,
 // filled in place (no per-token reallocation), plus which slots of each row hold padding. Rows can be re-picked
 // (SelectRows): the generator expands one prefilled prompt to its G completions and drops finished rows.
+using Grpo.Torch;
 using static TorchSharp.torch;
 
 namespace Grpo.Model;

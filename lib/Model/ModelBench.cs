@@ -1,6 +1,7 @@
 // Throughput benchmark on a randomly initialised model: batched greedy generation (KV cache) and a training
 // forward+backward pass, with the process's peak resident memory (VmHWM).
 using System.Diagnostics;
+using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 

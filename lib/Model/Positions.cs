@@ -1,4 +1,5 @@
 // Position ids for left-padded batches, as transformers' generate computes them (tests/reference/README.md).
+using Grpo.Torch;
 using static TorchSharp.torch;
 
 namespace Grpo.Model;

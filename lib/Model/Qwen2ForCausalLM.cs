@@ -1,6 +1,7 @@
 // Qwen2ForCausalLM: the decoder plus the LM head (tied to embed_tokens when tie_word_embeddings), Hugging Face folder
 // loading/saving, and the projection-swapping hooks that LoRA uses.
 using Grpo.Files;
+using Grpo.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 // The Qwen2 decoder (transformers' modeling_qwen2 semantics, listed in tests/reference/README.md) as TorchSharp modules whose field names are
 // Hugging Face's, so state_dict() names are checkpoint names (model.layers.0.self_attn.q_proj.weight ...).
+using Grpo.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

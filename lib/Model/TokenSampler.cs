@@ -2,6 +2,7 @@
 // (temperature, top-k, top-p) by inverse CDF with one uniform number per row. The uniform comes from a counter-based
 // stream keyed by (seed, stream, step), so what a row draws depends on nothing else in the batch: sharing a prefill,
 // dropping finished rows or splitting rows over batches cannot change a sample.
+using Grpo.Torch;
 using static TorchSharp.torch;
 
 namespace Grpo.Model;

@@ -2,6 +2,7 @@
 // notebooks (the kernel extension shipped in the package renders them as HTML tables).
 using Grpo.Countdown;
 using Grpo.Evaluation;
+using Grpo.Reports;
 using Microsoft.Data.Analysis;
 
 namespace Grpo.Notebook;

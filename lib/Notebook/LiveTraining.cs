@@ -1,16 +1,11 @@
-// Progress sinks for notebook cells: a training view that redraws the curves in place after each step, and a
-// synchronous IProgress (System.Progress posts to a context, which would update outputs after the cell ended).
+// Progress sinks for notebook cells: a training view that redraws the curves in place after each step, and an
+// evaluation status line; both report at once, on the cell's thread (SyncProgress).
 using Grpo.Evaluation;
+using Grpo.Reports;
 using Grpo.Training;
 using Plotly.NET;
 
 namespace Grpo.Notebook;
-
-/// <summary>Calls the action on the reporting thread, at once.</summary>
-public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}
 
 /// <summary>Collects each step's metrics and hands a fresh <see cref="Charts.TrainingCurves"/> chart and a status
 /// line to the notebook (which shows them with display handles), every <paramref name="every"/> steps. A resumed run

@@ -2,6 +2,7 @@
 // PlotlyScript() is shown once per notebook and carries plotly.js; every chart output (Html) draws with it.
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Grpo.Reports;
 using Plotly.NET;
 
 namespace Grpo.Notebook;

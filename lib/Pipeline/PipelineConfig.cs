@@ -23,12 +23,12 @@ public sealed record PipelineConfig
     public static PipelineConfig ForPreset(string preset, string? runName = null)
     {
         var grpo = GrpoConfig.ByName(preset);
-        var name = InputPaths.PlainName(runName ?? preset, "run name (--name)");
+        var run = RunFolder.Named(runName ?? preset, "run name (--name)");
         return preset.ToLowerInvariant() switch
         {
             // A 7B model evaluates greedily with 1024-token completions, as the reference tutorial does.
-            "qwen2.5-7b" => new PipelineConfig { Grpo = grpo with { OutputDir = Path.Combine("runs", name) }, EvalSamples = 0, EvalBatchSize = 32 },
-            _ => new PipelineConfig { Grpo = grpo with { OutputDir = Path.Combine("runs", name) } },
+            "qwen2.5-7b" => new PipelineConfig { Grpo = grpo with { OutputDir = run.Root }, EvalSamples = 0, EvalBatchSize = 32 },
+            _ => new PipelineConfig { Grpo = grpo with { OutputDir = run.Root } },
         };
     }
 
@@ -41,7 +41,7 @@ public sealed record PipelineConfig
     /// the model folder and the data files given; throws naming the setting or file.</summary>
     public PipelineConfig Validated()
     {
-        Grpo.Validated();
+        CountdownRun.Validated(Grpo);
         if (EvalProblems < 0) throw new BadInputException($"eval problems (--eval-problems) must be >= 0 (0 = all), got {EvalProblems}");
         if (EvalSamples < 0) throw new BadInputException($"eval samples (--eval-samples) must be >= 0, got {EvalSamples}");
         if (EvalBatchSize < 1) throw new BadInputException($"eval batch size must be >= 1, got {EvalBatchSize}");

@@ -3,7 +3,7 @@
 using System.Diagnostics;
 using Grpo.Countdown;
 using Grpo.Evaluation;
-using Grpo.Notebook;
+using Grpo.Reports;
 using Grpo.Training;
 
 namespace Grpo.Pipeline;
@@ -33,15 +33,15 @@ public static class PipelineRunner
         observer?.Stage("data", $"train {grpo.TrainFile}, test {testFile}");
 
         var eval = config.EvalFor(testFile);
-        var evalProgress = new Callback<EvalProgress>(p => observer?.Eval(p));
+        var evalProgress = new SyncProgress<EvalProgress>(p => observer?.Eval(p));
         observer?.Stage("base model", $"evaluating {grpo.ModelNameOrPath} (and checkpoints a resumed run already has) on {config.EvalProblems} problems");
         // A fresh run has no checkpoints yet, so this evaluates the base model only.
         Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct);
 
         observer?.Stage("grpo", $"{RunStart.Inspect(grpo, resume: true).Describe()}, checkpoint every {grpo.SaveSteps} steps");
         // A rerun continues from the last complete checkpoint (a killed run loses at most save_steps steps).
-        using (var trainer = GrpoRun.Create(grpo, resume: true))
-            trainer.Train(new Callback<GrpoProgress>(p => observer?.Train(p)), ct);
+        using (var trainer = CountdownRun.Create(grpo, resume: true))
+            trainer.Train(new SyncProgress<GrpoProgress>(p => observer?.Train(p)), ct);
 
         observer?.Stage("checkpoints", "evaluating every checkpoint");
         var evals = Evaluator.EvaluateRun(runDir, eval, grpo.ModelNameOrPath, progress: evalProgress, ct: ct)
@@ -49,16 +49,10 @@ public static class PipelineRunner
 
         observer?.Stage("aha", "searching completions for aha moments");
         var aha = AhaExtractor.Extract(AhaExtractor.RunDocuments(runDir), new AhaConfig(RunCheckpoints.Markers(runDir, grpo.ModelNameOrPath)));
-        AhaExtractor.Write(aha, Path.Combine(runDir, "aha.jsonl"));
+        AhaExtractor.Write(aha, new RunFolder(runDir).AhaPath);
 
         observer?.Stage("report", "writing report.html");
         var report = RunReport.Write(runDir);
         return new PipelineSummary(runDir, evals, aha.Hits.Count, report, clock.Elapsed.TotalMinutes);
     }
-}
-
-/// <summary>Reports on the calling thread, in order (System.Progress posts to the thread pool instead).</summary>
-public sealed class Callback<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -1,5 +1,5 @@
-// Checkpoint folders checkpoints/checkpoint-N/: written whole into a temporary folder and renamed into place, so a
-// run killed mid-write leaves the previous checkpoint as the latest complete one. Also the trainer state and the
+// Writing and checking checkpoint folders (their names and the completeness rule are RunFolder's): written whole into a
+// temporary folder and renamed into place, so a run killed mid-write leaves the previous checkpoint as the latest one. Also the trainer state and the
 // AdamW moments (safetensors), which with the model make a resumed run continue exactly.
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -50,24 +50,22 @@ public sealed record TrainerState
 
 public static class Checkpoints
 {
-    public const string Prefix = "checkpoint-";
     const string TempPrefix = ".tmp-checkpoint-";
     public const string OptimizerFile = "optimizer.safetensors";
 
-    public static string PathFor(string checkpointsDir, int step) => Path.Combine(checkpointsDir, Prefix + step);
-
     /// <summary>
-    /// Creates checkpoint-<paramref name="step"/> atomically and durably: <paramref name="write"/> fills a temporary
-    /// folder, whose files and folders are flushed to disk (fsync) before it is renamed into place, and the rename
-    /// is flushed too; so after a kill or a power cut either the whole checkpoint is there or none of it.
-    /// If write throws (or the process dies), no checkpoint-N appears.
+    /// Creates checkpoint-<paramref name="step"/> of <paramref name="run"/> atomically and durably: <paramref name="write"/>
+    /// fills a temporary folder, whose files and folders are flushed to disk (fsync) before it is renamed into place,
+    /// and the rename is flushed too; so after a kill or a power cut either the whole checkpoint is there or none of
+    /// it. If write throws (or the process dies), no checkpoint-N appears.
     /// </summary>
-    public static string Save(string checkpointsDir, int step, Action<string> write)
+    public static string Save(RunFolder run, int step, Action<string> write)
     {
+        var checkpointsDir = run.CheckpointsDir;
         Directory.CreateDirectory(checkpointsDir);
         foreach (var stale in Directory.GetDirectories(checkpointsDir, TempPrefix + "*"))
             Directory.Delete(stale, recursive: true);   // left by a run killed mid-write
-        var final = PathFor(checkpointsDir, step);
+        var final = run.CheckpointDir(step);
         var temp = Path.Combine(checkpointsDir, $"{TempPrefix}{step}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
         try
@@ -82,43 +80,9 @@ public static class Checkpoints
         return final;
     }
 
-    /// <summary>The complete checkpoint with the highest step (a folder with trainer_state.json), or null.</summary>
-    public static (string Dir, int Step)? LatestComplete(string checkpointsDir) => Complete(checkpointsDir).FirstOrDefault();
-
-    /// <summary>Complete checkpoints, highest step first.</summary>
-    static IEnumerable<(string Dir, int Step)?> Complete(string checkpointsDir)
-    {
-        if (!Directory.Exists(checkpointsDir)) return [];
-        return Directory.GetDirectories(checkpointsDir, Prefix + "*")
-            .Select(d => (Dir: d, Ok: int.TryParse(Path.GetFileName(d)[Prefix.Length..], out var n), Step: n))
-            .Where(x => x.Ok && File.Exists(Path.Combine(x.Dir, TrainerState.FileName)))
-            .OrderByDescending(x => x.Step)
-            .Select(x => ((string, int)?)(x.Dir, x.Step))
-            .ToList();
-    }
-
-    /// <summary>
-    /// The newest complete checkpoint whose files check out (see <see cref="Verify"/>), for a resume. A newer one that
-    /// fails (a disk that lost data in a crash, a file cut short) is renamed to checkpoint-N.damaged (kept, never
-    /// deleted, and no longer taken for a checkpoint) and <paramref name="warn"/> is told why.
-    /// </summary>
-    public static (string Dir, int Step)? LatestValid(string checkpointsDir, Action<string>? warn = null)
-    {
-        foreach (var candidate in Complete(checkpointsDir))
-        {
-            var (dir, step) = candidate!.Value;
-            var problem = Verify(dir);
-            if (problem is null) return (dir, step);
-            var aside = dir + ".damaged";
-            for (int i = 2; Directory.Exists(aside); i++) aside = $"{dir}.damaged-{i}";
-            Directory.Move(dir, aside);
-            warn?.Invoke($"checkpoint-{step} is damaged ({problem}); moved it to {Path.GetFileName(aside)} and resuming from the previous checkpoint");
-        }
-        return null;
-    }
-
-    /// <summary>Null when the checkpoint's files are whole: trainer_state.json parses, config.json loads, and every
-    /// safetensors file has a valid header whose tensors lie inside the file; else what is wrong.</summary>
+    /// <summary>The deeper check a resume makes of a complete checkpoint (RunFolder.IsComplete): null when its files are
+    /// whole, i.e. trainer_state.json parses, config.json loads, and every safetensors file has a valid header whose
+    /// tensors lie inside the file; else what is wrong.</summary>
     public static string? Verify(string dir)
     {
         try

@@ -14,10 +14,11 @@ public sealed partial record GrpoConfig
     public string Device { get; init; } = "cpu";                 // cpu | cuda | cuda:N
     public string Dtype { get; init; } = "float32";              // float32 | bfloat16
     public string OutputDir { get; init; } = "runs/grpo";
+    // The task's data: read, and its names checked, by the task (lib/Pipeline), not by the trainer.
     public string? TrainFile { get; init; }                      // Parquet of problems; null = generate with the seed
     public string Distribution { get; init; } = "easy";          // easy | full (used when train_file is null)
     public int NumTrainProblems { get; init; } = 20_000;
-    public string PromptTemplate { get; init; } = "english";     // english | chinese (design §6)
+    public string PromptTemplate { get; init; } = "english";     // english | chinese (docs/countdown-rules.md)
 
     // --- schedule ---
     public int MaxSteps { get; init; } = 200;                    // optimizer steps
@@ -47,7 +48,7 @@ public sealed partial record GrpoConfig
     public double WeightDecay { get; init; }
     public double MaxGradNorm { get; init; } = 1.0;
 
-    // --- GRPO loss (design §5) ---
+    // --- GRPO loss (TRL's GRPOConfig names; the top of GrpoTrainer.cs says what differs from TRL) ---
     public double Beta { get; init; }                            // KL weight; 0 = no reference model needed
     public double Epsilon { get; init; } = 0.2;
     public double? EpsilonHigh { get; init; }                    // null = epsilon (symmetric clip)
@@ -172,10 +173,8 @@ public sealed partial record GrpoConfig
         Require(!string.IsNullOrWhiteSpace(OutputDir), "output_dir is empty");
         Require(DevicePattern().IsMatch(Device), $"device must be cpu, cuda or cuda:N (got '{Device}')");
         Require(Dtype is "float32" or "bfloat16" or "float16", $"dtype must be float32, bfloat16 or float16 (got '{Dtype}')");
-        Require(Grpo.Countdown.ProblemDistribution.All.Any(d => d.Name.Equals(Distribution, StringComparison.OrdinalIgnoreCase)),
-            $"distribution must be easy or full (got '{Distribution}')");
-        Require(Grpo.Countdown.PromptTemplate.All.Any(t => t.Name.Equals(PromptTemplate, StringComparison.OrdinalIgnoreCase)),
-            $"prompt_template must be chinese or english (got '{PromptTemplate}')");
+        Require(!string.IsNullOrWhiteSpace(Distribution), "distribution is empty");
+        Require(!string.IsNullOrWhiteSpace(PromptTemplate), "prompt_template is empty");
         Require(NumTrainProblems > 0, $"num_train_problems must be > 0 (got {NumTrainProblems})");
 
         Require(MaxSteps > 0, $"max_steps must be > 0 (got {MaxSteps})");
@@ -214,7 +213,7 @@ public sealed partial record GrpoConfig
         Require(NumIterations >= 1, $"num_iterations must be >= 1 (got {NumIterations})");
         Require(SaveSteps % NumIterations == 0,
             $"save_steps ({SaveSteps}) must be a multiple of num_iterations ({NumIterations}) so checkpoints fall between generation batches");
-        // Names are checked where the Countdown functions are looked up (GrpoRun): code may plug in its own.
+        // Names (distribution, prompt_template, reward_funcs) are the task's to check: code may plug in its own task.
         Require(RewardFuncs.Count > 0 && RewardFuncs.All(f => !string.IsNullOrWhiteSpace(f)), "reward_funcs is empty or holds an empty name");
         Require(RewardWeights is null || RewardWeights.Count == RewardFuncs.Count,
             $"reward_weights has {RewardWeights?.Count} entries but reward_funcs has {RewardFuncs.Count}");

@@ -1,52 +1,39 @@
-// Builds a ready GrpoTrainer from a GrpoConfig (what the CLI and notebooks call): loads the policy (or the last
-// checkpoint's weights on resume), LoRA, the reference model, the tokenizer, the Countdown prompts and rewards.
-using Grpo.Countdown;
+// Builds a ready GrpoTrainer for a task from a GrpoConfig: checks the settings and the run folder, loads the policy
+// (or the last checkpoint's weights on resume), LoRA and the reference model, and restores a resumed run.
 using Grpo.Files;
 using Grpo.Model;
+using Grpo.Torch;
 using Grpo.Training.Lora;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Grpo.Training;
 
 public static class GrpoRun
 {
     /// <summary>
-    /// resume: continue from the run folder's newest checkpoint that checks out (a fresh start when there is none);
-    /// a damaged newer one is set aside and <paramref name="warn"/> (and logs/train.log) told so.
-    /// prompts / rewards / tokens: replace the Countdown task (tests use synthetic ones); null = from the config.
+    /// task: built once the settings, the run folder and the model folder check out (building it may read a data file
+    /// and tokenize thousands of prompts). resume: continue from the run folder's newest checkpoint that checks out (a
+    /// fresh start when there is none); a damaged newer one is set aside and <paramref name="warn"/> (and
+    /// logs/train.log) told so.
     /// </summary>
-    public static GrpoTrainer Create(GrpoConfig config, bool resume = false, IReadOnlyList<TrainingPrompt>? prompts = null,
-        IReadOnlyList<RewardFunction>? rewards = null, TokenSpec? tokens = null, Action<string>? warn = null)
+    public static GrpoTrainer Create(GrpoConfig config, Func<GrpoTask> task, bool resume = false, Action<string>? warn = null)
     {
         config.Validated();
         var run = new RunFolder(config.OutputDir);
-        if (!resume && (File.Exists(run.MetricsPath) || Checkpoints.LatestComplete(run.CheckpointsDir) is not null))
+        if (!resume && run.HoldsRun)
             throw new BadInputException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
         var baseDir = config.ModelNameOrPath;
         InputPaths.RequireFolder(baseDir, "model_name_or_path");
-        if (config.TrainFile is { } trainFile) InputPaths.RequireRegularFile(trainFile, "train_file");
         var device = TorchOptions.ParseDevice(config.Device);
         var dtype = TorchOptions.ParseDtype(config.Dtype);
 
-        rewards ??= config.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList();
-
-        if (tokens is null || prompts is null)
-        {
-            var tokenizer = QwenTokenizer.FromFolder(baseDir);
-            // End a completion on any eos id of the model config or the tokenizer (as generation_config does).
-            var modelConfig = Qwen2Config.Load(baseDir);
-            var eos = modelConfig.EosTokenId.Concat(tokenizer.EosTokenIds).Distinct().ToList();
-            tokens ??= new TokenSpec(eos, modelConfig.PadTokenId ?? tokenizer.PadTokenId, ids => tokenizer.Decode(ids));
-            prompts ??= CountdownPrompts(config, tokenizer);
-        }
+        var (prompts, rewards, tokens, taskLog) = task();
         if (prompts.Count == 0)
             throw new BadInputException(config.TrainFile is { } f ? $"train_file {f} holds no problems" : "no training prompts");
         CheckPositions(config, prompts, Qwen2Config.Load(baseDir));
 
         // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
         var warnings = new List<string>();
-        var latest = resume ? Checkpoints.LatestValid(run.CheckpointsDir, warnings.Add) : null;
+        var latest = resume ? run.LatestValidCheckpoint(warnings.Add) : null;
 
         Qwen2ForCausalLM? policy = null, reference = null;
         try
@@ -61,9 +48,9 @@ public static class GrpoRun
             else foreach (var p in policy.parameters()) p.requires_grad = true;
             if (config.Beta > 0 && lora is null) reference = Qwen2ForCausalLM.FromPretrained(baseDir, dtype, device);
 
-            var trainer = new GrpoTrainer(config, policy, prompts, rewards, tokens, run, baseDir, lora, reference);
+            var trainer = new GrpoTrainer(config, policy, prompts, rewards, tokens, run, baseDir, lora, reference, taskLog);
             if (latest is { } ck) trainer.RestoreFrom(ck.Dir);
-            else if (resume) new RunLog(run).TruncateAfter(0);   // a run killed before its first checkpoint starts over
+            else if (resume) trainer.StartOver();   // a run killed before its first checkpoint
             foreach (var w in warnings)
             {
                 new RunLog(run).Info("warning: " + w);
@@ -88,15 +75,5 @@ public static class GrpoRun
             throw new BadInputException($"max_completion_length {config.MaxCompletionLength} plus the longest prompt ({longest} tokens) " +
                 $"exceeds max_position_embeddings {model.MaxPositionEmbeddings} of {config.ModelNameOrPath}: lower max_completion_length " +
                 $"to {Math.Max(0, model.MaxPositionEmbeddings - longest)} or less");
-    }
-
-    /// <summary>The training problems (train_file, or generated from the seed) rendered with the prompt template.</summary>
-    public static IReadOnlyList<TrainingPrompt> CountdownPrompts(GrpoConfig config, QwenTokenizer tokenizer)
-    {
-        var problems = config.TrainFile is { } file
-            ? CountdownParquet.Read(file)
-            : ProblemGenerator.Generate(config.NumTrainProblems, config.Seed, ProblemDistribution.ByName(config.Distribution));
-        var template = PromptTemplate.ByName(config.PromptTemplate);
-        return problems.Select(p => new TrainingPrompt(tokenizer.Encode(template.Render(p)).ToArray(), p)).ToList();
     }
 }

@@ -1,8 +1,30 @@
-// The GRPO loop of design §5, as TRL's GRPOTrainer runs it: generate -> score -> advantages -> old/ref log-probs ->
-// clipped loss + k3 KL -> AdamW update -> log, with checkpoints every save_steps. One Step() = one generation batch
-// of B prompts x G completions followed by num_iterations optimizer steps.
+// GRPO as TRL's GRPOTrainer runs it (trl/trainer/grpo_trainer.py and grpo_config.py, read 2026-07; TRL's names), on
+// one device, for a task handed in as a GrpoTask. One Step() = one generation batch of B prompts x G completions, then
+// num_iterations optimizer steps on it: generate -> score -> advantages -> old/ref log-probs -> clipped loss + k3 KL
+// -> AdamW update -> log, with a checkpoint every save_steps.
+//
+// As TRL: G completions per prompt sampled with temperature, top_p, top_k; prompts cut to their last max_prompt_length
+// tokens (TRL's left truncation); reward = reward_weights-weighted sum of named functions, each logged as
+// rewards/<name>/mean; advantage (r - group mean) / (group std + 1e-4), scale_rewards group | batch | none; per-token
+// ratio clipped to [1 - epsilon, 1 + epsilon_high]; k3 KL to a frozen reference (with LoRA: the base, adapters off),
+// weight beta; loss_type grpo | dr_grpo | bnpo | dapo; mask_truncated_completions; log-probs of temperature-scaled
+// logits; num_iterations, with old log-probs from the policy before the updates (with one iteration the ratio is
+// exactly 1 and they are not computed, as in TRL); per_device_train_batch_size counts completions and
+// gradient_accumulation_steps micro-batches make a step; AdamW, warmup then cosine | linear | constant, max_grad_norm.
+//
+// Different: loss_type defaults to grpo (TRL's default is now dapo); drop_zero_std_groups (not in TRL) leaves out
+// groups whose rewards are all equal (advantage 0), so the loss averages over the groups kept; one generation batch
+// feeds one optimizer step (no generation_batch_size / steps_per_generation buffer); data order is one seeded
+// permutation per epoch and sampling is seeded per step, so a resumed run repeats an uninterrupted one.
+//
+// Not implemented: vLLM or any generation server, multi-GPU / distributed training, gradient checkpointing, Liger
+// kernels; reward models, async or normalize_then_sum rewards; tools, multi-turn rollouts, vision-language models;
+// loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO), two-sided clipping (delta),
+// top_entropy_quantile, the entropy bonus, importance-sampling correction for a separate generator, sync_ref_model,
+// disable_dropout; min_p and repetition_penalty in sampling.
 using System.Diagnostics;
 using Grpo.Model;
+using Grpo.Torch;
 using Grpo.Training.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -32,6 +54,7 @@ public sealed class GrpoTrainer : IDisposable
     readonly TokenSpec tokens;
     readonly RunFolder run;
     readonly RunLog log;
+    readonly ITaskLog? taskLog;   // the task's sample files and extra metrics; null: the task keeps nothing
     readonly string tokenizerDir;
     readonly List<(string Name, Parameter Parameter)> trainable;
     // float32 master copies of bf16/fp16 trained parameters: AdamW updates these and the model gets them rounded
@@ -51,11 +74,12 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>
     /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given).
     /// referenceModel: a frozen copy for the KL term when beta > 0 and there is no LoRA. tokenizerDir: where the
-    /// tokenizer files that checkpoints copy live (usually the base model folder).
+    /// tokenizer files that checkpoints copy live (usually the base model folder). taskLog: what the task keeps of each
+    /// scored generation batch (see <see cref="ITaskLog"/>).
     /// </summary>
     public GrpoTrainer(GrpoConfig config, Qwen2ForCausalLM policy, IReadOnlyList<TrainingPrompt> prompts,
         IReadOnlyList<RewardFunction> rewardFunctions, TokenSpec tokens, RunFolder run, string tokenizerDir,
-        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null)
+        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null, ITaskLog? taskLog = null)
     {
         this.config = config.Validated();
         if (config.Beta > 0 && lora is null && referenceModel is null)
@@ -73,6 +97,7 @@ public sealed class GrpoTrainer : IDisposable
         this.tokens = tokens;
         this.run = run;
         this.tokenizerDir = tokenizerDir;
+        this.taskLog = taskLog;
         run.Create();
         log = new RunLog(run);
         if (referenceModel is not null)
@@ -127,7 +152,9 @@ public sealed class GrpoTrainer : IDisposable
 
         var scores = Score(completions);
         var advantages = Advantages.Compute(scores.Total, config.NumGenerations, config.ScaleRewards);
-        WriteSamples(completions, scores, GlobalStep + 1);
+        var scored = Scored(completions, scores, GlobalStep + 1);
+        taskLog?.Write(scored);
+        var taskMetrics = taskLog?.Metrics(scored) ?? [];
 
         // Rows that carry a learning signal (all of them unless drop_zero_std_groups).
         var rows = Enumerable.Range(0, completions.Count)
@@ -152,6 +179,7 @@ public sealed class GrpoTrainer : IDisposable
                 double stepTime = first ? stepWatch.Elapsed.TotalSeconds : updateTime;
                 var metrics = StepMetrics(completions, scores, advantages, update, first ? generationTime : 0,
                     first ? referenceTime : 0, updateTime, stepTime);
+                metrics.AddRange(taskMetrics);
                 log.Metrics(GlobalStep, metrics);
                 history.Add(metrics.Prepend(new("step", GlobalStep)).ToDictionary(kv => kv.Key, kv => kv.Value));
                 log.Info(Describe(metrics));
@@ -194,17 +222,23 @@ public sealed class GrpoTrainer : IDisposable
 
     // ------------------------------------------------------------------ score
 
-    sealed record Scores(double[] Total, double[][] PerFunction, string[] Texts);
+    sealed record Scores(double[] Total, double[][] PerFunction, string[] Texts, int[] TextTokens);
 
     Scores Score(IReadOnlyList<Completion> completions)
     {
-        var texts = completions.Select(c => tokens.Decode(c.Ids.Where(t => !tokens.EosIds.Contains(t) && t != tokens.PadId).ToList())).ToArray();
+        var bodies = completions.Select(c => c.Ids.Where(t => !tokens.EosIds.Contains(t) && t != tokens.PadId).ToList()).ToArray();
+        var texts = bodies.Select(ids => tokens.Decode(ids)).ToArray();
         var per = rewardFunctions.Select(f => completions.Select((c, i) => f.Score(new RewardInput(c.Prompt, texts[i], c.Ids))).ToArray()).ToArray();
         var total = new double[completions.Count];
         for (int f = 0; f < per.Length; f++)
             for (int i = 0; i < total.Length; i++) total[i] += rewardWeights[f] * per[f][i];
-        return new Scores(total, per, texts);
+        return new Scores(total, per, texts, bodies.Select(ids => ids.Count).ToArray());
     }
+
+    /// <summary>The batch as the task log sees it (completions are prompt-major, so row i belongs to prompt i / G).</summary>
+    ScoredBatch Scored(IReadOnlyList<Completion> completions, Scores scores, int step) =>
+        new(step, rewardFunctions.Select(f => f.Name).ToList(), completions.Select((c, i) => new ScoredCompletion(c.Prompt,
+            i / config.NumGenerations, scores.Texts[i], scores.TextTokens[i], scores.Total[i], scores.PerFunction.Select(f => f[i]).ToList())).ToList());
 
     // ------------------------------------------------------------------ old / reference log-probs
 
@@ -380,31 +414,11 @@ public sealed class GrpoTrainer : IDisposable
         return string.Join(" | ", parts);
     }
 
-    void WriteSamples(IReadOnlyList<Completion> completions, Scores scores, int step)
-    {
-        int format = rewardFunctions.ToList().FindIndex(f => f.Name == "format_reward");
-        int equation = rewardFunctions.ToList().FindIndex(f => f.Name == "equation_reward");
-        // Not HashCode.Combine: it is randomised per process, and a resumed run must pick the same samples.
-        var rng = new Random(unchecked(config.Seed * 1_000_003 + step * 7919 + 0x5a3b1e));
-        var all = new List<CompletionSampleEntry>();
-        var successes = new List<CompletionSampleEntry>();
-        for (int i = 0; i < completions.Count; i++)
-        {
-            var p = completions[i].Prompt.Problem;
-            var entry = new CompletionSampleEntry(step, p?.Nums ?? [], p?.Target ?? 0, scores.Total[i],
-                format >= 0 ? (int)scores.PerFunction[format][i] : 0, equation >= 0 ? (int)scores.PerFunction[equation][i] : 0,
-                scores.Texts[i]);
-            if (rng.NextDouble() < config.CompletionSampleFraction) all.Add(entry);
-            if (equation >= 0 && scores.PerFunction[equation][i] >= 1) successes.Add(entry);
-        }
-        log.Samples(all, successes);
-    }
-
     // ------------------------------------------------------------------ checkpoints
 
     /// <summary>Writes checkpoints/checkpoint-N (atomic): HF model folder (merged if LoRA) + tokenizer files,
     /// adapter, optimizer moments, trainer state.</summary>
-    public string SaveCheckpoint() => Checkpoints.Save(run.CheckpointsDir, GlobalStep, dir =>
+    public string SaveCheckpoint() => Checkpoints.Save(run, GlobalStep, dir =>
     {
         if (lora is not null)
         {
@@ -441,7 +455,16 @@ public sealed class GrpoTrainer : IDisposable
         sampler.Restore(state.DataEpoch, state.DataPosition);
         history.Clear();
         history.AddRange(state.LogHistory);
-        log.TruncateAfter(GlobalStep);
+        TruncateLogsAfter(GlobalStep);
+    }
+
+    /// <summary>A resumed run that saved no checkpoint starts over: what it logged is dropped.</summary>
+    internal void StartOver() => TruncateLogsAfter(0);
+
+    void TruncateLogsAfter(int step)
+    {
+        log.TruncateAfter(step);
+        taskLog?.TruncateAfter(step);
     }
 
     public const string MasterWeightsFile = "master_weights.safetensors";
@@ -497,12 +520,7 @@ public sealed class GrpoTrainer : IDisposable
             for (int i = 0; i < n; i++)
             {
                 var comp = completions[rows[i]];
-                int off = p - comp.PromptIds.Length;
-                for (int j = 0; j < p; j++)
-                {
-                    ids[i * (p + c) + j] = j < off ? tokens.PadId : comp.PromptIds[j - off];
-                    mask[i * (p + c) + j] = j < off ? 0 : 1;
-                }
+                LeftPadding.Fill(ids.AsSpan(i * (p + c), p), mask.AsSpan(i * (p + c), p), comp.PromptIds, tokens.PadId);
                 var cm = GrpoLoss.CompletionMask(comp.Ids, tokens.EosIds.ToHashSet(), c, config.MaskTruncatedCompletions);
                 for (int j = 0; j < c; j++)
                 {
@@ -521,7 +539,7 @@ public sealed class GrpoTrainer : IDisposable
             {
                 InputIds = tensor(ids, [n, p + c], device: device),
                 AttentionMask = attention,
-                PositionIds = Positions.FromAttentionMask(attention),   // left padding: cumsum - 1 (design §3)
+                PositionIds = Positions.FromAttentionMask(attention),   // left padding: cumsum - 1, as transformers (tests/reference/README.md)
                 CompletionIds = tensor(compIds, [n, c], device: device),
                 CompletionMask = tensor(compMask, [n, c], device: device),
                 Advantages = tensor(adv, device: device),

@@ -1,39 +1,13 @@
-// The files a GRPO run writes besides checkpoints (the run folder README.md describes): config.json,
-// metrics.jsonl (one object per optimizer step, TRL names), logs/train.log, completion_samples/*.txt.
-using System.Globalization;
+// The trainer's own log files in a run folder: metrics.jsonl (one object per optimizer step, TRL names) and
+// logs/train.log. What a task keeps besides (sample files) is its ITaskLog's.
 using System.Text;
 using System.Text.Json;
 using Grpo.Files;
 
 namespace Grpo.Training;
 
-public sealed record RunFolder(string Root)
-{
-    public string ConfigPath => Path.Combine(Root, "config.json");
-    public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
-    public string LogPath => Path.Combine(Root, "logs", "train.log");
-    public string SamplesDir => Path.Combine(Root, "completion_samples");
-    public string CompletionSamplesPath => Path.Combine(SamplesDir, "completion_samples.txt");
-    public string SuccessSamplesPath => Path.Combine(SamplesDir, "success_completion_samples.txt");
-    public string CheckpointsDir => Path.Combine(Root, "checkpoints");
-
-    public void Create()
-    {
-        Directory.CreateDirectory(Root);
-        Directory.CreateDirectory(Path.GetDirectoryName(LogPath)!);
-        Directory.CreateDirectory(SamplesDir);
-        Directory.CreateDirectory(CheckpointsDir);
-    }
-}
-
-/// <summary>One completion as the sample files show it.</summary>
-public sealed record CompletionSampleEntry(int Step, IReadOnlyList<int> Nums, int Target, double Reward, int Format,
-    int Equation, string Completion);
-
 public sealed class RunLog(RunFolder run)
 {
-    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     public void Info(string line)
     {
         var text = $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z {line}\n";
@@ -58,19 +32,8 @@ public sealed class RunLog(RunFolder run)
         AtomicFile.AppendAllText(run.MetricsPath, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
     }
 
-    public static string FormatSample(CompletionSampleEntry s) =>
-        string.Create(Inv, $"=== step {s.Step} | nums [{string.Join(", ", s.Nums)}] | target {s.Target} | reward {s.Reward:F2} | format {s.Format} | equation {s.Equation}\n{s.Completion}\n\n");
-
-    public void Samples(IEnumerable<CompletionSampleEntry> all, IEnumerable<CompletionSampleEntry> successes)
-    {
-        var a = string.Concat(all.Select(FormatSample));
-        if (a.Length > 0) AtomicFile.AppendAllText(run.CompletionSamplesPath, a);
-        var s = string.Concat(successes.Select(FormatSample));
-        if (s.Length > 0) AtomicFile.AppendAllText(run.SuccessSamplesPath, s);
-    }
-
-    /// <summary>On resume from step N: drops what a killed run logged after its last checkpoint (metrics lines and
-    /// sample entries with step &gt; N), so the run's files read as if it had never been interrupted. A final
+    /// <summary>On resume from step N: drops the metrics lines a killed run logged after its last checkpoint (step &gt;
+    /// N), so metrics.jsonl reads as if the run had never been interrupted. A final
     /// metrics line cut short by the kill (no newline at its end, not valid JSON) lies past the checkpoint and is
     /// dropped too; any other bad line is an error naming the file and line. Files are rewritten atomically.</summary>
     public void TruncateAfter(int step)
@@ -89,13 +52,6 @@ public sealed class RunLog(RunFolder run)
                 if (lineStep <= step) kept.Append(lines[i]).Append('\n');
             }
             AtomicFile.WriteAllText(run.MetricsPath, kept.ToString());
-        }
-        foreach (var path in new[] { run.CompletionSamplesPath, run.SuccessSamplesPath })
-        {
-            if (!File.Exists(path)) continue;
-            var text = File.ReadAllText(path);
-            int cut = FirstEntryAfter(text, step);
-            if (cut >= 0) AtomicFile.WriteAllText(path, text[..cut]);
         }
     }
 
@@ -118,24 +74,5 @@ public sealed class RunLog(RunFolder run)
                 && s.TryGetInt32(out var step) ? step : null;
         }
         catch (JsonException) { return null; }
-    }
-
-    static int FirstEntryAfter(string text, int step)
-    {
-        const string header = "=== step ";
-        int pos = 0;
-        while (pos < text.Length)
-        {
-            if (string.CompareOrdinal(text, pos, header, 0, header.Length) == 0)
-            {
-                int end = pos + header.Length;
-                while (end < text.Length && char.IsDigit(text[end])) end++;
-                if (int.TryParse(text.AsSpan(pos + header.Length, end - pos - header.Length), Inv, out var s) && s > step) return pos;
-            }
-            int nl = text.IndexOf('\n', pos);
-            if (nl < 0) break;
-            pos = nl + 1;
-        }
-        return -1;
     }
 }

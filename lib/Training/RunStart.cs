@@ -20,9 +20,9 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
     public static RunStart Inspect(GrpoConfig config, bool resume)
     {
         var run = new RunFolder(config.OutputDir);
-        var checkpoint = Checkpoints.LatestComplete(run.CheckpointsDir);
+        var checkpoint = run.LatestCheckpoint();
         return new RunStart(run.Root, config.MaxSteps, resume, checkpoint?.Step, LastLoggedStep(run.MetricsPath),
-            File.Exists(run.ConfigPath) ? Differences(GrpoConfig.Load(run.ConfigPath), config) : []);
+            run.LoadConfig() is { } saved ? Differences(saved, config) : []);
     }
 
     /// <summary>One line: what a (re)run does and from which step.</summary>
@@ -33,8 +33,8 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
         if (CheckpointStep is not { } c)
             return $"starting {RunDir} over at step 0 of {MaxSteps}: the stopped run saved no checkpoint (its {LoggedSteps} logged steps are dropped)";
         if (Finished)
-            return $"{RunDir} is finished (step {c} of {MaxSteps}, checkpoint-{c}): nothing to train";
-        return $"resuming {RunDir} from checkpoint-{c} at step {c} of {MaxSteps}" +
+            return $"{RunDir} is finished (step {c} of {MaxSteps}, {RunFolder.CheckpointName(c)}): nothing to train";
+        return $"resuming {RunDir} from {RunFolder.CheckpointName(c)} at step {c} of {MaxSteps}" +
                (LoggedSteps > c + 1 ? $" (steps {c + 1}-{LoggedSteps} of the stopped run are redone)"
                 : LoggedSteps == c + 1 ? $" (step {c + 1} of the stopped run is redone)" : "");
     }

@@ -1,15 +1,26 @@
-// What the trainer samples from: tokenized prompts (with the Countdown problem behind each, when there is one), the
+// What the trainer samples from: tokenized prompts (with the task's example behind each, when there is one), the
 // token ids that end/pad a completion, and a seeded, resumable order over the prompts.
-using Grpo.Countdown;
+using Grpo.Model;
 
 namespace Grpo.Training;
 
-/// <summary>One prompt as token ids; Problem is null for synthetic tasks (tests).</summary>
-public sealed record TrainingPrompt(int[] Ids, CountdownProblem? Problem = null);
+/// <summary>One prompt as token ids. Example: the dataset row it was rendered from, of the task's own type (what its
+/// reward functions and task log read; TRL passes a row's columns to reward functions the same way); null for tasks
+/// that need none.</summary>
+public sealed record TrainingPrompt(int[] Ids, object? Example = null);
 
 /// <summary>How completions end and are padded, and how their ids become text for the reward functions.</summary>
 public sealed record TokenSpec(IReadOnlyList<int> EosIds, int PadId, Func<IReadOnlyList<int>, string> Decode)
 {
+    /// <summary>A model folder's: a completion ends on any eos id of its config or its tokenizer (as generation_config
+    /// does); pad is the config's pad_token_id, else the tokenizer's.</summary>
+    public static TokenSpec FromModel(string modelDir, QwenTokenizer tokenizer)
+    {
+        var config = Qwen2Config.Load(modelDir);
+        var eos = config.EosTokenId.Concat(tokenizer.EosTokenIds).Distinct().ToList();
+        return new TokenSpec(eos, config.PadTokenId ?? tokenizer.PadTokenId, ids => tokenizer.Decode(ids));
+    }
+
     /// <summary>For token-level tasks without a tokenizer: the text is the ids separated by spaces.</summary>
     public static TokenSpec Raw(IReadOnlyList<int> eosIds, int padId) => new(eosIds, padId, ids => string.Join(' ', ids));
 }

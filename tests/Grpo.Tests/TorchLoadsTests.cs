@@ -1,4 +1,5 @@
 // libtorch must load from the test output (the libstdc++ fix of build/LibTorchSharpGlibcxxFix.targets applied by the build).
+using Grpo.Torch;
 using Xunit;
 
 namespace Grpo.Tests;

@@ -72,18 +72,13 @@ public static class SupervisedTrainer
         var ids = new long[batch.Count * width];
         var mask = new long[batch.Count * width];
         var labels = new long[batch.Count * width];
+        Array.Fill(labels, IgnoreIndex);
         for (int r = 0; r < batch.Count; r++)
         {
             var e = batch[r];
-            int length = e.PromptIds.Length + e.CompletionIds.Length, offset = r * width + width - length;
-            for (int i = 0; i < width; i++) { ids[r * width + i] = padId; labels[r * width + i] = IgnoreIndex; }
-            for (int i = 0; i < length; i++)
-            {
-                int token = i < e.PromptIds.Length ? e.PromptIds[i] : e.CompletionIds[i - e.PromptIds.Length];
-                ids[offset + i] = token;
-                mask[offset + i] = 1;
-                if (i >= e.PromptIds.Length) labels[offset + i] = token;
-            }
+            int start = r * width + LeftPadding.Fill(ids.AsSpan(r * width, width), mask.AsSpan(r * width, width),
+                [.. e.PromptIds, .. e.CompletionIds], padId);
+            for (int i = 0; i < e.CompletionIds.Length; i++) labels[start + e.PromptIds.Length + i] = e.CompletionIds[i];
         }
         long[] shape = [batch.Count, width];
         return (tensor(ids, shape, device: device), tensor(mask, shape, device: device), tensor(labels, shape, device: device));

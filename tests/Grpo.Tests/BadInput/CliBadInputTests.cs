@@ -118,6 +118,23 @@ public sealed class CliBadInputTests : IDisposable
         finally { File.Delete(input); }
     }
 
+    [Theory]
+    [InlineData("--max-steps", "abc", "a whole number", "train", "--name", "t")]
+    [InlineData("--learning-rate", "fast", "a number", "pipeline", "--name", "p")]
+    [InlineData("--temperature", "warm", "a number", "eval", "--model", "m")]
+    [InlineData("-n", "ten", "a whole number", "eval", "--model", "m")]
+    public void Flag_value_that_does_not_convert_is_refused_naming_the_flag(string flag, string value, string expected, params string[] args) =>
+        cli.AssertCleanError(cli.Run([.. args, flag, value]), $"{flag}: '{value}' is not {expected}");
+
+    [Fact]
+    public void Flag_value_given_with_an_equals_sign_is_named_too() =>
+        cli.AssertCleanError(cli.Run("train", "--name", "7", "--save-steps=7x"), "--save-steps: '7x' is not a whole number");
+
+    [Fact]
+    public void Pipeline_set_reaches_the_runs_grpo_settings_and_is_checked_before_any_work() =>
+        cli.AssertCleanError(cli.Run("pipeline", "--name", "p", "--set", "num_generations=3"),
+            "num_generations (3)", "divisible");
+
     [Fact]
     public void Aha_negative_context_is_refused() =>
         cli.AssertCleanError(cli.Run("aha", "--input", "x.txt", "--context", "-1"), "--context");

@@ -32,7 +32,7 @@ public class GrpoConfigBadInputTests
     [InlineData("""{"reward_weights": [1]}""", "reward_weights")]
     [InlineData("""{"num_train_problems": 0}""", "num_train_problems")]
     [InlineData("""{"device": "gpu"}""", "device")]
-    [InlineData("""{"prompt_template": "french"}""", "prompt_template")]
+    [InlineData("""{"prompt_template": ""}""", "prompt_template")]
     [InlineData("""{"max_prompt_length": 0}""", "max_prompt_length")]
     [InlineData("""{"completion_sample_fraction": "NaN"}""", "completion_sample_fraction")]
     [InlineData("""{"loss_type": "ppo"}""", "loss_type")]

@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Grpo.Notebook;
+using Grpo.Reports;
 using Xunit;
 
 namespace Grpo.Tests.BadInput;

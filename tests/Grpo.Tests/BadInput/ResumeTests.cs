@@ -1,6 +1,7 @@
 // Resuming a run whose files a crash left imperfect: a torn last metrics line is dropped, a damaged newest checkpoint
 // is set aside (kept, never deleted) and the run continues from the previous one with a warning.
 using Grpo.Notebook;
+using Grpo.Reports;
 using Grpo.Training;
 using Xunit;
 
@@ -67,7 +68,7 @@ public sealed class ResumeTests : IDisposable
         var rng = new Random(5);
         var prompts = Enumerable.Range(0, 16).Select(_ => new TrainingPrompt([rng.Next(0, 300), rng.Next(0, 300)])).ToList();
         var share = new RewardFunction("ones", x => x.CompletionIds.Count(t => t == 1) / 4.0);
-        return GrpoRun.Create(c, resume, prompts, [share], TokenSpec.Raw([301], 302), warn);
+        return GrpoRun.Create(c, () => new GrpoTask(prompts, [share], TokenSpec.Raw([301], 302)), resume, warn);
     }
 
     [Fact]

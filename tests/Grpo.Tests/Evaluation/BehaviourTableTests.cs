@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using Grpo.Countdown;
 using Grpo.Evaluation;
+using Grpo.Training;
 using Xunit;
 
 namespace Grpo.Tests.Evaluation;
@@ -20,7 +21,7 @@ public class BehaviourTableTests
     static string MakeRun(params EvalResult[] evals)
     {
         var run = Directory.CreateTempSubdirectory("behaviour-run-").FullName;
-        foreach (var e in evals) e.Save(RunCheckpoints.EvalPath(run, e.Checkpoint));
+        foreach (var e in evals) e.Save(new RunFolder(run).EvalPath(e.Checkpoint));
         return run;
     }
 

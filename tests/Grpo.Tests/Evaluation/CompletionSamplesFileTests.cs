@@ -27,16 +27,16 @@ public class CompletionSamplesFileTests
     }
 
     [Fact]
-    public void Entries_written_by_the_trainers_run_log_parse_back_unchanged()
+    public void Entries_written_by_the_writer_parse_back_unchanged()
     {
         var written = new[]
         {
-            new Grpo.Training.CompletionSampleEntry(5, [12, 7, 3], 33, 2.0, 1, 1, "12*3=36\n\n36-7=29? no</think>\n<answer>12*3-7+... </answer>"),
-            new Grpo.Training.CompletionSampleEntry(6, [9, 9, 9], 1, 1.0, 1, 0, "ends with a newline\n"),
-            new Grpo.Training.CompletionSampleEntry(6, [1, 2, 3, 4], 24, 0.0, 0, 0, ""),
-            new Grpo.Training.CompletionSampleEntry(7, [2, 3, 4], 24, 0.0, 0, 0, "\n\nblank lines around\n\n"),
+            new CompletionSample(5, [12, 7, 3], 33, 2.0, 1, 1, "12*3=36\n\n36-7=29? no</think>\n<answer>12*3-7+... </answer>"),
+            new CompletionSample(6, [9, 9, 9], 1, 1.0, 1, 0, "ends with a newline\n"),
+            new CompletionSample(6, [1, 2, 3, 4], 24, 0.0, 0, 0, ""),
+            new CompletionSample(7, [2, 3, 4], 24, 0.0, 0, 0, "\n\nblank lines around\n\n"),
         };
-        var text = string.Concat(written.Select(Grpo.Training.RunLog.FormatSample));
+        var text = string.Concat(written.Select(CompletionSamplesFile.Format));
         var read = CompletionSamplesFile.Parse(text, "samples.txt");
         Assert.Equal(written.Length, read.Count);
         for (int i = 0; i < written.Length; i++)
@@ -46,6 +46,28 @@ public class CompletionSamplesFileTests
             Assert.Equal(written[i].Nums, read[i].Nums);
             Assert.Equal(written[i].Completion, read[i].Completion);
         }
+    }
+
+    [Fact]
+    public void A_resume_cuts_the_entries_of_later_steps_and_keeps_the_rest_byte_for_byte()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"grpo-samples-{Guid.NewGuid():N}.txt");
+        try
+        {
+            CompletionSamplesFile.Append(path, [new CompletionSample(1, [1, 2, 3], 6, 2, 1, 1, "a\nstep 9 is not a header")]);
+            CompletionSamplesFile.Append(path, []);   // a batch with nothing sampled writes nothing
+            CompletionSamplesFile.Append(path, [new CompletionSample(2, [4, 5, 6], 15, 0, 0, 0, "b"), new CompletionSample(2, [4, 5, 6], 15, 1, 1, 0, "c")]);
+            var twoSteps = File.ReadAllText(path);
+            CompletionSamplesFile.Append(path, [new CompletionSample(3, [7, 8, 9], 24, 0, 0, 0, "d")]);
+
+            CompletionSamplesFile.TruncateAfter(path, 3);
+            Assert.Equal(4, CompletionSamplesFile.Read(path).Count);
+            CompletionSamplesFile.TruncateAfter(path, 2);
+            Assert.Equal(twoSteps, File.ReadAllText(path));
+            CompletionSamplesFile.TruncateAfter(path, 0);
+            Assert.Empty(CompletionSamplesFile.Read(path));
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]

@@ -82,9 +82,10 @@ public sealed class EvaluatorModelTests : IDisposable
         var ckpt = Path.Combine(run, "checkpoints", "checkpoint-2");
         Directory.CreateDirectory(ckpt);
         foreach (var f in Directory.GetFiles(model.Dir)) File.Copy(f, Path.Combine(ckpt, Path.GetFileName(f)));
+        new TrainerState { GlobalStep = 2 }.Save(ckpt);   // what makes a checkpoint complete (RunFolder.IsComplete)
         (GrpoConfig.Tiny with { ModelNameOrPath = model.Dir, PromptTemplate = "english", MaxCompletionLength = 6 })
             .Save(Path.Combine(run, "config.json"));
-        var config = EvalConfig.FromRun(RunCheckpoints.RunConfig(run)!, Config() with { NumProblems = 2 });
+        var config = EvalConfig.FromRun(new RunFolder(run).LoadConfig()!, Config() with { NumProblems = 2 });
         Assert.Equal((6, "english", 2), (config.MaxNewTokens, config.Template, config.NumProblems));
 
         var first = Evaluator.EvaluateRun(run, config);

@@ -142,7 +142,7 @@ public class EvaluatorTests
     public void Progress_reports_each_batch_and_ends_at_the_total()
     {
         var reports = new List<EvalProgress>();
-        Evaluator.Evaluate(Problems, Config, new ScriptedGenerator().Generate, progress: new SyncProgress(reports.Add));
+        Evaluator.Evaluate(Problems, Config, new ScriptedGenerator().Generate, progress: new SyncProgress<EvalProgress>(reports.Add));
         Assert.Equal([3, 6, 7], reports.Select(r => r.Done));
         Assert.All(reports, r => Assert.Equal(("greedy", 7), (r.Phase, r.Total)));
     }
@@ -152,10 +152,5 @@ public class EvaluatorTests
     {
         var e = Assert.Throws<BadInputException>(() => Evaluator.Evaluate(Problems, Config with { Greedy = false }, new ScriptedGenerator().Generate));
         Assert.Contains("greedy decoding is off", e.Message);
-    }
-
-    sealed class SyncProgress(Action<EvalProgress> report) : IProgress<EvalProgress>
-    {
-        public void Report(EvalProgress value) => report(value);
     }
 }

@@ -1,5 +1,6 @@
 // Checkpoint discovery in a run folder: base model from config.json, checkpoint-N ordered by N, incomplete ones skipped.
 using Grpo.Evaluation;
+using Grpo.Training;
 using Xunit;
 
 namespace Grpo.Tests.Evaluation;
@@ -10,7 +11,8 @@ public class RunCheckpointsTests
     {
         var dir = Path.Combine(run, "checkpoints", name);
         Directory.CreateDirectory(dir);
-        if (complete) File.WriteAllText(Path.Combine(dir, "config.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "config.json"), "{}");
+        if (complete) new TrainerState { GlobalStep = RunFolder.StepOf(dir) ?? 0 }.Save(dir);
         return dir;
     }
 
@@ -29,14 +31,15 @@ public class RunCheckpointsTests
             MakeCheckpoint(run, "checkpoint-50");
             MakeCheckpoint(run, "checkpoint-7", complete: false);
             MakeCheckpoint(run, "checkpoint-150.tmp");
+            MakeCheckpoint(run, "checkpoint-200.damaged");
 
             var found = RunCheckpoints.Discover(run);
             Assert.Equal(["base", "checkpoint-50", "checkpoint-100"], found.Select(c => c.Name));
             Assert.Equal([0, 50, 100], found.Select(c => c.Step));
             Assert.Equal(Path.GetFullPath(baseDir), found[0].ModelDir);
-            Assert.Equal(Path.Combine(run, "eval", "checkpoint-50.json"), RunCheckpoints.EvalPath(run, "checkpoint-50"));
-            Assert.Equal(Path.GetFullPath(run), RunCheckpoints.RunFolderOf(found[1].ModelDir));
-            Assert.Null(RunCheckpoints.RunFolderOf(baseDir));
+            Assert.Equal(Path.Combine(run, "eval", "checkpoint-50.json"), new RunFolder(run).EvalPath("checkpoint-50"));
+            Assert.Equal(Path.GetFullPath(run), RunFolder.OfCheckpoint(found[1].ModelDir)!.Root);
+            Assert.Null(RunFolder.OfCheckpoint(baseDir));
         }
         finally { Directory.Delete(root, true); }
     }

@@ -1,5 +1,6 @@
 // The CLI's glibc tuning: mallopt is found and accepts every setting on Linux; MALLOC_* variables take precedence.
 using Grpo.Model;
+using Grpo.Torch;
 using Xunit;
 
 namespace Grpo.Tests.Model;

@@ -2,6 +2,7 @@
 // projections, follow in-place weight updates, and step aside for LoRA wrappers and replaced weights
 // (reference model: tests/reference/qwen2-tiny).
 using Grpo.Model;
+using Grpo.Torch;
 using Grpo.Training.Lora;
 using TorchSharp;
 using Xunit;

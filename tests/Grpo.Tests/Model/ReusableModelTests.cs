@@ -1,6 +1,7 @@
 // Evaluating a run loads every checkpoint into one model object and builds its tokenizer once: the reused model must
 // compute exactly what a freshly loaded one does, and a different shape must get a model of its own.
 using Grpo.Model;
+using Grpo.Torch;
 using Grpo.Tests.BadInput;
 using Xunit;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 // TorchThreads: setting the thread count keeps MKL's dynamic threading (libtorch's set_num_threads turns it off).
 using Grpo.Model;
+using Grpo.Torch;
 using Xunit;
 using static TorchSharp.torch;
 

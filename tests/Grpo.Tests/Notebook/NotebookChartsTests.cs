@@ -3,6 +3,7 @@
 using System.Text.RegularExpressions;
 using Grpo.Evaluation;
 using Grpo.Notebook;
+using Grpo.Reports;
 using Grpo.Training;
 using Microsoft.Data.Analysis;
 using Plotly.NET;

@@ -113,7 +113,7 @@ public sealed class FinalizerStressTests(ITestOutputHelper output) : IDisposable
                         MaxCompletionLength = 16, DropZeroStdGroups = false, UsePeft = lora, LoraR = 4, LoraAlpha = 8,
                         Beta = beta, NumIterations = iterations,
                     };
-                    using var trainer = GrpoRun.Create(config);
+                    using var trainer = Grpo.Pipeline.CountdownRun.Create(config);
                     trainer.Train();
                     Assert.Equal(iterations, trainer.GlobalStep);   // one generation batch
                 });

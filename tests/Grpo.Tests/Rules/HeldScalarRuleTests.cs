@@ -1,5 +1,6 @@
 // The held-Scalar rule (docs/design-notes.md): no Scalar temporary reaches native code from lib/ or cli/. The scan is
 // checked on planted code too, so that a scan that finds nothing cannot pass for a clean repository.
+using Grpo.Torch;
 using Xunit;
 
 namespace Grpo.Tests.Rules;

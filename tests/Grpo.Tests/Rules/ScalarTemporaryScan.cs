@@ -2,6 +2,7 @@
 // number converted to a Scalar on the spot, a Scalar made outside HeldScalars, or a call into a TorchSharp member that
 // makes such a temporary inside itself (see TorchSharpScalarTemporaries). Works on Roslyn's semantic model.
 using System.Collections.Immutable;
+using Grpo.Torch;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
@@ -13,7 +14,7 @@ public sealed record ScalarFinding(string File, int Line, string Code, string Pr
 public static class ScalarTemporaryScan
 {
     /// <summary>The one file allowed to make Scalars (it holds them for the process or for a scope).</summary>
-    public const string MechanismFile = "lib/Model/HeldScalars.cs";
+    public const string MechanismFile = "lib/Torch/HeldScalars.cs";
 
     const string Remedy = "hold the value instead: HeldScalars.Of(x) for a value fixed by model or config, " +
                           "scalars.Of(x) from `using var scalars = HeldScalars.NewScope()` for a per-step value, or a tensor operand";

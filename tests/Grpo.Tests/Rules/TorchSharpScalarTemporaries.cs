@@ -2,6 +2,7 @@
 // does when its body, or any TorchSharp method it calls or takes a delegate to, converts a number to a Scalar.
 using System.Reflection;
 using System.Reflection.Emit;
+using Grpo.Torch;
 using TorchSharp;
 
 namespace Grpo.Tests.Rules;

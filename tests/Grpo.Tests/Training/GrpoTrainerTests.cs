@@ -48,8 +48,25 @@ public class GrpoTrainerTests(ITestOutputHelper output)
         RewardFuncs = ["chosen_share"], CompletionSampleFraction = 0.25,
     };
 
-    static GrpoTrainer Create(GrpoConfig c, bool resume = false) =>
-        GrpoRun.Create(c, resume, SyntheticPrompts(64, 1), [ShareOfChosen], TokenSpec.Raw([301], 302));
+    static GrpoTrainer Create(GrpoConfig c, bool resume = false) => GrpoRun.Create(c,
+        () => new GrpoTask(SyntheticPrompts(64, 1), [ShareOfChosen], TokenSpec.Raw([301], 302), new SampleLog(c.OutputDir)), resume);
+
+    /// <summary>A task log as a task would write one: a line per completion of every batch, and one extra metric.</summary>
+    sealed class SampleLog(string runDir) : ITaskLog
+    {
+        public string Path => System.IO.Path.Combine(runDir, "samples.txt");
+
+        public void Write(ScoredBatch batch) => File.AppendAllLines(Path, batch.Completions.Select(c =>
+            $"{batch.Step} {c.Group} {string.Join(',', batch.RewardNames)} {c.Reward:R} {c.PerFunction[0]:R} {c.Tokens} {c.Text}"));
+
+        public IReadOnlyList<KeyValuePair<string, double>> Metrics(ScoredBatch batch) =>
+            [new("task/groups", batch.Completions.Select(c => c.Group).Distinct().Count())];
+
+        public void TruncateAfter(int step)
+        {
+            if (File.Exists(Path)) File.WriteAllLines(Path, File.ReadAllLines(Path).Where(l => int.Parse(l.Split(' ')[0]) <= step));
+        }
+    }
 
     static List<JsonElement> Metrics(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -134,9 +151,11 @@ public class GrpoTrainerTests(ITestOutputHelper output)
             var pb = wb.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             foreach (var (name, p) in wa.named_parameters())
                 Assert.True((p - pb[name]).abs().max().item<float>() < 1e-6f, name);
-            // completion samples of the lost step 3 were dropped, then written again by the resumed run
-            Assert.Equal(File.ReadAllText(Path.Combine(a, "completion_samples", "completion_samples.txt")),
-                File.ReadAllText(Path.Combine(b, "completion_samples", "completion_samples.txt")));
+            // the task log's lines of the lost step 3 were dropped, then written again by the resumed run
+            var samples = File.ReadAllLines(new SampleLog(a).Path);
+            Assert.Equal(4 * 16, samples.Length);   // 4 batches of 2 prompts x G=8
+            Assert.Equal(samples, File.ReadAllLines(new SampleLog(b).Path));
+            Assert.All(mb, m => Assert.Equal(2, m.GetProperty("task/groups").GetDouble()));   // the task's metric, every step
         }
         finally
         {
@@ -156,8 +175,9 @@ public class GrpoTrainerTests(ITestOutputHelper output)
                 trainer.Step(); trainer.Step();   // checkpoint-2
                 trainer.Step();
                 // the next checkpoint dies half-way: the model file is written, the rest never is
-                var checkpoints = Path.Combine(dir, "checkpoints");
-                Assert.Throws<IOException>(() => Checkpoints.Save(checkpoints, 4, tmp =>
+                var runFolder = new RunFolder(dir);
+                var checkpoints = runFolder.CheckpointsDir;
+                Assert.Throws<IOException>(() => Checkpoints.Save(runFolder, 4, tmp =>
                 {
                     trainer.Policy.SavePretrained(tmp);
                     throw new IOException("simulated kill");
@@ -166,14 +186,14 @@ public class GrpoTrainerTests(ITestOutputHelper output)
                 var leftover = Directory.CreateDirectory(Path.Combine(checkpoints, ".tmp-checkpoint-6-dead")).FullName;
                 trainer.Policy.SavePretrained(leftover);
                 Assert.False(Directory.Exists(Path.Combine(checkpoints, "checkpoint-4")));
-                Assert.Equal(2, Checkpoints.LatestComplete(checkpoints)!.Value.Step);
+                Assert.Equal(2, runFolder.LatestCheckpoint()!.Step);
             }
             using var previous = Qwen2ForCausalLM.FromPretrained(Path.Combine(dir, "checkpoints", "checkpoint-2"));
             using var resumed = Create(Config(dir, 4, 2), resume: true);
             Assert.Equal(2, resumed.GlobalStep);
             Assert.Equal(2, Metrics(dir).Count);   // steps 3-4 of the dead run are dropped from metrics.jsonl
             resumed.Train();
-            Assert.Equal(4, Checkpoints.LatestComplete(Path.Combine(dir, "checkpoints"))!.Value.Step);
+            Assert.Equal(4, new RunFolder(dir).LatestCheckpoint()!.Step);
             Assert.Empty(Directory.GetDirectories(Path.Combine(dir, "checkpoints"), ".tmp-*"));
         }
         finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }

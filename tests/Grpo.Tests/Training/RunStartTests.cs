@@ -14,7 +14,7 @@ public sealed class RunStartTests : IDisposable
 
     void Checkpoint(int step)
     {
-        var dir = Directory.CreateDirectory(Checkpoints.PathFor(Path.Combine(run, "checkpoints"), step)).FullName;
+        var dir = Directory.CreateDirectory(new RunFolder(run).CheckpointDir(step)).FullName;
         new TrainerState { GlobalStep = step, MaxSteps = 20, Seed = 42 }.Save(dir);
     }
 

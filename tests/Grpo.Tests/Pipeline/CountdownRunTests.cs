@@ -1,11 +1,15 @@
-// One GRPO step of the real Countdown task through GrpoRun (tokenizer, prompts, both rewards, sample files,
-// checkpoint with tokenizer files) on a random tied Qwen2 with the Qwen3 tokenizer of tests/reference/qwen-tokenizer.
+// One GRPO step of the real Countdown task through CountdownRun (tokenizer, prompts, both rewards, sample files,
+// behaviour metrics, checkpoint with tokenizer files) on a random tied Qwen2 with the Qwen3 tokenizer of
+// tests/reference/qwen-tokenizer; and the settings only the Countdown task checks.
 using System.Text.Json;
+using Grpo.Countdown;
+using Grpo.Evaluation;
 using Grpo.Model;
+using Grpo.Pipeline;
 using Grpo.Training;
 using Xunit;
 
-namespace Grpo.Tests.Training;
+namespace Grpo.Tests.Pipeline;
 
 public class CountdownRunTests
 {
@@ -36,7 +40,7 @@ public class CountdownRunTests
                 PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, NumGenerations = 2, MaxCompletionLength = 6,
                 CompletionSampleFraction = 1.0, DropZeroStdGroups = false,
             };
-            using (var trainer = GrpoRun.Create(config))
+            using (var trainer = CountdownRun.Create(config))
                 trainer.Train();
 
             Assert.Equal(config.ToJson(), GrpoConfig.Load(Path.Combine(run, "config.json")).ToJson());
@@ -45,12 +49,22 @@ public class CountdownRunTests
                          "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio", "clip_ratio", "entropy",
                          "learning_rate", "loss", "grad_norm", "step_time", "time/generation", "time/reference", "time/update", "tokens_per_second" })
                 Assert.True(metrics.TryGetProperty(key, out _), key);
+            // the task log's behaviour metrics, every one BehaviourSummary.ToMetrics names (null where undefined)
+            var behaviour = BehaviourSummary.Of([]).ToMetrics().Select(kv => kv.Key).ToList();
+            Assert.Equal(10, behaviour.Count);
+            foreach (var key in behaviour)
+                Assert.True(metrics.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.Number or JsonValueKind.Null, key);
             Assert.Contains("step 1/1", File.ReadAllText(Path.Combine(run, "logs", "train.log")));
 
             // every completion was sampled (fraction 1); the evaluation area's parser reads the file back
-            var samples = Grpo.Evaluation.CompletionSamplesFile.Read(Path.Combine(run, "completion_samples", "completion_samples.txt"));
+            var samples = CompletionSamplesFile.Read(Path.Combine(run, "completion_samples", "completion_samples.txt"));
             Assert.Equal(4, samples.Count);
             Assert.All(samples, s => { Assert.Equal(1, s.Step); Assert.Equal(3, s.Nums.Count); Assert.True(s.Target > 0); });
+            // the behaviour metrics describe exactly those completions (the model folder has no markers file: defaults)
+            var fromSamples = BehaviourSummary.ForStep(samples.Select(s => new StepCompletion(0, new CountdownProblem(s.Nums, s.Target), s.Completion)),
+                ReasoningMarkers.Default).ToDictionary();
+            foreach (var key in new[] { "behaviour/reflection_rate", "behaviour/attempts_per_completion", "behaviour/recoveries_per_100" })
+                Assert.Equal(fromSamples[key], metrics.GetProperty(key).GetDouble());
 
             var ck = Path.Combine(run, "checkpoints", "checkpoint-1");
             foreach (var f in new[] { "config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "trainer_state.json", "optimizer.safetensors" })
@@ -59,5 +73,25 @@ public class CountdownRunTests
             Assert.True(reloaded.Config.TieWordEmbeddings);
         }
         finally { Directory.Delete(root, true); }
+    }
+
+    [Theory]
+    [InlineData("distribution", "hard")]
+    [InlineData("prompt_template", "french")]
+    public void Names_only_the_countdown_task_reads_are_checked_by_it(string field, string value)
+    {
+        var config = GrpoConfig.Overlay(GrpoConfig.Tiny, $"{{\"{field}\": \"{value}\"}}", "my.json");   // the trainer's ranges pass
+        var e = Assert.Throws<BadInputException>(() => CountdownRun.Validated(config, "my.json"));
+        Assert.StartsWith("my.json: ", e.Message);
+        Assert.Contains(field, e.Message);
+        Assert.Contains(value, e.Message);
+    }
+
+    [Fact]
+    public void Unknown_reward_function_name_is_refused_naming_it()
+    {
+        var e = Assert.Throws<BadInputException>(() => CountdownRewardFunctions.ByName("length_reward"));
+        Assert.Contains("reward_funcs", e.Message);
+        Assert.Contains("length_reward", e.Message);
     }
 }

@@ -3,7 +3,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Grpo.Notebook;
+namespace Grpo.Torch;
 
 static class TorchNativePreload
 {

@@ -6,7 +6,7 @@ using Plotly.NET;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace Grpo.Notebook;
+namespace Grpo.Reports;
 
 public static class Charts
 {

@@ -1,8 +1,7 @@
 // Smallest possible proof that libtorch loads in this process (used by the CLI and the tests).
-using Grpo.Model;
 using TorchSharp;
 
-namespace Grpo;
+namespace Grpo.Torch;
 
 public static class TorchCheck
 {

@@ -4,7 +4,7 @@
 using System.Text.Json.Nodes;
 using Plotly.NET;
 
-namespace Grpo.Notebook;
+namespace Grpo.Reports;
 
 public static class ChartHtml
 {

@@ -2,8 +2,9 @@
 // training curves, sample completions and aha counts. Self-contained: plotly.js is inlined once, no CDN.
 using System.Text;
 using Grpo.Evaluation;
+using Grpo.Training;
 
-namespace Grpo.Notebook;
+namespace Grpo.Reports;
 
 public static class RunReport
 {
@@ -13,7 +14,7 @@ public static class RunReport
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
         if (maxSamples < 0) throw new BadInputException($"report: the number of samples shown must be >= 0, got {maxSamples}");
-        var path = Path.Combine(runDir, "report.html");
+        var path = new RunFolder(runDir).ReportPath;
         Grpo.Files.AtomicFile.WriteAllText(path, Build(runDir, maxSamples));
         return path;
     }
@@ -21,9 +22,9 @@ public static class RunReport
     public static string Build(string runDir, int maxSamples = 12)
     {
         string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/', '\\'));
+        var run = new RunFolder(runDir);
         var evals = RunFiles.ReadEvals(runDir);
-        var metricsPath = RunFiles.MetricsPath(runDir);
-        var metrics = File.Exists(metricsPath) ? RunFiles.ReadMetrics(metricsPath) : [];
+        var metrics = RunFiles.ReadMetricsIfAny(runDir);
         var samples = RunFiles.ReadSamples(runDir);
         var successes = RunFiles.ReadSamples(runDir, successOnly: true);
         var aha = RunFiles.ReadAha(runDir);
@@ -63,7 +64,7 @@ public static class RunReport
         {
             html.Append("<table><tr><th>step</th><th>nums</th><th>target</th><th>reward</th><th>correct</th><th>completion</th></tr>\n");
             foreach (var s in shown)
-                html.Append("<tr><td>").Append(s.Step).Append("</td><td class=\"text\">").Append(Frames.Nums(s.Nums))
+                html.Append("<tr><td>").Append(s.Step).Append("</td><td class=\"text\">").Append(E("[" + string.Join(", ", s.Nums) + "]"))
                     .Append("</td><td>").Append(s.Target).Append("</td><td>").Append(RunFiles.Format(s.Reward))
                     .Append("</td><td>").Append(s.Equation == 1 ? "yes" : "no").Append("</td><td class=\"text\"><pre>")
                     .Append(E(s.Completion)).Append("</pre></td></tr>\n");
@@ -72,7 +73,7 @@ public static class RunReport
 
         html.Append("<h2>Aha moments</h2>\n");
         if (aha.Count == 0)
-            html.Append(File.Exists(RunFiles.AhaPath(runDir))
+            html.Append(File.Exists(run.AhaPath)
                 ? "<p>No aha phrase in this run's completions (aha.jsonl has no hits): no chart or tables to show.</p>\n"
                 : "<p>No aha.jsonl in this run (the <code>aha</code> command writes it).</p>\n");
         else
@@ -89,9 +90,8 @@ public static class RunReport
             html.Append("</table>\n");
         }
 
-        var configPath = Path.Combine(runDir, "config.json");
-        if (File.Exists(configPath))
-            html.Append("<h2>Config</h2>\n<pre>").Append(E(File.ReadAllText(configPath))).Append("</pre>\n");
+        if (File.Exists(run.ConfigPath))
+            html.Append("<h2>Config</h2>\n<pre>").Append(E(File.ReadAllText(run.ConfigPath))).Append("</pre>\n");
         return html.Append("</body></html>\n").ToString();
     }
 

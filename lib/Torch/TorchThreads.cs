@@ -4,7 +4,7 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace Grpo.Model;
+namespace Grpo.Torch;
 
 public static class TorchThreads
 {

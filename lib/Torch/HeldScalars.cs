@@ -7,7 +7,7 @@ using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Grpo.Model;
+namespace Grpo.Torch;
 
 public static class HeldScalars
 {

@@ -3,7 +3,7 @@
 // the MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ / MALLOC_TOP_PAD_ variables, but needs no shell setup.
 using System.Runtime.InteropServices;
 
-namespace Grpo.Model;
+namespace Grpo.Torch;
 
 public static class GlibcMalloc
 {

@@ -2,8 +2,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Grpo.Evaluation;
+using Grpo.Training;
 
-namespace Grpo.Notebook;
+namespace Grpo.Reports;
 
 /// <summary>One optimizer step of metrics.jsonl: the step and every numeric field under its TRL name.</summary>
 public sealed record MetricsRow(int Step, IReadOnlyDictionary<string, double> Values)
@@ -13,12 +14,6 @@ public sealed record MetricsRow(int Step, IReadOnlyDictionary<string, double> Va
 
 public static class RunFiles
 {
-    public static string MetricsPath(string runDir) => Path.Combine(runDir, "metrics.jsonl");
-    public static string EvalDir(string runDir) => Path.Combine(runDir, "eval");
-    public static string AhaPath(string runDir) => Path.Combine(runDir, "aha.jsonl");
-    public static string SamplesPath(string runDir, bool successOnly = false) =>
-        Path.Combine(runDir, "completion_samples", successOnly ? "success_completion_samples.txt" : "completion_samples.txt");
-
     /// <summary>metrics.jsonl, one row per line; non-numeric fields are skipped. A line that is not a JSON object
     /// with an integer "step" throws, naming the file and line, except an unfinished last line (no newline, not
     /// valid JSON), which a trainer killed mid-append leaves and which is skipped.</summary>
@@ -56,12 +51,12 @@ public static class RunFiles
 
     /// <summary>The run's metrics.jsonl, or no rows when the run has not logged a step yet.</summary>
     public static IReadOnlyList<MetricsRow> ReadMetricsIfAny(string runDir) =>
-        File.Exists(MetricsPath(runDir)) ? ReadMetrics(MetricsPath(runDir)) : [];
+        new RunFolder(runDir).MetricsPath is var path && File.Exists(path) ? ReadMetrics(path) : [];
 
     /// <summary>Every eval/*.json of the run, base first, then checkpoints by step.</summary>
     public static IReadOnlyList<EvalResult> ReadEvals(string runDir)
     {
-        var dir = EvalDir(runDir);
+        var dir = new RunFolder(runDir).EvalDir();
         if (!Directory.Exists(dir)) return [];
         return Directory.GetFiles(dir, "*.json").Select(EvalResult.Load)
             .OrderBy(e => e.Checkpoint == "base" ? 0 : 1).ThenBy(e => e.Step).ThenBy(e => e.Checkpoint, StringComparer.Ordinal)
@@ -70,13 +65,14 @@ public static class RunFiles
 
     public static IReadOnlyList<CompletionSample> ReadSamples(string runDir, bool successOnly = false)
     {
-        var path = SamplesPath(runDir, successOnly);
+        var run = new RunFolder(runDir);
+        var path = successOnly ? run.SuccessSamplesPath : run.CompletionSamplesPath;
         return File.Exists(path) ? CompletionSamplesFile.Read(path) : [];
     }
 
     public static IReadOnlyList<AhaHit> ReadAha(string runDir)
     {
-        var path = AhaPath(runDir);
+        var path = new RunFolder(runDir).AhaPath;
         return File.Exists(path) ? AhaExtractor.ReadJsonl(path) : [];
     }
 

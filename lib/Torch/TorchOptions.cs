@@ -2,7 +2,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Grpo.Model;
+namespace Grpo.Torch;
 
 public static class TorchOptions
 {

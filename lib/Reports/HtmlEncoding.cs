@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Grpo.Notebook;
+namespace Grpo.Reports;
 
 public static class HtmlEncoding
 {

@@ -1,8 +1,10 @@
 // RunReport and the run-folder readers on a hand-made run folder (files written here in the formats RunLog and the evaluator write).
 using Grpo.Notebook;
+using Grpo.Reports;
+using Grpo.Training;
 using Xunit;
 
-namespace Grpo.Tests.Notebook;
+namespace Grpo.Tests.Reports;
 
 public sealed class RunReportTests : IDisposable
 {
@@ -86,7 +88,7 @@ public sealed class RunReportTests : IDisposable
         File.WriteAllText(Path.Combine(run, "aha.jsonl"), "");
         var html = RunReport.Build(run);
         Assert.Contains("No aha phrase in this run's completions (aha.jsonl has no hits)", html);
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, @"var renderPlotly_").Count);   // accuracy, curves
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);   // accuracy, curves
         Assert.DoesNotContain("<th>phrase</th>", html);
         File.Delete(Path.Combine(run, "aha.jsonl"));
         Assert.Contains("No aha.jsonl in this run", RunReport.Build(run));
@@ -103,14 +105,14 @@ public sealed class RunReportTests : IDisposable
     [Fact]
     public void Metrics_reader_keeps_numeric_fields_by_TRL_name_and_names_a_bad_line()
     {
-        var rows = RunFiles.ReadMetrics(RunFiles.MetricsPath(run));
+        var rows = RunFiles.ReadMetrics(new RunFolder(run).MetricsPath);
         Assert.Equal([1, 2], rows.Select(r => r.Step));
         Assert.Equal(38.5, rows[1]["completions/mean_length"]);
         Assert.Null(rows[0]["entropy"]);
 
-        File.AppendAllText(RunFiles.MetricsPath(run), "{\"reward\":1}\n");
-        int badLine = File.ReadAllLines(RunFiles.MetricsPath(run)).Length;
-        var e = Assert.Throws<FormatException>(() => RunFiles.ReadMetrics(RunFiles.MetricsPath(run)));
+        File.AppendAllText(new RunFolder(run).MetricsPath, "{\"reward\":1}\n");
+        int badLine = File.ReadAllLines(new RunFolder(run).MetricsPath).Length;
+        var e = Assert.Throws<FormatException>(() => RunFiles.ReadMetrics(new RunFolder(run).MetricsPath));
         Assert.Contains($"metrics.jsonl:{badLine}: expected a JSON object with an integer \"step\"", e.Message);
     }
 

@@ -1,0 +1,87 @@
+// The GRPO settings `train` and `pipeline` share, defined once: a preset, --config FILE, --set FIELD=VALUE and the
+// common flags, applied in one order (basis, then --config, then each --set, then the named flags).
+using System.ComponentModel;
+using System.Text.Json.Nodes;
+using Grpo.Files;
+using Grpo.Training;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public abstract class GrpoSettings : CommandSettings
+{
+    [CommandOption("--preset <NAME>"), Description("tiny (default: the embedded model on CPU, easy problems) or qwen2.5-7b (the reference tutorial's setup: bf16, LoRA).")]
+    [DefaultValue("tiny")] public string Preset { get; init; } = "tiny";
+    [CommandOption("--config <FILE>"), Description("JSON file of GRPO config fields (snake_case, as in a run's config.json) over the preset.")]
+    public string? ConfigFile { get; init; }
+    [CommandOption("--set <FIELD=VALUE>"), Description("Any config field, repeatable: --set loss_type=dr_grpo --set num_generations=4 (VALUE is JSON or a plain string).")]
+    public string[] Set { get; init; } = [];
+    [CommandOption("--model <DIR>"), Description("model_name_or_path: a local Hugging Face Qwen2/Qwen2.5 folder.")]
+    public string? Model { get; init; }
+    [CommandOption("--device <DEVICE>"), Description("cpu | cuda | cuda:N.")]
+    public string? Device { get; init; }
+    [CommandOption("--dtype <DTYPE>"), Description("float32 | bfloat16.")]
+    public string? Dtype { get; init; }
+    [CommandOption("--train-file <FILE>"), Description("Parquet of Countdown training problems (train: generated from the seed; pipeline: data/countdown/<distribution>/train.parquet).")]
+    public string? TrainFile { get; init; }
+    [CommandOption("--max-steps <N>"), Description("max_steps: GRPO optimizer steps (tiny preset: 200).")]
+    public int? MaxSteps { get; init; }
+    [CommandOption("--save-steps <N>"), Description("save_steps: a checkpoint every N steps (tiny preset: 50; the pipeline evaluates each).")]
+    public int? SaveSteps { get; init; }
+    [CommandOption("--learning-rate <LR>"), Description("learning_rate: AdamW peak learning rate (warmup, then cosine).")]
+    public double? LearningRate { get; init; }
+    [CommandOption("--num-generations <G>"), Description("num_generations: completions sampled per prompt (the group).")]
+    public int? NumGenerations { get; init; }
+    [CommandOption("--batch-size <N>"), Description("per_device_train_batch_size: completions per micro-batch (TRL semantics).")]
+    public int? BatchSize { get; init; }
+    [CommandOption("--grad-accum <N>"), Description("gradient_accumulation_steps; prompts per step = batch-size * grad-accum / num-generations.")]
+    public int? GradAccum { get; init; }
+    [CommandOption("--max-completion-length <N>"), Description("max_completion_length: tokens generated per completion at most.")]
+    public int? MaxCompletionLength { get; init; }
+    [CommandOption("--beta <B>"), Description("beta: KL weight against the base model (0: no reference model; tiny preset 0, 0.04 kept the reasoning faithful, docs/benchmarks.md).")]
+    public double? Beta { get; init; }
+    [CommandOption("--seed <S>"), Description("seed: data order, sampling, LoRA initialisation and (pipeline) evaluation (default 42).")]
+    public int? Seed { get; init; }
+    [CommandOption("--lora <BOOL>"), Description("use_peft: true or false.")]
+    public bool? Lora { get; init; }
+
+    /// <summary><paramref name="basis"/> (a preset or a run's saved config) with --config, then each --set, then the
+    /// named flags over it; not yet validated (the caller sets the run folder, then validates once).</summary>
+    public GrpoConfig Apply(GrpoConfig basis)
+    {
+        var config = basis;
+        if (ConfigFile is not null)
+        {
+            InputPaths.RequireRegularFile(ConfigFile, "--config");
+            config = GrpoConfig.Overlay(config, File.ReadAllText(ConfigFile), ConfigFile, validate: false);
+        }
+        foreach (var assignment in Set)
+        {
+            int eq = assignment.IndexOf('=');
+            if (eq <= 0) throw new BadInputException($"--set expects FIELD=VALUE, got '{assignment}'");
+            var field = assignment[..eq].Trim();
+            var text = assignment[(eq + 1)..];
+            JsonNode? value;
+            try { value = JsonNode.Parse(text); }
+            catch (System.Text.Json.JsonException) { value = JsonValue.Create(text); }   // a plain string
+            config = GrpoConfig.Overlay(config, new JsonObject { [field] = value }.ToJsonString(), $"--set {field}", validate: false);
+        }
+        return config with
+        {
+            ModelNameOrPath = Model ?? config.ModelNameOrPath,
+            Device = Device ?? config.Device,
+            Dtype = Dtype ?? config.Dtype,
+            TrainFile = TrainFile ?? config.TrainFile,
+            MaxSteps = MaxSteps ?? config.MaxSteps,
+            SaveSteps = SaveSteps ?? config.SaveSteps,
+            LearningRate = LearningRate ?? config.LearningRate,
+            NumGenerations = NumGenerations ?? config.NumGenerations,
+            PerDeviceTrainBatchSize = BatchSize ?? config.PerDeviceTrainBatchSize,
+            GradientAccumulationSteps = GradAccum ?? config.GradientAccumulationSteps,
+            MaxCompletionLength = MaxCompletionLength ?? config.MaxCompletionLength,
+            Beta = Beta ?? config.Beta,
+            Seed = Seed ?? config.Seed,
+            UsePeft = Lora ?? config.UsePeft,
+        };
+    }
+}
