@@ -1,8 +1,14 @@
-// `bench`: tokens/s of batched greedy generation and of forward+backward for a Qwen2.5-0.5B-shaped model with
-// random weights, per dtype, plus peak memory. Run with the MALLOC_* settings of GlibcMalloc (see docs/benchmarks.md).
+// `bench`: where the time goes, with the share of the machine's measured matmul peak. Parts: `peak` (a large matmul
+// per dtype), `tiny` (the tiny preset's GRPO step split into generation / reference / update, and the evaluation of
+// held-out problems, greedy + samples) and `model` (batched greedy generation and forward+backward of a
+// Qwen2.5-0.5B-shaped model with random weights, per dtype, plus peak memory). Run with the MALLOC_* settings of
+// GlibcMalloc (see docs/benchmarks.md).
 using System.ComponentModel;
+using Grpo.Countdown;
 using Grpo.Model;
+using Grpo.Pipeline;
 using Grpo.Torch;
+using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -12,24 +18,34 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--dtype <DTYPE>"), Description("float32, bfloat16 or both (default both; each in turn).")]
+        [CommandOption("--parts <PARTS>"), Description("Comma-separated: peak, tiny, model (default all three).")]
+        public string Parts { get; init; } = "peak,tiny,model";
+        [CommandOption("--dtype <DTYPE>"), Description("model part: float32, bfloat16 or both (default both; each in turn).")]
         public string Dtype { get; init; } = "both";
         [CommandOption("--device <DEVICE>"), Description("cpu (default) or cuda.")]
         public string Device { get; init; } = "cpu";
-        [CommandOption("--model <DIR>"), Description("Use this folder's config.json shape instead of Qwen2.5-0.5B (weights stay random).")]
+        [CommandOption("--model <DIR>"), Description("model part: this folder's config.json shape instead of Qwen2.5-0.5B (weights stay random).")]
         public string? Model { get; init; }
-        [CommandOption("--prompts <N>"), Description("Generation batch: prompts decoded together.")] public int Prompts { get; init; } = 64;
-        [CommandOption("--prompt-length <N>"), Description("Tokens per random prompt.")] public int PromptLength { get; init; } = 64;
-        [CommandOption("--new-tokens <N>"), Description("Tokens generated per prompt (greedy).")] public int NewTokens { get; init; } = 128;
-        [CommandOption("--train-batch <N>"), Description("Sequences per forward+backward.")] public int TrainBatch { get; init; } = 4;
-        [CommandOption("--train-seq <N>"), Description("Tokens per training sequence.")] public int TrainSeq { get; init; } = 128;
-        [CommandOption("--train-iters <N>"), Description("Timed forward+backward iterations.")] public int TrainIters { get; init; } = 2;
+        [CommandOption("--prompts <N>"), Description("model part: prompts decoded together.")] public int Prompts { get; init; } = 64;
+        [CommandOption("--prompt-length <N>"), Description("model part: tokens per random prompt.")] public int PromptLength { get; init; } = 64;
+        [CommandOption("--new-tokens <N>"), Description("model part: tokens generated per prompt (greedy).")] public int NewTokens { get; init; } = 128;
+        [CommandOption("--train-batch <N>"), Description("model part: sequences per forward+backward.")] public int TrainBatch { get; init; } = 4;
+        [CommandOption("--train-seq <N>"), Description("model part: tokens per training sequence.")] public int TrainSeq { get; init; } = 128;
+        [CommandOption("--train-iters <N>"), Description("model part: timed forward+backward iterations.")] public int TrainIters { get; init; } = 2;
+        [CommandOption("--tiny-model <DIR>"), Description("tiny part: the model folder (default: the tiny preset's).")]
+        public string? TinyModel { get; init; }
+        [CommandOption("--steps <N>"), Description("tiny part: timed GRPO steps (after one untimed).")] public int Steps { get; init; } = 3;
+        [CommandOption("--eval-problems <N>"), Description("tiny part: held-out problems evaluated.")] public int EvalProblems { get; init; } = 100;
+        [CommandOption("--eval-samples <K>"), Description("tiny part: samples per problem besides greedy decoding.")] public int EvalSamples { get; init; } = 8;
         [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
         public int? Threads { get; init; }
 
+        public string[] PartList => Parts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
         public override ValidationResult Validate() =>
-            new[] { Prompts, PromptLength, NewTokens, TrainBatch, TrainSeq, TrainIters }.Any(n => n < 1)
-                ? ValidationResult.Error("--prompts, --prompt-length, --new-tokens, --train-batch, --train-seq and --train-iters must be >= 1")
+            new[] { Prompts, PromptLength, NewTokens, TrainBatch, TrainSeq, TrainIters, Steps, EvalProblems }.Any(n => n < 1)
+                ? ValidationResult.Error("--prompts, --prompt-length, --new-tokens, --train-batch, --train-seq, --train-iters, --steps and --eval-problems must be >= 1")
+            : EvalSamples < 0 ? ValidationResult.Error($"--eval-samples must be >= 0, got {EvalSamples}")
             : Threads is < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}")
             : Dtype is not ("both" or "float32" or "bfloat16" or "float16") ? ValidationResult.Error($"--dtype must be float32, bfloat16, float16 or both, got '{Dtype}'")
             : ValidationResult.Success();
@@ -37,28 +53,71 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Threads is int t) TorchSharp.torch.set_num_threads(t);
+        var parts = s.PartList;
+        if (parts.Length == 0 || parts.Any(p => p is not ("peak" or "tiny" or "model")))
+            throw new BadInputException($"--parts must list peak, tiny and/or model, got '{s.Parts}'");
+        if (s.Threads is int t) TorchThreads.Set(t);
         var missing = ModelBench.RecommendedMalloc.Where(m => Environment.GetEnvironmentVariable(m.Name) != m.Value).ToList();
         if (missing.Count > 0)
             AnsiConsole.MarkupLine("[yellow]MALLOC_* settings not set; for comparable numbers run with " +
                 Markup.Escape(string.Join(" ", ModelBench.RecommendedMalloc.Select(m => $"{m.Name}={m.Value}"))) + "[/]");
-        var config = s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model);
         var device = TorchOptions.ParseDevice(s.Device);
-        var dtypes = s.Dtype == "both" ? ["float32", "bfloat16"] : new[] { s.Dtype };
-        var o = new BenchOptions(s.Prompts, s.PromptLength, s.NewTokens, s.TrainBatch, s.TrainSeq, s.TrainIters);
-        AnsiConsole.MarkupLine($"model: hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, {config.NumAttentionHeads}/{config.NumKeyValueHeads} heads, " +
-            $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, tied {config.TieWordEmbeddings}; device {s.Device}, threads {TorchSharp.torch.get_num_threads()}");
+        var modelDtypes = s.Dtype == "both" ? ["float32", "bfloat16"] : new[] { s.Dtype };
+        AnsiConsole.MarkupLine($"device {s.Device}, threads {TorchSharp.torch.get_num_threads()}");
+        void Log(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+        static void Json(object result) => Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(result));
 
-        var table = new Table().AddColumns("dtype", $"generate {o.Prompts}x{o.NewTokens} (s)", "generate tokens/s",
-            $"fwd+bwd {o.TrainBatch}x{o.TrainSeqLength} (s/iter)", "fwd+bwd tokens/s", "peak RSS (GiB, process so far)");
-        foreach (var name in dtypes)
+        // The yardstick: every dtype a later part computes in (the tiny preset runs in its own dtype).
+        var peaks = new Dictionary<string, double>();
+        var tiny = GrpoConfig.Tiny with { ModelNameOrPath = s.TinyModel ?? GrpoConfig.Tiny.ModelNameOrPath };
+        var peakDtypes = (parts.Contains("tiny") ? [tiny.Dtype] : Array.Empty<string>()).Concat(parts.Contains("model") ? modelDtypes : [])
+            .Concat(parts.Contains("peak") ? ["float32", "bfloat16"] : []).Distinct().ToList();
+        foreach (var name in peakDtypes)
         {
-            var r = ModelBench.Run(config, TorchOptions.ParseDtype(name), device, o, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
-            table.AddRow(r.Dtype, r.GenerateSeconds.ToString("F1"), r.GenerateTokensPerSecond.ToString("F1"),
-                r.TrainSecondsPerIteration.ToString("F2"), r.TrainTokensPerSecond.ToString("F1"), r.PeakRssGiB.ToString("F2"));
-            Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(r));
+            Log($"{name}: matmul peak (2048^3)");
+            peaks[name] = MatmulPeak.GigaflopsPerSecond(TorchOptions.ParseDtype(name), device);
+            Json(new { MatmulPeak = name, Gflops = peaks[name] });
         }
-        AnsiConsole.Write(table);
+        string Share(double gflops, string dtype) => $"{gflops:F1} ({100 * gflops / peaks[dtype]:F0}% of {peaks[dtype]:F0})";
+        if (parts.Contains("peak"))
+            AnsiConsole.Write(new Table().AddColumns("dtype", "matmul peak (GFLOP/s)").AddRow("float32", peaks["float32"].ToString("F0"))
+                .AddRow("bfloat16", peaks["bfloat16"].ToString("F0")));
+
+        if (parts.Contains("tiny"))
+        {
+            Log($"tiny: {s.Steps} GRPO steps of the tiny preset ({tiny.PromptsPerStep} prompts x {tiny.NumGenerations}, <= {tiny.MaxCompletionLength} tokens, {tiny.Dtype}), after one untimed");
+            var step = DefaultRunBench.GrpoSteps(tiny, s.Steps);
+            Json(step);
+            var data = CountdownData.Ensure(new PipelineConfig().DataRoot, CountdownDataSpec.ByName(tiny.Distribution));
+            var eval = new PipelineConfig { EvalProblems = s.EvalProblems, EvalSamples = s.EvalSamples }.EvalFor(data.TestFile);
+            Log($"tiny: evaluation of {eval.NumProblems} problems, greedy + {eval.Samples} samples, <= {eval.MaxNewTokens} tokens, batches of {eval.BatchSize}");
+            var ev = DefaultRunBench.Evaluation(tiny.ModelNameOrPath, eval);
+            Json(ev);
+            AnsiConsole.Write(new Table().AddColumns("tiny preset", "seconds", "tokens/s", $"model GFLOP/s (share of {tiny.Dtype} peak)")
+                .AddRow("GRPO step", step.StepSeconds.ToString("F2"), "", "")
+                .AddRow("  generation", step.GenerationSeconds.ToString("F2"), step.GenerationTokensPerSecond.ToString("F0"), Share(step.GenerationGflops, tiny.Dtype))
+                .AddRow("  reference", step.ReferenceSeconds.ToString("F2"), "", "")
+                .AddRow("  update", step.UpdateSeconds.ToString("F2"), step.UpdateTokensPerSecond.ToString("F0"), Share(step.UpdateGflops, tiny.Dtype))
+                .AddRow($"evaluation ({ev.Problems} problems, greedy + {ev.Samples})", ev.Seconds.ToString("F2"), ev.TokensPerSecond.ToString("F0"), Share(ev.Gflops, tiny.Dtype)));
+        }
+
+        if (parts.Contains("model"))
+        {
+            var config = s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model);
+            var o = new BenchOptions(s.Prompts, s.PromptLength, s.NewTokens, s.TrainBatch, s.TrainSeq, s.TrainIters);
+            AnsiConsole.MarkupLine($"model: hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, {config.NumAttentionHeads}/{config.NumKeyValueHeads} heads, " +
+                $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, tied {config.TieWordEmbeddings}");
+            var table = new Table().AddColumns("dtype", $"generate {o.Prompts}x{o.NewTokens} (s)", "generate tokens/s", "generate GFLOP/s (share of peak)",
+                $"fwd+bwd {o.TrainBatch}x{o.TrainSeqLength} (s/iter)", "fwd+bwd tokens/s", "fwd+bwd GFLOP/s (share of peak)", "peak RSS (GiB, process so far)");
+            foreach (var name in modelDtypes)
+            {
+                var r = ModelBench.Run(config, TorchOptions.ParseDtype(name), device, o, Log);
+                table.AddRow(r.Dtype, r.GenerateSeconds.ToString("F1"), r.GenerateTokensPerSecond.ToString("F1"), Share(r.GenerateGflops, name),
+                    r.TrainSecondsPerIteration.ToString("F2"), r.TrainTokensPerSecond.ToString("F1"), Share(r.TrainGflops, name), r.PeakRssGiB.ToString("F2"));
+                Json(r);
+            }
+            AnsiConsole.Write(table);
+        }
         return 0;
     }
 }

@@ -2,6 +2,7 @@
 using System.ComponentModel;
 using Grpo.Countdown;
 using Grpo.Evaluation;
+using Grpo.Torch;
 using Grpo.Tiny;
 using Grpo.Training;
 using Grpo.Training.Sft;
@@ -44,7 +45,7 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Threads is int threads) TorchSharp.torch.set_num_threads(threads);
+        if (settings.Threads is int threads) TorchThreads.Set(threads);
         var spec = settings.Smoke ? TinyModelSpec.Smoke : TinyModelSpec.Default;
         spec = spec with
         {

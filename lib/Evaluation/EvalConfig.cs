@@ -9,12 +9,14 @@ namespace Grpo.Evaluation;
 /// <param name="TestFile">Parquet test set (Countdown schema: nums, target). Default: the committed held-out split of
 /// the easy distribution, which the embedded tiny model is trained on.</param>
 /// <param name="NumProblems">First N problems of the test file; 0 = all of them.</param>
-/// <param name="BatchSize">Sequences per generate call (sampled decoding puts k copies of a prompt in one batch).</param>
+/// <param name="BatchSize">Sequences per generate call: problems for greedy decoding, (problem, sample) rows for
+/// sampled decoding. Larger batches run faster per sequence; results do not depend on it.</param>
 /// <param name="MaxNewTokens">Completion length limit; an unfinished completion is scored as it stands.</param>
 /// <param name="Template">Prompt template name (Grpo.Countdown.PromptTemplate.ByName).</param>
 /// <param name="Greedy">Greedy decoding for score/accuracy (the reference tutorials' evaluation).</param>
 /// <param name="Samples">k sampled completions per problem for mean accuracy and pass@k; 0 = no sampling.</param>
-/// <param name="Seed">Seed of sampled decoding; batch b uses Seed + b, so results repeat for the same batch size.</param>
+/// <param name="Seed">Seed of sampled decoding: sample j of problem i draws from stream i*k + j of it
+/// (Grpo.Model.TokenSampler), so results repeat for any batch size.</param>
 /// <param name="Dtype">float32 | bfloat16 | float16.</param>
 /// <param name="Device">cpu | cuda | cuda:N.</param>
 public sealed record EvalConfig(

@@ -1,108 +1,155 @@
 // Batched generation with a preallocated KV cache: left-padded prompts, greedy or sampled (temperature, top-k, top-p,
-// seed), per-row stop on any eos id, as transformers' generate does it. One host sync per step (the all-done check).
+// seed), per-row stop on any eos id, as transformers' generate does it. A prompt that several rows share (GRPO's G
+// completions, k eval samples) is prefilled once; finished rows leave the batch; attention reads only the filled part
+// of the cache. None of that changes a token (TokenSampler's draws are per row). One host sync per step.
 using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Grpo.Model;
 
+/// <param name="Seed">Sampling seed; null = a fresh one. Row i draws from stream (Seed, streams[i]) (TokenSampler).</param>
+/// <param name="LogProbs">Also return each chosen token's log-prob (log softmax(logits / T), before top-k/top-p).</param>
+/// <param name="SharePrompts">Prefill a prompt that several rows carry once. Changes no token; off to measure it.</param>
+/// <param name="DropFinishedRows">Stop computing rows that ended. Changes no token; off to measure it.</param>
 public sealed record GenerationOptions(int MaxNewTokens, bool Greedy = false, float Temperature = 1f,
-    float TopP = 1f, int TopK = 0, long? Seed = null);
+    float TopP = 1f, int TopK = 0, long? Seed = null, bool LogProbs = false, bool SharePrompts = true, bool DropFinishedRows = true);
 
-/// <summary>Ids = generated tokens (the eos included when produced, no padding); LogProbs[i] = log-prob of Ids[i].</summary>
-public sealed record GeneratedSequence(int[] PromptIds, int[] Ids, float[] LogProbs, bool Finished);
+/// <summary>Ids = generated tokens (the eos included when produced, no padding); LogProbs[i] = log-prob of Ids[i]
+/// (null unless GenerationOptions.LogProbs).</summary>
+public sealed record GeneratedSequence(int[] PromptIds, int[] Ids, float[]? LogProbs, bool Finished);
 
 public static class Generator
 {
+    /// <summary>streams: the random stream of each row (default: its index), so that rows keep their samples
+    /// whatever batch they are generated in.</summary>
     public static IReadOnlyList<GeneratedSequence> Generate(Qwen2ForCausalLM model, IReadOnlyList<int[]> prompts,
-        GenerationOptions options, IReadOnlyList<int> eosIds, int padId)
+        GenerationOptions options, IReadOnlyList<int> eosIds, int padId, IReadOnlyList<long>? streams = null)
     {
         if (prompts.Count == 0) return [];
-        CheckArguments(model.Config, prompts, options, padId);
-        if (options.MaxNewTokens == 0) return prompts.Select(p => new GeneratedSequence(p, [], [], false)).ToList();
+        CheckArguments(model.Config, prompts, options, padId, streams);
+        if (options.MaxNewTokens == 0) return prompts.Select(p => new GeneratedSequence(p, [], options.LogProbs ? [] : null, false)).ToList();
 
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var device = model.Device;
-        int b = prompts.Count, p = prompts.Max(x => x.Length), n = options.MaxNewTokens;
+        int b = prompts.Count, n = options.MaxNewTokens;
+        long seed = options.Seed ?? Random.Shared.NextInt64();
+        streams ??= Enumerable.Range(0, b).Select(i => (long)i).ToArray();
+        var eos = eosIds.ToHashSet();
 
-        // Left padding, as transformers expects for decoder-only generation.
-        var idsHost = new long[b * p];
-        var maskHost = new long[b * (p + n)];
-        for (int i = 0; i < b; i++)
+        // Prefill: each distinct prompt once, then every row gets its prompt's cache rows and next-token logits.
+        var (distinct, promptOfRow) = options.SharePrompts ? Distinct(prompts) : (prompts, Enumerable.Range(0, b).ToArray());
+        int p = distinct.Max(x => x.Length);
+        using var cache = new KvCache(model.Config, b, p + n, model.Dtype, device, rows: distinct.Count);
+        var (inputIds, mask) = LeftPadded(distinct, padId, device);
+        var hidden = model.HiddenStates(inputIds, mask, Positions.FromAttentionMask(mask), cache);
+        var logits = model.Logits(hidden.narrow(1, p - 1, 1)).squeeze(1);
+        if (distinct.Count < b)
         {
-            int off = p - prompts[i].Length;
-            for (int j = 0; j < p; j++)
-            {
-                idsHost[i * p + j] = j < off ? padId : prompts[i][j - off];
-                maskHost[i * (p + n) + j] = j < off ? 0 : 1;
-            }
+            var rowsOfPrompt = tensor(promptOfRow.Select(i => (long)i).ToArray(), device: device);
+            cache.SelectRows(rowsOfPrompt);
+            logits = logits.index_select(0, rowsOfPrompt);
         }
-        var inputIds = tensor(idsHost, [b, p], device: device);
-        var mask = tensor(maskHost, [b, p + n], device: device);          // grows by one column per step
-        var eos = tensor(eosIds.Select(x => (long)x).ToArray(), device: device);
-        var tokens = full([b, n], HeldScalars.Of(padId), ScalarType.Int64, device);
-        var logProbs = zeros([b, n], ScalarType.Float32, device);
-        var finished = zeros([b], ScalarType.Bool, device);
-        var pad = full([b], HeldScalars.Of(padId), ScalarType.Int64, device);
-        var gen = options.Seed is long seed ? new torch.Generator((ulong)seed, device) : null;
-        float temperature = options.Greedy ? 1f : options.Temperature;
-        var temperatureScalar = HeldScalars.Of(temperature);
 
-        using var cache = new KvCache(model.Config, b, p + n, model.Dtype, device);
-        var positions = Positions.FromAttentionMask(mask.narrow(1, 0, p));
-        var hidden = model.HiddenStates(inputIds, mask, positions, cache);
-        var logits = model.Logits(hidden.narrow(1, p - 1, 1)).squeeze(1).to(ScalarType.Float32);
-        // Position of the next token of each row = number of real tokens so far (prompt real tokens, then +1 per step).
-        var nextPos = mask.narrow(1, 0, p).sum(1);
-
-        int steps = 0;
-        for (int s = 0; s < n; s++)
+        // Decode: cache row r holds original row active[r]; rows that ended stay until enough of them can be dropped.
+        var active = Enumerable.Range(0, b).ToArray();
+        var ids = prompts.Select(_ => new List<int>()).ToArray();
+        var finished = new bool[b];
+        var logProbSteps = new List<(int[] Rows, Tensor LogProbs)>();
+        for (int step = 0; ; step++)
         {
             using var stepScope = NewDisposeScope();
-            var scores = logits.div(temperatureScalar);
-            var lp = nn.functional.log_softmax(scores, -1);
-            var next = options.Greedy ? scores.argmax(-1) : Sample(scores, options, gen);
-            var chosenLp = lp.gather(-1, next.unsqueeze(-1)).squeeze(-1);
-            // Finished rows emit pad (log-prob 0) and stay finished.
-            next = where(finished, pad, next);
-            chosenLp = chosenLp.masked_fill(finished, HeldScalars.Zero);
-            tokens.select(1, s).copy_(next);
-            logProbs.select(1, s).copy_(chosenLp);
-            finished.logical_or_(isin(next, eos));
-            mask.select(1, p + s).fill_(HeldScalars.One);
-            steps = s + 1;
-            if (s == n - 1 || finished.all().item<bool>()) break;
+            var uniforms = options.Greedy ? [] : active.Select(r => TokenSampler.Uniform(seed, streams[r], step)).ToArray();
+            var next = TokenSampler.Pick(logits, options, uniforms);
+            if (options.LogProbs) logProbSteps.Add((active, TokenSampler.LogProbs(logits, next, options).MoveToOuterDisposeScope()));
+            var nextHost = next.cpu().data<long>().ToArray();
+            for (int r = 0; r < active.Length; r++)
+            {
+                int row = active[r];
+                if (finished[row]) continue;
+                ids[row].Add((int)nextHost[r]);
+                finished[row] = eos.Contains((int)nextHost[r]);
+            }
+            int done = active.Count(row => finished[row]);
+            if (step == n - 1 || done == active.Length) break;
 
-            var h = model.HiddenStates(next.unsqueeze(1), mask, nextPos.unsqueeze(1), cache);
-            nextPos.add_(HeldScalars.One, alpha: HeldScalars.One);
-            var newLogits = model.Logits(h).squeeze(1).to(ScalarType.Float32);
+            // A quarter of the batch finished: dropping those rows costs one copy of the filled cache, which the
+            // cheaper steps that follow repay.
+            if (options.DropFinishedRows && done * 4 >= active.Length)
+            {
+                var keep = Enumerable.Range(0, active.Length).Where(r => !finished[active[r]]).ToArray();
+                var keepRows = tensor(keep.Select(r => (long)r).ToArray(), device: device);
+                cache.SelectRows(keepRows);
+                next = next.index_select(0, keepRows);
+                active = keep.Select(r => active[r]).ToArray();
+            }
+            // Positions continue each row's prompt: its real tokens, then one per generated token.
+            var positions = tensor(active.Select(row => (long)(prompts[row].Length + step)).ToArray(), [active.Length, 1], device: device);
+            var h = model.DecodeHiddenStates(next.unsqueeze(1), positions, cache);
+            var newLogits = model.Logits(h).squeeze(1);
             logits.Dispose();
             logits = newLogits.MoveToOuterDisposeScope();
         }
 
-        var tokHost = tokens.narrow(1, 0, steps).cpu().data<long>().ToArray();
-        var lpHost = logProbs.narrow(1, 0, steps).cpu().data<float>().ToArray();
-        var result = new List<GeneratedSequence>(b);
-        var eosSet = eosIds.ToHashSet();
-        for (int i = 0; i < b; i++)
+        var logProbs = options.LogProbs ? GatherLogProbs(logProbSteps, ids) : null;
+        return prompts.Select((prompt, i) => new GeneratedSequence(prompt, ids[i].ToArray(), logProbs?[i], finished[i])).ToList();
+    }
+
+    /// <summary>The distinct prompts (first-seen order) and, for each row, the index of its prompt among them.</summary>
+    static (IReadOnlyList<int[]> Distinct, int[] PromptOfRow) Distinct(IReadOnlyList<int[]> prompts)
+    {
+        var index = new Dictionary<int[], int>(SequenceComparer.Instance);
+        var distinct = new List<int[]>();
+        var promptOfRow = new int[prompts.Count];
+        for (int i = 0; i < prompts.Count; i++)
         {
-            var ids = new List<int>(); var lps = new List<float>();
-            bool done = false;
-            for (int s = 0; s < steps && !done; s++)
-            {
-                var id = (int)tokHost[i * steps + s];
-                ids.Add(id); lps.Add(lpHost[i * steps + s]);
-                done = eosSet.Contains(id);
-            }
-            result.Add(new GeneratedSequence(prompts[i], ids.ToArray(), lps.ToArray(), done));
+            if (!index.TryGetValue(prompts[i], out var d)) { d = distinct.Count; index[prompts[i]] = d; distinct.Add(prompts[i]); }
+            promptOfRow[i] = d;
+        }
+        return (distinct, promptOfRow);
+    }
+
+    /// <summary>The prompts left-padded (LeftPadding) to the longest: ids and the 0/1 mask, [B, longest].</summary>
+    static (Tensor Ids, Tensor Mask) LeftPadded(IReadOnlyList<int[]> prompts, int padId, Device device)
+    {
+        int b = prompts.Count, p = prompts.Max(x => x.Length);
+        var ids = new long[b * p];
+        var mask = new long[b * p];
+        for (int i = 0; i < b; i++)
+            LeftPadding.Fill(ids.AsSpan(i * p, p), mask.AsSpan(i * p, p), prompts[i], padId);
+        return (tensor(ids, [b, p], device: device), tensor(mask, [b, p], device: device));
+    }
+
+    /// <summary>Per row, the log-probs of its tokens: step s of a row is in step s's tensor at the row's place then.</summary>
+    static float[][] GatherLogProbs(List<(int[] Rows, Tensor LogProbs)> steps, List<int>[] ids)
+    {
+        var result = ids.Select(x => new float[x.Count]).ToArray();
+        for (int s = 0; s < steps.Count; s++)
+        {
+            var (rows, lp) = steps[s];
+            var host = lp.cpu().data<float>().ToArray();
+            for (int r = 0; r < rows.Length; r++)
+                if (s < result[rows[r]].Length) result[rows[r]][s] = host[r];
         }
         return result;
     }
 
+    sealed class SequenceComparer : IEqualityComparer<int[]>
+    {
+        public static readonly SequenceComparer Instance = new();
+        public bool Equals(int[]? a, int[]? b) => a is not null && b is not null && a.AsSpan().SequenceEqual(b);
+        public int GetHashCode(int[] a)
+        {
+            var h = new HashCode();
+            foreach (var x in a) h.Add(x);
+            return h.ToHashCode();
+        }
+    }
+
     /// <summary>Everything that would otherwise fail deep inside libtorch, or late after minutes of work: ids outside
     /// the vocabulary, more positions than the model has, sampling settings out of range.</summary>
-    static void CheckArguments(Qwen2Config config, IReadOnlyList<int[]> prompts, GenerationOptions o, int padId)
+    static void CheckArguments(Qwen2Config config, IReadOnlyList<int[]> prompts, GenerationOptions o, int padId, IReadOnlyList<long>? streams)
     {
         if (o.MaxNewTokens < 0) throw new BadInputException($"max_new_tokens must be >= 0 (got {o.MaxNewTokens})");
         for (int i = 0; i < prompts.Count; i++)
@@ -114,6 +161,8 @@ public static class Generator
         }
         if (padId < 0 || padId >= config.VocabSize)
             throw new BadInputException($"pad token id {padId} is outside the model's vocabulary [0, {config.VocabSize})");
+        if (streams is not null && streams.Count != prompts.Count)
+            throw new ArgumentException($"{streams.Count} random streams for {prompts.Count} prompts");
         int longest = prompts.Max(p => p.Length);
         if ((long)longest + o.MaxNewTokens > config.MaxPositionEmbeddings)
             throw new BadInputException($"a prompt of {longest} tokens plus max_new_tokens {o.MaxNewTokens} needs {(long)longest + o.MaxNewTokens} " +
@@ -124,30 +173,5 @@ public static class Generator
             throw new BadInputException($"temperature must be a number > 0 when sampling (got {o.Temperature}); use greedy decoding instead of 0");
         if (o.TopP is not (> 0 and <= 1)) throw new BadInputException($"top_p must be in (0, 1] (got {o.TopP})");
         if (o.TopK < 0) throw new BadInputException($"top_k must be >= 0 (0 = no limit; got {o.TopK})");
-    }
-
-    // As transformers' logits warpers, in this order: top-k, then top-p (on temperature-scaled scores), then sample.
-    static Tensor Sample(Tensor scores, GenerationOptions o, torch.Generator? gen)
-    {
-        using var scope = NewDisposeScope();
-        var minusInfinity = HeldScalars.Of(float.NegativeInfinity);
-        var s = scores;
-        if (o.TopK > 0 && o.TopK < s.shape[^1])
-        {
-            var kth = s.topk(o.TopK, -1).values.narrow(-1, o.TopK - 1, 1);
-            s = s.masked_fill(s.lt(kth), minusInfinity);
-        }
-        if (o.TopP < 1f)
-        {
-            // TopPLogitsWarper: sort ascending, drop tokens whose cumulative probability <= 1 - top_p, keep the top one.
-            var (sorted, idx) = s.sort(-1, descending: false);
-            var cum = sorted.softmax(-1).cumsum(-1);
-            var remove = cum.le(HeldScalars.Of(1 - o.TopP));
-            remove.select(-1, remove.shape[^1] - 1).fill_(HeldScalars.Zero);   // false
-            var removeOrig = remove.scatter(-1, idx, remove);
-            s = s.masked_fill(removeOrig, minusInfinity);
-        }
-        var probs = s.softmax(-1);
-        return multinomial(probs, 1, generator: gen).squeeze(-1).MoveToOuterDisposeScope();
     }
 }

@@ -10,8 +10,10 @@ namespace Grpo.Model;
 public sealed record BenchOptions(int Prompts = 64, int PromptLength = 64, int NewTokens = 128,
     int TrainBatch = 4, int TrainSeqLength = 128, int TrainIterations = 2, long Seed = 0);
 
+/// <param name="GenerateGflops">Model FLOP/s of the generation (FlopsPerToken), in GFLOP/s; TrainGflops likewise
+/// for forward+backward (3x the forward).</param>
 public sealed record BenchResult(string Dtype, double GenerateSeconds, double GenerateTokensPerSecond,
-    double TrainSecondsPerIteration, double TrainTokensPerSecond, double PeakRssGiB);
+    double TrainSecondsPerIteration, double TrainTokensPerSecond, double PeakRssGiB, double GenerateGflops = 0, double TrainGflops = 0);
 
 public static class ModelBench
 {
@@ -55,8 +57,22 @@ public static class ModelBench
             model.zero_grad();
         }
         trainSeconds /= Math.Max(1, o.TrainIterations);
+        // Generation: the prompts' prefill, then each new token attends to its prompt and the tokens before it.
+        double promptTokens = prompts.Sum(p => p.Length), meanPrompt = promptTokens / prompts.Count;
+        double generateFlops = promptTokens * FlopsPerToken(config, meanPrompt / 2) + generated * FlopsPerToken(config, meanPrompt + o.NewTokens / 2.0);
+        double trainFlops = 3 * o.TrainBatch * o.TrainSeqLength * FlopsPerToken(config, o.TrainSeqLength / 2.0);
         return new BenchResult(TorchOptions.DtypeName(dtype), genSeconds, generated / genSeconds,
-            trainSeconds, o.TrainBatch * o.TrainSeqLength / trainSeconds, PeakRssGiB());
+            trainSeconds, o.TrainBatch * o.TrainSeqLength / trainSeconds, PeakRssGiB(),
+            generateFlops / genSeconds / 1e9, trainFlops / trainSeconds / 1e9);
+    }
+
+    /// <summary>Forward FLOPs of one token: 2 per weight of every projection and of the LM head, plus attention's
+    /// 4 x hidden per key it attends to in each layer (q k^T and the weighted sum of v over all heads).</summary>
+    public static double FlopsPerToken(Qwen2Config c, double keysAttended)
+    {
+        double kv = c.NumKeyValueHeads * c.HeadDim;
+        double perLayer = c.HiddenSize * (c.HiddenSize + 2 * kv) + c.HiddenSize * c.HiddenSize + 3.0 * c.HiddenSize * c.IntermediateSize;
+        return 2 * (c.NumHiddenLayers * perLayer + (double)c.HiddenSize * c.VocabSize) + 4.0 * c.NumHiddenLayers * c.HiddenSize * keysAttended;
     }
 
     /// <summary>Peak resident set size of this process (VmHWM of /proc/self/status), GiB; NaN where unavailable.</summary>
@@ -65,10 +81,18 @@ public static class ModelBench
         try
         {
             var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
-            if (line is null) return double.NaN;
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / (1024.0 * 1024.0);
+            return line is null ? double.NaN : StatusKiB(line) / (1024.0 * 1024.0);
         }
         catch (IOException) { return double.NaN; }
+    }
+
+    /// <summary>The kB value of a /proc/self/status line such as "VmHWM:\t  123456 kB": the padding before the number
+    /// is spaces and/or a tab (a tab alone once the number has 8 digits).</summary>
+    public static long StatusKiB(string line)
+    {
+        var fields = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length >= 2 && long.TryParse(fields[1], out var kib) ? kib
+            : throw new FormatException($"/proc/self/status: no kB value in \"{line}\"");
     }
 
     /// <summary>The glibc settings of GlibcMalloc that keep freed memory for reuse; they must be set before the process starts.</summary>

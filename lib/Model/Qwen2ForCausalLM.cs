@@ -62,7 +62,7 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>
     /// Cached decode: inputIds [B,t] are appended after cache.Length positions. attentionMask covers every key
     /// position so far, [B, cache.Length + t], or the whole cache [B, cache.Capacity] (slots not yet written are
-    /// ignored by causality); positionIds [B,t] per row.
+    /// ignored by causality); positionIds [B,t] per row. The cache records which new slots are padding.
     /// </summary>
     public Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor positionIds, KvCache cache)
     {
@@ -85,14 +85,32 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
             throw new ArgumentException($"attention mask covers {keyLength} positions, but the cache holds {past} and {t} are added");
         if (cache is null && keyLength != t)
             throw new ArgumentException($"attention mask length {keyLength} != input length {t}");
+        if (cache is not null)
+        {
+            // Keys beyond the written slots are never attended to (causality): the mask stops at the last one.
+            if (keyLength > past + t) attentionMask = attentionMask.narrow(1, 0, past + t);
+            cache.SetPadding(attentionMask.narrow(1, past, t));
+        }
+        var mask = AdditiveMask(attentionMask, past, (int)t, Dtype);
+        return Layers(inputIds, positionIds, mask, cache).MoveToOuterDisposeScope();
+    }
 
-        var dtype = Dtype;
-        var mask = AdditiveMask(attentionMask, past, (int)t, dtype);
-        var (cos, sin) = rotary.At(positionIds.to(ScalarType.Int64), dtype);
+    /// <summary>One decoding step of every cached row: token ids [R,1] at positions [R,1] attend to the cache's
+    /// filled slots except its padding (no causal mask: every cached slot precedes the new token). Hidden [R,1,H].</summary>
+    public Tensor DecodeHiddenStates(Tensor inputIds, Tensor positionIds, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        return Layers(inputIds, positionIds, cache.KeyPadding(1), cache).MoveToOuterDisposeScope();
+    }
+
+    Tensor Layers(Tensor inputIds, Tensor positionIds, Tensor mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var (cos, sin) = rotary.At(positionIds.to(ScalarType.Int64), Dtype);
         var h = model.embed_tokens.forward(inputIds);
         for (int i = 0; i < model.layers.Count; i++)
-            h = model.layers[i].Forward(h, cos, sin, mask, cache, i, keyLength);
-        cache?.Advance((int)t);
+            h = model.layers[i].Forward(h, cos, sin, mask, cache, i);
+        cache?.Advance((int)inputIds.shape[1]);
         return model.norm.forward(h).MoveToOuterDisposeScope();
     }
 

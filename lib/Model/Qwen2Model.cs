@@ -81,36 +81,33 @@ public sealed class Qwen2Attention : Module<Tensor, Tensor>
 {
     // Projections are held as Module<Tensor,Tensor> so that LoRA (or any wrapper) can replace them.
     public Module<Tensor, Tensor> q_proj, k_proj, v_proj, o_proj;
+    readonly PackedProjections qkv;
     readonly int heads, kvHeads, headDim;
 
     public Qwen2Attention(Qwen2Config c, ScalarType dtype, Device device) : base("Qwen2Attention")
     {
         heads = c.NumAttentionHeads; kvHeads = c.NumKeyValueHeads; headDim = c.HeadDim;
-        q_proj = Linear(c.HiddenSize, heads * headDim, hasBias: true, device: device, dtype: dtype);
-        k_proj = Linear(c.HiddenSize, kvHeads * headDim, hasBias: true, device: device, dtype: dtype);
-        v_proj = Linear(c.HiddenSize, kvHeads * headDim, hasBias: true, device: device, dtype: dtype);
+        qkv = new PackedProjections(c.HiddenSize, [heads * headDim, kvHeads * headDim, kvHeads * headDim], hasBias: true, dtype, device);
+        (q_proj, k_proj, v_proj) = (qkv[0], qkv[1], qkv[2]);
         o_proj = Linear(heads * headDim, c.HiddenSize, hasBias: false, device: device, dtype: dtype);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward(x, rope, mask, cache, layer)");
 
-    /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive [B,1,g*T,K] (already folded for GQA); cache optional.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive, [B,1,g*T,K] (already folded for GQA) or broadcastable
+    /// to it; cache optional (then K = the cache's filled slots after appending these T).</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = q_proj.forward(x).view(b, t, heads, headDim).transpose(1, 2);
-        var k = k_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
-        var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        var projections = qkv.Applies([q_proj, k_proj, v_proj]) ? qkv.Forward(x) : [q_proj.forward(x), k_proj.forward(x), v_proj.forward(x)];
+        var q = projections[0].view(b, t, heads, headDim).transpose(1, 2);
+        var k = projections[1].view(b, t, kvHeads, headDim).transpose(1, 2);
+        var v = projections[2].view(b, t, kvHeads, headDim).transpose(1, 2);
         q = (q * cos).Plus(RotateHalf(q) * sin);
         k = (k * cos).Plus(RotateHalf(k) * sin);
-        if (cache is not null)
-        {
-            var (kAll, vAll) = cache.Append(layer, k, v);
-            k = keyLength == kAll.shape[2] ? kAll : kAll.narrow(2, 0, keyLength);
-            v = keyLength == vAll.shape[2] ? vAll : vAll.narrow(2, 0, keyLength);
-        }
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);
         // GQA: KV head j serves query heads j*g .. j*g+g-1. Folding those g query heads into the query-length axis
         // gives the same result as repeat-interleaving K/V (transformers' repeat_kv) without copying the cache.
         int g = heads / kvHeads;
@@ -125,16 +122,23 @@ public sealed class Qwen2Attention : Module<Tensor, Tensor>
         var half = x.shape[^1] / 2;
         return cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
     }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) qkv.Dispose();
+        base.Dispose(disposing);
+    }
 }
 
 public sealed class Qwen2MLP : Module<Tensor, Tensor>
 {
     public Module<Tensor, Tensor> gate_proj, up_proj, down_proj;
+    readonly PackedProjections gateUp;
 
     public Qwen2MLP(Qwen2Config c, ScalarType dtype, Device device) : base("Qwen2MLP")
     {
-        gate_proj = Linear(c.HiddenSize, c.IntermediateSize, hasBias: false, device: device, dtype: dtype);
-        up_proj = Linear(c.HiddenSize, c.IntermediateSize, hasBias: false, device: device, dtype: dtype);
+        gateUp = new PackedProjections(c.HiddenSize, [c.IntermediateSize, c.IntermediateSize], hasBias: false, dtype, device);
+        (gate_proj, up_proj) = (gateUp[0], gateUp[1]);
         down_proj = Linear(c.IntermediateSize, c.HiddenSize, hasBias: false, device: device, dtype: dtype);
         RegisterComponents();
     }
@@ -142,7 +146,14 @@ public sealed class Qwen2MLP : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return down_proj.forward(functional.silu(gate_proj.forward(x)) * up_proj.forward(x)).MoveToOuterDisposeScope();
+        var (gate, up) = gateUp.Applies([gate_proj, up_proj]) && gateUp.Forward(x) is [var g, var u] ? (g, u) : (gate_proj.forward(x), up_proj.forward(x));
+        return down_proj.forward(functional.silu(gate) * up).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) gateUp.Dispose();
+        base.Dispose(disposing);
     }
 }
 
@@ -163,10 +174,10 @@ public sealed class Qwen2DecoderLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, keyLength));
+        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer));
         return h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -40,9 +40,32 @@ public sealed class QwenTokenizer
         VocabSize = Math.Max(vocabById.Length, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
     }
 
-    /// <summary>Builds (once per process and folder, ~1.5 s for Qwen's 151k vocabulary) the tokenizer of a model
-    /// folder. It behaves as that folder's tokenizer.json does in Hugging Face tokenizers.</summary>
-    public static QwenTokenizer FromFolder(string modelDir) => Cache.GetOrAdd(Path.GetFullPath(modelDir), Build);
+    /// <summary>Builds (once per process and tokenizer, ~1.5 s for Qwen's 151k vocabulary) the tokenizer of a model
+    /// folder. It behaves as that folder's tokenizer.json does in Hugging Face tokenizers. Folders with the same
+    /// tokenizer files (a run's checkpoints carry copies of the base model's) share one instance.</summary>
+    public static QwenTokenizer FromFolder(string modelDir)
+    {
+        var dir = Path.GetFullPath(modelDir);
+        return ContentKey(dir) is { } key ? Cache.GetOrAdd(key, _ => Build(dir)) : Build(dir);
+    }
+
+    static readonly string[] InputFiles = ["tokenizer.json", "tokenizer_config.json", "generation_config.json"];
+
+    /// <summary>SHA-256 of the files Build reads (a missing one counts as empty); null without tokenizer.json, so that
+    /// Build reports it.</summary>
+    static string? ContentKey(string dir)
+    {
+        if (!File.Exists(Path.Combine(dir, InputFiles[0]))) return null;
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var name in InputFiles)
+        {
+            var path = Path.Combine(dir, name);
+            var bytes = File.Exists(path) ? File.ReadAllBytes(path) : [];
+            hash.AppendData(BitConverter.GetBytes(bytes.LongLength));
+            hash.AppendData(bytes);
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
 
     static QwenTokenizer Build(string dir)
     {

@@ -145,4 +145,8 @@ public sealed class CliBadInputTests : IDisposable
     [Fact]
     public void Aha_negative_context_is_refused() =>
         cli.AssertCleanError(cli.Run("aha", "--input", "x.txt", "--context", "-1"), "--context");
+
+    [Fact]
+    public void Bench_with_an_unknown_part_is_refused() =>
+        cli.AssertCleanError(cli.Run("bench", "--parts", "tiny,fast"), "--parts", "tiny,fast");
 }

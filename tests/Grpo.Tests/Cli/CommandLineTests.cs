@@ -44,6 +44,24 @@ public sealed class CommandLineTests : IDisposable
         return (p.ExitCode, stdout + stderr.Result);
     }
 
+    [Fact]
+    public void Bench_times_the_tiny_presets_grpo_step_and_evaluation_and_prints_them_as_json()
+    {
+        var (code, output) = Run("bench", "--parts", "tiny", "--steps", "1", "--eval-problems", "2", "--eval-samples", "1");
+        Assert.True(code == 0, output);
+        var lines = output.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var step = lines.Single(l => l.TryGetProperty("GenerationSeconds", out _));
+        Assert.Equal(1, step.GetProperty("Steps").GetInt32());
+        foreach (var name in new[] { "StepSeconds", "GenerationSeconds", "UpdateSeconds", "CompletionTokens", "GenerationGflops" })
+            Assert.True(step.GetProperty(name).GetDouble() > 0, name);
+        var eval = lines.Single(l => l.TryGetProperty("Problems", out _));
+        Assert.Equal((2, 1), (eval.GetProperty("Problems").GetInt32(), eval.GetProperty("Samples").GetInt32()));
+        Assert.True(eval.GetProperty("GeneratedTokens").GetInt64() > 0);
+        var peak = lines.Single(l => l.TryGetProperty("MatmulPeak", out _));
+        Assert.Equal("float32", peak.GetProperty("MatmulPeak").GetString());
+        Assert.Contains("% of", output);
+    }
+
     [Theory]
     [InlineData("max-step", "pipeline", "--max-step", "10")]
     [InlineData("nme", "train", "--nme", "x")]

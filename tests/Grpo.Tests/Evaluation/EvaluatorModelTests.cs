@@ -63,6 +63,19 @@ public sealed class EvaluatorModelTests : IDisposable
     }
 
     [Fact]
+    public void Sampled_generations_repeat_for_a_seed_whatever_the_batch_size()
+    {
+        var config = Config() with { Greedy = false, Samples = 3, Temperature = 1f, Seed = 5 };
+        var a = Evaluator.EvaluateModel(model.Dir, config, "base", 0);
+        var single = Evaluator.EvaluateModel(model.Dir, config with { BatchSize = 1 }, "base", 0);
+        var wide = Evaluator.EvaluateModel(model.Dir, config with { BatchSize = 12 }, "base", 0);
+        var reseeded = Evaluator.EvaluateModel(model.Dir, config with { Seed = 6 }, "base", 0);
+        Assert.Equal(a.Records.Select(r => r.SampledGenerations), single.Records.Select(r => r.SampledGenerations));
+        Assert.Equal(a.Records.Select(r => r.SampledGenerations), wide.Records.Select(r => r.SampledGenerations));
+        Assert.NotEqual(a.Records.SelectMany(r => r.SampledGenerations!), reseeded.Records.SelectMany(r => r.SampledGenerations!));
+    }
+
+    [Fact]
     public void A_run_evaluates_base_and_checkpoints_into_eval_files_and_skips_existing_ones()
     {
         var run = Path.Combine(work, "runs", "r");

@@ -13,16 +13,17 @@ public class EvaluatorTests
 
     static string Answer(string equation) => $"calc</think>\n<answer>{equation}</answer>";
 
-    /// <summary>Answers correctly for problems whose first number is odd (greedy) and records every call.</summary>
+    /// <summary>Answers correctly for problems whose first number is odd (greedy) and records every call. Reply gets
+    /// the problem's first number, the options and the row's random stream.</summary>
     sealed class ScriptedGenerator
     {
-        public readonly List<(string[] Prompts, GenerationOptions Options)> Calls = [];
-        public Func<int, GenerationOptions, int, string> Reply = (first, o, _) => first % 2 == 1 ? Answer($"{first} + 2 + 3") : Answer("1 + 1");
+        public readonly List<(string[] Prompts, GenerationOptions Options, long[] Streams)> Calls = [];
+        public Func<int, GenerationOptions, long, string> Reply = (first, o, _) => first % 2 == 1 ? Answer($"{first} + 2 + 3") : Answer("1 + 1");
 
-        public IReadOnlyList<string> Generate(IReadOnlyList<string> prompts, GenerationOptions options)
+        public IReadOnlyList<string> Generate(IReadOnlyList<string> prompts, GenerationOptions options, IReadOnlyList<long> streams)
         {
-            Calls.Add((prompts.ToArray(), options));
-            return prompts.Select((p, j) => Reply(FirstNumber(p), options, j)).ToList();
+            Calls.Add((prompts.ToArray(), options, streams.ToArray()));
+            return prompts.Select((p, j) => Reply(FirstNumber(p), options, streams[j])).ToList();
         }
 
         // The English template prints nums like [3, 2, 3].
@@ -57,19 +58,22 @@ public class EvaluatorTests
     }
 
     [Fact]
-    public void Sampled_decoding_repeats_each_prompt_k_times_with_a_seed_per_batch()
+    public void Sampled_rows_fill_every_batch_and_sample_j_of_problem_i_draws_stream_i_k_plus_j_of_one_seed()
     {
         // Sample j of a problem is correct when j < 2 -> every problem has 2 of 4 correct.
         var gen = new ScriptedGenerator();
-        gen.Reply = (first, o, j) => o.Greedy ? Answer("0") : j % 4 < 2 ? Answer($"{first} + 2 + 3") : Answer("1");
-        var config = Config with { BatchSize = 8, Samples = 4, Temperature = 0.7f, TopP = 0.9f, Seed = 100 };
+        gen.Reply = (first, o, stream) => o.Greedy ? Answer("0") : stream % 4 < 2 ? Answer($"{first} + 2 + 3") : Answer("1");
+        var config = Config with { BatchSize = 6, Samples = 4, Temperature = 0.7f, TopP = 0.9f, Seed = 100 };
         var result = Evaluator.Evaluate(Problems, config, gen.Generate);
 
         var sampledCalls = gen.Calls.Where(c => !c.Options.Greedy).ToList();
-        Assert.Equal([8, 8, 8, 4], sampledCalls.Select(c => c.Prompts.Length));
-        Assert.Equal([100L, 101, 102, 103], sampledCalls.Select(c => c.Options.Seed!.Value));
+        // 7 problems x 4 samples = 28 rows in batches of 6: a problem's samples may straddle two batches.
+        Assert.Equal([6, 6, 6, 6, 4], sampledCalls.Select(c => c.Prompts.Length));
+        Assert.All(sampledCalls, c => Assert.Equal(100L, c.Options.Seed));
+        Assert.Equal(Enumerable.Range(0, 28).Select(i => (long)i), sampledCalls.SelectMany(c => c.Streams));
+        var prompts = sampledCalls.SelectMany(c => c.Prompts).ToList();
+        Assert.All(Enumerable.Range(0, 28), r => Assert.Equal(PromptTemplate.English.Render(Problems[r / 4]), prompts[r]));
         Assert.All(sampledCalls, c => Assert.Equal((0.7f, 0.9f), (c.Options.Temperature, c.Options.TopP)));
-        Assert.All(sampledCalls, c => Assert.Equal(c.Prompts[0], c.Prompts[3]));
         Assert.All(result.Records, r => Assert.Equal([1.0, 1, 0, 0], r.SampledScores!));
         Assert.Equal((4, 0.5, 1.0), (result.Sampled!.K, result.Sampled.MeanAccuracy, result.Sampled.PassAtK));
         Assert.Equal(0.0, result.Accuracy);
@@ -83,7 +87,7 @@ public class EvaluatorTests
         var markers = ReasoningMarkers.Default with { RejectMarkers = ["no"], AcceptMarkers = ["ok"] };
         string Recovery(int first) => $"{first}*2=0 no {first}+2=5 5+3=8 ok</think>\n<answer>{first} + 2 + 3</answer>";
         var gen = new ScriptedGenerator();
-        gen.Reply = (first, o, j) => o.Greedy || j % 2 == 0 ? Recovery(first) : Answer("1 + 1");
+        gen.Reply = (first, o, stream) => o.Greedy || stream % 2 == 0 ? Recovery(first) : Answer("1 + 1");
         var config = Config with { BatchSize = 4, Samples = 2 };
         var result = Evaluator.Evaluate(Problems, config, gen.Generate, markers: markers, tokenCount: text => 10);
 

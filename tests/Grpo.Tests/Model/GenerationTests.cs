@@ -59,7 +59,7 @@ public class GenerationTests
     public void Sampling_with_a_seed_is_reproducible_and_log_probs_are_those_of_the_chosen_tokens()
     {
         using var m = Qwen2ForCausalLM.FromPretrained(ModelDir("qwen2-tiny"));
-        var o = new GenerationOptions(12, Temperature: 0.7f, TopP: 0.9f, TopK: 50, Seed: 1234);
+        var o = new GenerationOptions(12, Temperature: 0.7f, TopP: 0.9f, TopK: 50, Seed: 1234, LogProbs: true);
         var a = Grpo.Model.Generator.Generate(m, Prompts, o, [301], 302);
         var b = Grpo.Model.Generator.Generate(m, Prompts, o, [301], 302);
         var c = Grpo.Model.Generator.Generate(m, Prompts, o with { Seed = 99 }, [301], 302);
@@ -74,7 +74,7 @@ public class GenerationTests
             using var logits = m.forward(ids, ones_like(ids), arange(seq.Length).unsqueeze(0));
             using var lp = nn.functional.log_softmax(logits[0] / 0.7f, -1);
             for (int s = 0; s < a[i].Ids.Length; s++)
-                Assert.Equal(lp[Prompts[i].Length - 1 + s, a[i].Ids[s]].item<float>(), a[i].LogProbs[s], 1e-4f);
+                Assert.Equal(lp[Prompts[i].Length - 1 + s, a[i].Ids[s]].item<float>(), a[i].LogProbs![s], 1e-4f);
         }
     }
 

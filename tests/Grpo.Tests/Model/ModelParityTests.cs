@@ -154,7 +154,7 @@ public class ModelParityTests
         var prompts = rows.Select((r, i) => r.Where((_, j) => mask[i][j] == 1).Select(x => (int)x).ToArray()).ToList();
         var eos = c["eos_token_id"] is System.Text.Json.Nodes.JsonArray a ? a.Select(x => x!.GetValue<int>()).ToList() : [c["eos_token_id"]!.GetValue<int>()];
         int pad = c["pad_token_id"]!.GetValue<int>();
-        var result = Grpo.Model.Generator.Generate(model, prompts, new GenerationOptions(c["max_new_tokens"]!.GetValue<int>(), Greedy: true), eos, pad);
+        var result = Grpo.Model.Generator.Generate(model, prompts, new GenerationOptions(c["max_new_tokens"]!.GetValue<int>(), Greedy: true, LogProbs: true), eos, pad);
         var expected = Ints(c["new_tokens"]!);
         for (int i = 0; i < rows.Length; i++)
         {
@@ -171,7 +171,7 @@ public class ModelParityTests
                 {
                     using var l = tensor(Flat(steps[s]![i]!));
                     var expectedLp = nn.functional.log_softmax(l, -1)[expected[i][s]].item<float>();
-                    Assert.Equal(expectedLp, result[i].LogProbs[s], 1e-4f);
+                    Assert.Equal(expectedLp, result[i].LogProbs![s], 1e-4f);
                 }
         }
     }
