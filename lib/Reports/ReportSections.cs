@@ -72,13 +72,22 @@ public static class ReportSections
             }
             html.Append("</table>\n");
         }
-        html.Append("<p>Lengths in ").Append(E(rows[0].Summary.LengthUnit)).Append(". The base column is the model before any " +
-            "training: a behaviour already there is not emergent.</p>\n");
+        html.Append("<p>Definitions: docs/behaviour-metrics.md. Lengths in ").Append(E(rows[0].Summary.LengthUnit))
+            .Append(". The base column is the model before any training: a behaviour already there is not emergent.</p>\n");
         return html.ToString();
     }
 
-    /// <summary>The picked problems (<see cref="SameProblems.Pick"/>), both greedy generations side by side, with the
-    /// rule that picked them.</summary>
+    /// <summary>The problems <see cref="SameProblems.Pick"/> chooses from the base model's eval and the last checkpoint's,
+    /// both greedy generations side by side, with the rule that chose them (or a note when either eval is missing).</summary>
+    public static string SameProblemTable(IReadOnlyList<EvalResult> evals, int perKind = SameProblems.DefaultPerKind)
+    {
+        var (baseEval, final) = RunFiles.BaseAndLast(evals);
+        if (baseEval is null || final is null)
+            return "<p>Needs the base model's eval (eval/base.json) and at least one checkpoint's eval.</p>\n";
+        return SameProblemTable(SameProblems.Pick(baseEval, final, perKind), final.Checkpoint, perKind);
+    }
+
+    /// <summary>The given pairs, both greedy generations side by side, with the rule that picked them.</summary>
     public static string SameProblemTable(IReadOnlyList<ProblemPair> pairs, string finalName, int perKind = SameProblems.DefaultPerKind)
     {
         var html = new StringBuilder("<p>").Append(E(SameProblems.Rule(perKind))).Append("</p>\n");

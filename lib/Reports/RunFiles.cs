@@ -64,6 +64,10 @@ public static class RunFiles
             .ToList();
     }
 
+    /// <summary>The base model's eval and the eval of the checkpoint with the highest step; either may be null.</summary>
+    public static (EvalResult? Base, EvalResult? Last) BaseAndLast(IReadOnlyList<EvalResult> evals) =>
+        (evals.FirstOrDefault(e => e.Checkpoint == "base"), evals.Where(e => e.Checkpoint != "base").MaxBy(e => e.Step));
+
     public static IReadOnlyList<CompletionSample> ReadSamples(string runDir, bool successOnly = false)
     {
         var run = new RunFolder(runDir);

@@ -29,8 +29,6 @@ public static class RunReport
         var samples = RunFiles.ReadSamples(runDir);
         var successes = RunFiles.ReadSamples(runDir, successOnly: true);
         var aha = RunFiles.ReadAha(runDir);
-        var baseEval = evals.FirstOrDefault(e => e.Checkpoint == "base");
-        var final = evals.Where(e => e.Checkpoint != "base").MaxBy(e => e.Step);
 
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>GRPO run ").Append(E(name)).Append("</title>\n")
@@ -53,14 +51,11 @@ public static class RunReport
         else
         {
             var behaviour = BehaviourTable.StoredRows(evals, RunFiles.Markers(runDir));
-            html.Append("<p>How the written reasoning changes (definitions: docs/behaviour-metrics.md), greedy and sampled, base first.</p>\n");
             if (behaviour.Count > 0) html.Append(ChartHtml.Fragment(Charts.BehaviourPerCheckpoint(behaviour)));
             html.Append(ReportSections.BehaviourTables(behaviour));
         }
 
-        html.Append("<h2>Same problem, base vs final</h2>\n");
-        if (baseEval is null || final is null) html.Append("<p>Needs the base model's eval and at least one checkpoint's eval.</p>\n");
-        else html.Append(ReportSections.SameProblemTable(SameProblems.Pick(baseEval, final), final.Checkpoint));
+        html.Append("<h2>Same problem, base vs final</h2>\n").Append(ReportSections.SameProblemTable(evals));
 
         html.Append("<h2>Training curves</h2>\n");
         if (metrics.Count == 0) html.Append("<p>No metrics.jsonl in this run.</p>\n");

@@ -58,8 +58,7 @@ public sealed record RunSummary(IReadOnlyList<string> Sentences, IReadOnlyList<P
     public static RunSummary? ForRun(string runDir, IReadOnlyList<EvalResult>? evals = null)
     {
         evals ??= RunFiles.ReadEvals(runDir);
-        var baseEval = evals.FirstOrDefault(e => e.Checkpoint == "base");
-        var final = evals.Where(e => e.Checkpoint != "base").MaxBy(e => e.Step);
+        var (baseEval, final) = RunFiles.BaseAndLast(evals);
         if (baseEval is null || final is null) return null;
         var (config, problem) = RunFiles.TryConfig(runDir);
         return Of(baseEval, final, config, RunFiles.Markers(runDir), problem);
