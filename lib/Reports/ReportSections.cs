@@ -34,7 +34,7 @@ public static class ReportSections
     {
         var baseEval = evals.FirstOrDefault(e => e.Checkpoint == "base");
         var html = new StringBuilder("<table><tr><th>checkpoint</th><th>step</th><th>problems</th><th>greedy accuracy</th>" +
-            "<th>greedy vs base: wrong → right / right → wrong</th><th>format rate</th><th>sampled accuracy</th><th>pass@k</th></tr>\n");
+            "<th>vs base (greedy): wrong → right / right → wrong</th><th>format rate</th><th>sampled accuracy</th><th>pass@k</th></tr>\n");
         foreach (var e in evals)
         {
             string flips = "";
@@ -99,7 +99,7 @@ public static class ReportSections
             html.Append("<tr><td>").Append(p.Base.TestId).Append("</td><td class=\"text\">")
                 .Append(E($"[{string.Join(", ", p.Base.Nums)}] → {p.Base.Target}")).Append("</td><td class=\"text\">").Append(E(p.Change));
             if (SampledShare(p.Base) is { } b && SampledShare(p.Final) is { } f)
-                html.Append("<br>sampled ").Append(E($"{Pct(b)} → {Pct(f)}"));
+                html.Append("<br>sampled: ").Append(E($"{Pct(b)} → {Pct(f)}"));
             html.Append("</td>");
             foreach (var r in new[] { p.Base, p.Final })
                 html.Append("<td class=\"text\"><b>").Append(r.Score >= 1 ? "right" : "wrong").Append("</b><pre>")
