@@ -1,6 +1,7 @@
 // Re-thinking markers and recoveries against the base rate (notebook 05, report.html): each series of completions (greedy
 // eval, sampled eval, training samples) at every checkpoint or block of steps, beside the rate of its first point: the
-// base model's eval, or the run's first step (sampled before any update). A behaviour the base already shows is not
+// base model's eval, or the first step the sample file holds (step 1, sampled before any update, unless it happened
+// to sample none). A behaviour the base already shows is not
 // emergent, so the base rate sits in every row.
 namespace Grpo.Evaluation;
 

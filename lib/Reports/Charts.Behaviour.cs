@@ -1,5 +1,6 @@
 // Behaviour charts: the behaviour metrics per checkpoint (base first), greedy and sampled side by side, and notebook 05's
 // re-thinking and recovery rates against their base rate.
+using Grpo.Countdown;
 using Grpo.Evaluation;
 using Plotly.NET;
 using Chart = Plotly.NET.CSharp.Chart;
@@ -9,7 +10,7 @@ namespace Grpo.Reports;
 public static partial class Charts
 {
     /// <summary>The measures drawn per checkpoint, all on a 0-100 scale (shares as percentages, recoveries per 100).</summary>
-    static readonly (string Label, Func<Countdown.BehaviourSummary, double?> Value)[] BehaviourLines =
+    static readonly (string Label, Func<BehaviourSummary, double?> Value)[] BehaviourLines =
     [
         ("faithful steps %", s => 100 * s.FaithfulSteps),
         ("answer follows reasoning %", s => 100 * s.AnswerFollowsReasoning),

@@ -79,8 +79,8 @@ public static class RunReport
         if (File.Exists(run.AhaCountsPath))
         {
             var rates = AhaBaseline.Rows(AhaExtractor.ReadCounts(run.AhaCountsPath), RunFiles.SaveSteps(runDir));
-            html.Append("<p>Re-thinking markers and recoveries against the base rate: the base model's eval, and the run's first " +
-                        "step for the training samples (generated before any update).</p>\n")
+            html.Append("<p>Re-thinking markers and recoveries against the base rate: the base model's eval, and the first step " +
+                        "with training samples (normally step 1, generated before any update).</p>\n")
                 .Append(ReportSections.AhaBaselineTable(rates));
         }
         if (aha.Count == 0)
