@@ -60,29 +60,12 @@ public sealed class BehaviourCommand : Command<BehaviourCommand.Settings>
         var rows = BehaviourTable.Rows(evals, markers, tokens);
 
         // One table per decoding, a column per checkpoint (base first), so each trained value sits beside the base one.
-        string P(double? v) => v is { } x ? (100 * x).ToString("F1") : "-";
-        string F(double? v, string format = "F2") => v is { } x ? x.ToString(format) : "-";
-        var metrics = new (string Name, Func<BehaviourSummary, string> Value)[]
-        {
-            ("completions", s => s.Completions.ToString()),
-            ("correct %", s => P(s.Completions == 0 ? null : (double)s.Correct / s.Completions)),
-            ("reflection %", s => P(s.ReflectionRate)),
-            ("  among correct %", s => P(s.ReflectionRateCorrect)),
-            ("  among wrong %", s => P(s.ReflectionRateWrong)),
-            ("  problems %", s => P(s.ReflectionRateProblems)),
-            ("attempts / completion", s => F(s.AttemptsPerCompletion)),
-            ("recoveries / 100", s => F(s.RecoveriesPer100, "F1")),
-            ("faithful steps %", s => P(s.FaithfulSteps)),
-            ("answer follows %", s => P(s.AnswerFollowsReasoning)),
-            ("length correct", s => F(s.LengthCorrect, "F1")),
-            ("length wrong", s => F(s.LengthWrong, "F1")),
-        };
         foreach (var group in rows.GroupBy(r => r.Decoding))
         {
             var columns = group.ToList();
             var table = new Table().Title($"Behaviour, {group.Key} (docs/behaviour-metrics.md)").AddColumn("metric");
             foreach (var c in columns) table.AddColumn(new TableColumn(Markup.Escape(RunFolder.StepOf(c.Checkpoint) is int step ? $"step {step}" : c.Checkpoint)).RightAligned());
-            foreach (var (name, value) in metrics) table.AddRow([name, .. columns.Select(c => value(c.Summary))]);
+            foreach (var measure in BehaviourTable.Measures) table.AddRow([measure.Name, .. columns.Select(c => measure.Show(c.Summary))]);
             AnsiConsole.Write(table);
         }
         var unit = rows.FirstOrDefault()?.Summary.LengthUnit ?? "characters";

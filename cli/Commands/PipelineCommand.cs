@@ -2,6 +2,7 @@
 using System.ComponentModel;
 using Grpo.Evaluation;
 using Grpo.Pipeline;
+using Grpo.Reports;
 using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -49,6 +50,8 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
             table.AddRow(r.Checkpoint, r.Step.ToString(), $"{r.Accuracy:P1}", r.Sampled is { } sm ? $"{sm.MeanAccuracy:P1}" : "-",
                 r.Sampled is { } sp ? $"{sp.PassAtK:P1} (k={sp.K})" : "-", $"{r.FormatRate:P1}");
         AnsiConsole.Write(table);
+        // The report's summary in the terminal too: what rose, what fell, and whether it is more than noise.
+        foreach (var sentence in RunSummary.ForRun(summary.RunDir)?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
         AnsiConsole.MarkupLineInterpolated($"aha-moment hits: {summary.AhaHits}; report: [link]{summary.ReportPath}[/]");
         return 0;
     }

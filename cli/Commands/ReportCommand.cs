@@ -27,6 +27,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var path = RunReport.Write(settings.Run, settings.Samples);
+        foreach (var sentence in RunSummary.ForRun(settings.Run)?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
         AnsiConsole.MarkupLine($"report: [green]{Markup.Escape(path)}[/] ({new FileInfo(path).Length / 1024} KiB)");
         return 0;
     }

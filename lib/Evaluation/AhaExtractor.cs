@@ -179,6 +179,14 @@ public static class AhaExtractor
         Grpo.Files.AtomicFile.WriteAllText(countsPath, JsonSerializer.Serialize(result.Counts, new JsonSerializerOptions(JsonLine) { WriteIndented = true }));
     }
 
+    /// <summary>aha_counts.json as <see cref="Write"/> wrote it.</summary>
+    public static IReadOnlyList<AhaStepCount> ReadCounts(string path)
+    {
+        Grpo.Files.InputPaths.RequireRegularFile(path, "aha counts file");
+        try { return JsonSerializer.Deserialize<List<AhaStepCount>>(File.ReadAllText(path), JsonLineStrict) ?? throw new JsonException("null"); }
+        catch (JsonException e) { throw new FormatException($"{path}: not an aha counts file: {e.Message}", e); }
+    }
+
     public static IReadOnlyList<AhaHit> ReadJsonl(string path)
     {
         Grpo.Files.InputPaths.RequireRegularFile(path, "aha file");

@@ -1,6 +1,7 @@
 // The completion sample files of a Countdown run (completion_samples.txt, success_completion_samples.txt): the writer
 // (the run's task log appends a step's entries), the reader (aha extraction, reports, notebooks) and the cut a resume
-// makes, in one place so the format has one definition.
+// makes, in one place so the format has one definition. A completion line that could be read as an entry header is
+// escaped with one backslash (see Escape), so no completion can end an entry or move a resume's cut.
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Grpo.Files;
@@ -16,9 +17,24 @@ public static partial class CompletionSamplesFile
 {
     const string HeaderStart = "=== step ";
 
-    /// <summary>"=== step N | nums [a, b, c] | target T | reward R | format F | equation E", the completion, a blank line.</summary>
+    /// <summary>"=== step N | nums [a, b, c] | target T | reward R | format F | equation E", the completion (escaped, see
+    /// <see cref="Escape"/>), a blank line.</summary>
     public static string Format(CompletionSample s) =>
-        string.Create(CultureInfo.InvariantCulture, $"{HeaderStart}{s.Step} | nums [{string.Join(", ", s.Nums)}] | target {s.Target} | reward {s.Reward:F2} | format {s.Format} | equation {s.Equation}\n{s.Completion}\n\n");
+        string.Create(CultureInfo.InvariantCulture, $"{HeaderStart}{s.Step} | nums [{string.Join(", ", s.Nums)}] | target {s.Target} | reward {s.Reward:F2} | format {s.Format} | equation {s.Equation}\n{Escape(s.Completion)}\n\n");
+
+    /// <summary>The completion as the file holds it: every line that is "=== step " after zero or more backslashes gets
+    /// one more backslash in front. Header lines never start with a backslash, so a line starting with "=== step "
+    /// is always a header, and the file stays plain text a person can read ("\=== step 3" inside a completion).</summary>
+    public static string Escape(string completion) => MapLines(completion, line => LooksLikeHeader(line) ? "\\" + line : line);
+
+    /// <summary>Undoes <see cref="Escape"/>: drops one leading backslash from each line that is backslashes + "=== step ".</summary>
+    public static string Unescape(string body) => MapLines(body, line => line.StartsWith('\\') && LooksLikeHeader(line) ? line[1..] : line);
+
+    /// <summary>Whether the line is "=== step " after zero or more backslashes.</summary>
+    static bool LooksLikeHeader(string line) => line.AsSpan().TrimStart('\\').StartsWith(HeaderStart, StringComparison.Ordinal);
+
+    static string MapLines(string text, Func<string, string> map) =>
+        text.Contains(HeaderStart, StringComparison.Ordinal) ? string.Join('\n', text.Split('\n').Select(map)) : text;
 
     /// <summary>Appends the entries (nothing when there are none) in one write.</summary>
     public static void Append(string path, IEnumerable<CompletionSample> samples)
@@ -89,7 +105,7 @@ public static partial class CompletionSamplesFile
             // The writer emits "<completion>\n\n" (blank line between entries); a hand-edited file may have less.
             if (body.EndsWith("\n\n", StringComparison.Ordinal)) body = body[..^2];
             else if (body.EndsWith('\n')) body = body[..^1];
-            samples.Add(new CompletionSample(step, nums, target, reward, format, equation, body, headerLine + 1));
+            samples.Add(new CompletionSample(step, nums, target, reward, format, equation, Unescape(body), headerLine + 1));
         }
         return samples;
     }

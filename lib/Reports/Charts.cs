@@ -1,5 +1,6 @@
-// Plotly.NET chart builders for the notebooks and report.html: accuracy per checkpoint, training curves, data
-// histograms, aha counts. Each returns a GenericChart; notebooks display it, ChartHtml saves it.
+// Plotly.NET chart builders for the notebooks and report.html: accuracy per checkpoint, data histograms, aha counts
+// (training curves: Charts.Training.cs; behaviour and base rates: Charts.Behaviour.cs). Each returns a GenericChart;
+// notebooks display it, ChartHtml saves it.
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Plotly.NET;
@@ -8,17 +9,8 @@ using Chart = Plotly.NET.CSharp.Chart;
 
 namespace Grpo.Reports;
 
-public static class Charts
+public static partial class Charts
 {
-    /// <summary>TRL metric names plotted by <see cref="TrainingCurves"/>: reward, accuracy (the equation reward's
-    /// mean = share of correct completions), completion length.</summary>
-    public static readonly IReadOnlyList<(string Metric, string Label)> DefaultCurves =
-    [
-        ("reward", "reward (format + equation)"),
-        ("rewards/equation_reward/mean", "accuracy (equation reward)"),
-        ("completions/mean_length", "completion length (tokens)"),
-    ];
-
     /// <summary>Greedy accuracy and sampled mean accuracy (and pass@k when present) per checkpoint; the base model is
     /// the first point, so the gain over the base reads left to right.</summary>
     public static GenericChart AccuracyPerCheckpoint(IEnumerable<EvalResult> evals)
@@ -39,20 +31,6 @@ public static class Charts
                 sampled.Select(e => e.Sampled!.PassAtK).ToArray(), ShowMarkers: true, Name: $"pass@{sampled[0].Sampled!.K}"));
         }
         return Titled(Chart.Combine(charts), "Accuracy per checkpoint", "checkpoint", "accuracy", yRange: (0, 1));
-    }
-
-    /// <summary>One line chart per metric against the optimizer step, stacked (shared x axis).</summary>
-    public static GenericChart TrainingCurves(IEnumerable<MetricsRow> metrics, IEnumerable<(string Metric, string Label)>? curves = null)
-    {
-        var rows = metrics.OrderBy(r => r.Step).ToList();
-        var charts = (curves ?? DefaultCurves).Select(c =>
-        {
-            var points = rows.Where(r => r.Values.ContainsKey(c.Metric)).ToList();
-            return Chart.Line<int, double, string>(points.Select(r => r.Step).ToArray(),
-                points.Select(r => r.Values[c.Metric]).ToArray(), Name: c.Label);
-        }).ToList();
-        var grid = Chart.Grid(charts, charts.Count, 1, Pattern: StyleParam.LayoutGridPattern.Coupled);
-        return Titled(grid, "Training curves", "step", null, 900, 250 * charts.Count + 80);
     }
 
     /// <summary>One metric against the step (e.g. "kl", "entropy", "completions/clipped_ratio").</summary>

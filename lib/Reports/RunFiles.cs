@@ -1,6 +1,7 @@
 // Reads a run folder's files (as RunLog, checkpoints and the evaluator write them) into plain records for charts, tables and the report.
 using System.Globalization;
 using System.Text.Json;
+using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Training;
 
@@ -63,6 +64,10 @@ public static class RunFiles
             .ToList();
     }
 
+    /// <summary>The base model's eval and the eval of the checkpoint with the highest step; either may be null.</summary>
+    public static (EvalResult? Base, EvalResult? Last) BaseAndLast(IReadOnlyList<EvalResult> evals) =>
+        (evals.FirstOrDefault(e => e.Checkpoint == "base"), evals.Where(e => e.Checkpoint != "base").MaxBy(e => e.Step));
+
     public static IReadOnlyList<CompletionSample> ReadSamples(string runDir, bool successOnly = false)
     {
         var run = new RunFolder(runDir);
@@ -75,6 +80,22 @@ public static class RunFiles
         var path = new RunFolder(runDir).AhaPath;
         return File.Exists(path) ? AhaExtractor.ReadJsonl(path) : [];
     }
+
+    /// <summary>The run's config.json, or null and why not (no config.json, or one that does not read as a GRPO config):
+    /// a report still shows everything else.</summary>
+    public static (GrpoConfig? Config, string? Problem) TryConfig(string runDir)
+    {
+        try { return new RunFolder(runDir).LoadConfig() is { } config ? (config, null) : (null, "the run has no config.json"); }
+        catch (BadInputException e) { return (null, e.Message); }
+    }
+
+    /// <summary>The reasoning markers of the run's base model (RunCheckpoints.Markers), or the defaults when the run's
+    /// config cannot be read. Only eval files written before behaviour was measured need them.</summary>
+    public static ReasoningMarkers Markers(string runDir) =>
+        TryConfig(runDir).Config is null ? ReasoningMarkers.Default : RunCheckpoints.Markers(runDir);
+
+    /// <summary>The run's checkpoint interval (save_steps), or the GrpoConfig default when its config cannot be read.</summary>
+    public static int SaveSteps(string runDir) => (TryConfig(runDir).Config ?? new GrpoConfig()).SaveSteps;
 
     internal static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

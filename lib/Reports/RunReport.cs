@@ -1,5 +1,6 @@
-// Writes runs/<name>/report.html from the run folder's files: accuracy per checkpoint (greedy and sampled),
-// training curves, sample completions and aha counts. Self-contained: plotly.js is inlined once, no CDN.
+// Writes runs/<name>/report.html from the run folder's files: a plain-language summary (base against the last checkpoint),
+// accuracy and behaviour per checkpoint, the same problems answered before and after, smoothed training curves, sample
+// completions and aha moments against their base rate. Self-contained: plotly.js is inlined once, no CDN.
 using System.Text;
 using Grpo.Evaluation;
 using Grpo.Training;
@@ -32,26 +33,29 @@ public static class RunReport
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>GRPO run ").Append(E(name)).Append("</title>\n")
             .Append("<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}")
-            .Append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
-            .Append("td.text{text-align:left}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em;margin:0}</style>\n")
+            .Append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}")
+            .Append("td.text{text-align:left}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em;margin:0}")
+            .Append(".summary{background:#f3f7fb;border-left:4px solid #1f77b4;padding:.2em 1em}.method{color:#555;font-size:smaller}</style>\n")
             .Append("<script type=\"text/javascript\">").Append(HtmlEncoding.ScriptSource(ChartHtml.PlotlyJs()))
             .Append("</script>\n</head><body>\n<h1>GRPO run ").Append(E(name)).Append("</h1>\n")
             .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(runDir))).Append("</p>\n");
 
+        html.Append("<h2>Summary: base model against the last checkpoint</h2>\n").Append(ReportSections.Summary(RunSummary.ForRun(runDir, evals)));
+
         html.Append("<h2>Accuracy per checkpoint</h2>\n");
+        if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
+        else html.Append(ChartHtml.Fragment(Charts.AccuracyPerCheckpoint(evals))).Append(ReportSections.AccuracyTable(evals));
+
+        html.Append("<h2>Behaviour per checkpoint</h2>\n");
         if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
         else
         {
-            html.Append(ChartHtml.Fragment(Charts.AccuracyPerCheckpoint(evals)));
-            html.Append("<table><tr><th>checkpoint</th><th>step</th><th>problems</th><th>greedy accuracy</th><th>format rate</th>")
-                .Append("<th>sampled accuracy</th><th>pass@k</th></tr>\n");
-            foreach (var e in evals)
-                html.Append("<tr><td class=\"text\">").Append(E(e.Checkpoint)).Append("</td><td>").Append(e.Step)
-                    .Append("</td><td>").Append(e.NumProblems).Append("</td><td>").Append(Pct(e.Accuracy))
-                    .Append("</td><td>").Append(Pct(e.FormatRate)).Append("</td><td>").Append(e.Sampled is { } s ? Pct(s.MeanAccuracy) : "")
-                    .Append("</td><td>").Append(e.Sampled is { } p ? $"{Pct(p.PassAtK)} (k={p.K})" : "").Append("</td></tr>\n");
-            html.Append("</table>\n");
+            var behaviour = BehaviourTable.StoredRows(evals, RunFiles.Markers(runDir));
+            if (behaviour.Count > 0) html.Append(ChartHtml.Fragment(Charts.BehaviourPerCheckpoint(behaviour)));
+            html.Append(ReportSections.BehaviourTables(behaviour));
         }
+
+        html.Append("<h2>Same problem, base vs final</h2>\n").Append(ReportSections.SameProblemTable(evals));
 
         html.Append("<h2>Training curves</h2>\n");
         if (metrics.Count == 0) html.Append("<p>No metrics.jsonl in this run.</p>\n");
@@ -72,6 +76,13 @@ public static class RunReport
         }
 
         html.Append("<h2>Aha moments</h2>\n");
+        if (File.Exists(run.AhaCountsPath))
+        {
+            var rates = AhaBaseline.Rows(AhaExtractor.ReadCounts(run.AhaCountsPath), RunFiles.SaveSteps(runDir));
+            html.Append("<p>Re-thinking markers and recoveries against the base rate: the base model's eval, and the first step " +
+                        "with training samples (normally step 1, generated before any update).</p>\n")
+                .Append(ReportSections.AhaBaselineTable(rates));
+        }
         if (aha.Count == 0)
             html.Append(File.Exists(run.AhaPath)
                 ? "<p>No aha phrase in this run's completions (aha.jsonl has no hits): no chart or tables to show.</p>\n"
@@ -101,6 +112,5 @@ public static class RunReport
             .Concat(successes.OrderByDescending(s => s.Step).Take(max / 2))
             .DistinctBy(s => (s.Step, s.Completion)).OrderByDescending(s => s.Step).ToList();
 
-    static string Pct(double v) => (v * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
     static string E(string s) => HtmlEncoding.Text(s);
 }

@@ -109,11 +109,17 @@ public sealed class NotebookTests(NotebookChain chain)
     [SkippableFact]
     public void Checkpoint_eval_evaluates_every_checkpoint_and_writes_the_report()
     {
-        Run("04-checkpoint-eval");
+        var run = Run("04-checkpoint-eval");
         foreach (var name in new[] { "base", "checkpoint-2", "checkpoint-4" })
             Assert.True(File.Exists(Path.Combine(chain.RunDir, "eval", name + ".json")), $"missing eval/{name}.json");
         Assert.True(File.Exists(Path.Combine(chain.RunDir, "report.html")));
         AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "accuracy-per-checkpoint.html"));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "behaviour-per-checkpoint.html"));
+        // The summary, the behaviour tables and the same-problem table, as report.html shows them.
+        var html = run.Data("text/html").ToList();
+        Assert.Contains(html, h => h.Contains("the base model and checkpoint-4 answered the same 8 held-out problems"));
+        Assert.Contains(html, h => h.Contains("<th>greedy</th><th>base</th><th>checkpoint-2</th><th>checkpoint-4</th>"));
+        Assert.Contains(html, h => h.Contains("Chosen by a fixed rule, not by eye"));
     }
 
     [SkippableFact]
@@ -123,9 +129,13 @@ public sealed class NotebookTests(NotebookChain chain)
         var aha = Path.Combine(chain.RunDir, "aha.jsonl");
         Assert.True(File.Exists(aha));
         var text = string.Concat(run.Data("text/plain"));
-        // With hits: the three tables. Without (a model this small may write no aha phrase): each place says so.
+        // Every series beside its base rate (the chain's evals scan completions even when none re-thinks).
+        Assert.Contains(run.Data("text/html"), h => h.Contains("<th>with a re-thinking marker</th>") && h.Contains("(base)"));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "aha-against-base.html"));
+        // With hits: the base-rate table and three tables of hits. Without (a model this small may write no aha
+        // phrase): each place says so.
         if (File.ReadAllLines(aha).Any(l => l.Trim().Length > 0))
-            Assert.Equal(3, run.Data("text/html").Count(h => h.Contains("<table")));
+            Assert.Equal(4, run.Data("text/html").Count(h => h.Contains("<table")));
         else
         {
             Assert.Contains("No aha phrase in", text);

@@ -42,13 +42,25 @@ public sealed class ReportInjectionTests : IDisposable
     {
         var run = Directory.CreateDirectory(Path.Combine(root, "run<script>x")).FullName;
         var eval = Directory.CreateDirectory(Path.Combine(run, "eval")).FullName;
-        for (int i = 0; i < 2; i++)
+        // A base eval and two labelled with payloads, each holding problem 0 with a payload generation (the summary, the
+        // behaviour tables and the same-problem table show them); the last one solves it.
+        JsonArray Record(int n, int score) => [new JsonObject
+        {
+            ["test_id"] = 0, ["score"] = score, ["prompt"] = "p", ["nums"] = new JsonArray(1, 2), ["generation"] = Payload(n),
+            ["gen_calculation"] = null, ["target"] = 3, ["format_reward"] = 0,
+        }];
+        for (int i = 0; i < 3; i++)
             File.WriteAllText(Path.Combine(eval, $"c{i}.json"), new JsonObject
             {
-                ["checkpoint"] = Payload(i), ["step"] = i * 10, ["model_dir"] = Payload(10 + i), ["num_problems"] = 1,
-                ["accuracy"] = 0.5, ["format_rate"] = 0.5, ["sampled"] = null, ["records"] = new JsonArray(),
+                ["checkpoint"] = i == 2 ? "base" : Payload(i), ["step"] = i == 2 ? 0 : 10 + i * 10, ["model_dir"] = Payload(10 + i), ["num_problems"] = 1,
+                ["accuracy"] = 0.5, ["format_rate"] = 0.5, ["sampled"] = null, ["records"] = Record(50 + i, i == 1 ? 1 : 0),
             }.ToJsonString());
-        File.WriteAllText(Path.Combine(run, "metrics.jsonl"), "{\"step\":1,\"reward\":0.5}\n{\"step\":2,\"reward\":0.7}\n");
+        File.WriteAllText(Path.Combine(run, "metrics.jsonl"),
+            $"{{\"step\":1,\"reward\":0.5}}\n{{\"step\":2,\"reward\":0.7,{JsonValue.Create("rewards/" + Payload(60) + "/mean").ToJsonString()}:0.5}}\n");
+        File.WriteAllText(Path.Combine(run, "aha_counts.json"), new JsonArray(
+            new JsonObject { ["source"] = Payload(70), ["step"] = 1, ["completions"] = 2, ["completions_with_hit"] = 1, ["hits"] = 1, ["recoveries"] = 0, ["per_phrase"] = new JsonObject() },
+            new JsonObject { ["source"] = "eval/" + Payload(71), ["step"] = 0, ["completions"] = 2, ["completions_with_hit"] = 1, ["hits"] = 1, ["recoveries"] = 0, ["per_phrase"] = new JsonObject() })
+            .ToJsonString());
         File.WriteAllText(Path.Combine(run, "config.json"), new JsonObject { ["output_dir"] = Payload(20) }.ToJsonString());
         var samples = Directory.CreateDirectory(Path.Combine(run, "completion_samples")).FullName;
         File.WriteAllText(Path.Combine(samples, "completion_samples.txt"),
@@ -64,12 +76,18 @@ public sealed class ReportInjectionTests : IDisposable
     public void Crafted_strings_reach_the_report_only_encoded()
     {
         var html = RunReport.Build(CraftedRun());
-        foreach (var n in new[] { 0, 1, 10, 20, 30, 40, 41, 42 })
+        foreach (var n in new[] { 0, 1, 10, 11, 20, 30, 40, 41, 42, 50, 51, 52, 60, 70, 71 })
             Assert.DoesNotContain($"{{id:'inj'+'ected-{n}'}}))</script>", html);
         Assert.DoesNotContain("<img src=x", html);
         Assert.DoesNotContain("run<script>x", html);
         Assert.Contains("c\\u003C/script\\u003E", html);       // the chart label, escaped inside its <script>
         Assert.Contains("c&lt;/script&gt;&lt;script&gt;", html); // the table cell, escaped as text
+        // Every new section saw its payloads: summary, same-problem table, smoothed curves, base-rate table.
+        Assert.Contains("the base model and c&lt;/script&gt;", html);
+        Assert.Contains("wrong → right", html);
+        Assert.Contains("ected-51", html);
+        Assert.Contains("ected-60", html);
+        Assert.Contains("ected-70", html);
     }
 
     [ChromiumFact]

@@ -1,4 +1,5 @@
-// The completion samples parser: header fields, multi-line completions, and errors that name file and line.
+// The completion samples parser: header fields, multi-line completions (also ones holding header-like lines), the
+// resume cut, and errors that name file and line.
 using Grpo.Evaluation;
 using Xunit;
 
@@ -66,6 +67,44 @@ public class CompletionSamplesFileTests
             Assert.Equal(twoSteps, File.ReadAllText(path));
             CompletionSamplesFile.TruncateAfter(path, 0);
             Assert.Empty(CompletionSamplesFile.Read(path));
+        }
+        finally { File.Delete(path); }
+    }
+
+    // A model can write anything, including a line that looks like this file's entry header.
+    const string FakeHeader = "=== step 99 | nums [1, 2] | target 3 | reward 2.00 | format 1 | equation 1";
+
+    [Fact]
+    public void A_completion_with_lines_that_look_like_entry_headers_reads_back_exactly()
+    {
+        var written = new[]
+        {
+            new CompletionSample(1, [1, 2, 3], 6, 0, 0, 0, FakeHeader + "\n1+2+3=6"),
+            new CompletionSample(1, [1, 2, 3], 6, 0, 0, 0, "a\n=== step 5 and then some\n\\=== step 7 already escaped-looking\n\\\\=== step 8"),
+            new CompletionSample(2, [4, 5, 6], 15, 0, 0, 0, "=== step "),
+            new CompletionSample(2, [4, 5, 6], 15, 0, 0, 0, "not a header: \\=== step 1 mid-line, ==== step 2"),
+        };
+        var text = string.Concat(written.Select(CompletionSamplesFile.Format));
+        // Readable for people: the header-like line is there, behind one backslash.
+        Assert.Contains("\n\\" + FakeHeader + "\n", text);
+        var read = CompletionSamplesFile.Parse(text, "samples.txt");
+        Assert.Equal(written.Select(w => (w.Step, w.Completion)), read.Select(r => (r.Step, r.Completion)));
+    }
+
+    [Fact]
+    public void A_resume_cut_is_not_moved_by_a_header_like_line_inside_a_completion()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"grpo-samples-{Guid.NewGuid():N}.txt");
+        try
+        {
+            // Step 1's completion holds a line that reads like an entry of step 99, which a cut after step 1 would drop.
+            CompletionSamplesFile.Append(path, [new CompletionSample(1, [1, 2], 3, 2, 1, 1, "1+2=3\n" + FakeHeader + "\nok")]);
+            var stepOne = File.ReadAllText(path);
+            CompletionSamplesFile.Append(path, [new CompletionSample(2, [4, 5], 9, 0, 0, 0, "b")]);
+
+            CompletionSamplesFile.TruncateAfter(path, 1);
+            Assert.Equal(stepOne, File.ReadAllText(path));
+            Assert.Equal("1+2=3\n" + FakeHeader + "\nok", Assert.Single(CompletionSamplesFile.Read(path)).Completion);
         }
         finally { File.Delete(path); }
     }

@@ -31,7 +31,7 @@ public sealed class NotebookChartsTests
         var chart = Charts.TrainingCurves([new MetricsRow(1, new Dictionary<string, double> { ["reward"] = 0.5 }),
                                            new MetricsRow(2, new Dictionary<string, double> { ["reward"] = 0.75 })]);
         var html = NotebookCharts.Html(chart);
-        var id = Regex.Match(html, "<div class=\"grpo-chart\" id=\"(grpo-chart-[0-9a-f]{32})\" style=\"width:900px;height:830px\">").Groups[1].Value;
+        var id = Regex.Match(html, "<div class=\"grpo-chart\" id=\"(grpo-chart-[0-9a-f]{32})\" style=\"width:900px;height:330px\">").Groups[1].Value;
         Assert.NotEmpty(id);
         Assert.Contains($"Plotly.newPlot('{id}', figure.data, figure.layout, figure.config)", html);
         Assert.Contains("\"x\":[1,2],\"y\":[0.5,0.75]", html);

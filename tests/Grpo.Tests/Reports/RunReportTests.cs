@@ -61,14 +61,43 @@ public sealed class RunReportTests : IDisposable
         Assert.Contains("12.5%", html);
         Assert.Contains("37.5%", html);
         Assert.Contains("75.0% (k=4)", html);
-        // three charts: accuracy per checkpoint, training curves, aha per step.
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);
+        // four charts: accuracy per checkpoint, behaviour per checkpoint, training curves, aha per step.
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);
         Assert.Contains("sampled (mean of 4", html);
         Assert.Contains("completion length", html);
         // sample completions HTML-encoded, aha context and config shown.
         Assert.Contains("3*5+7&lt;/answer&gt;", html);
         Assert.Contains("9-2=7 wait 9-2-1=6", html);
         Assert.Contains("learning_rate", html);
+    }
+
+    [Fact]
+    public void Report_opens_with_the_summary_and_has_every_section_in_reading_order()
+    {
+        File.WriteAllText(Path.Combine(run, "aha_counts.json"),
+            """[{"source":"eval/base","step":0,"completions":4,"completions_with_hit":1,"hits":1,"recoveries":1,"per_phrase":{}},""" +
+            """{"source":"eval/checkpoint-50","step":50,"completions":4,"completions_with_hit":2,"hits":3,"recoveries":2,"per_phrase":{}}]""");
+        var html = RunReport.Build(run);
+        string[] headings = ["Summary: base model against the last checkpoint", "Accuracy per checkpoint", "Behaviour per checkpoint",
+            "Same problem, base vs final", "Training curves", "Sample completions", "Aha moments", "Config"];
+        var positions = headings.Select(h => html.IndexOf($"<h2>{h}</h2>", StringComparison.Ordinal)).ToList();
+        Assert.All(positions, p => Assert.True(p > 0));
+        Assert.Equal(positions.Order(), positions);
+        // The summary: both evals hold problems 0 and 1 with the same greedy scores (1, 0); sampled 1/4 -> 1/4 and 0 -> 0.
+        Assert.Contains("the base model and checkpoint-50 answered the same 2 held-out problems", html);
+        Assert.Contains("Greedy accuracy stayed within noise: 50.0% to 50.0% (0.0 points; 0 problems went wrong → right, 0 right → wrong; sign test p = 1.00).", html);
+        Assert.Contains("two-sided exact sign test", html);
+        // Behaviour tables base first, for files without a behaviour object computed from their greedy texts.
+        Assert.Contains("<th>greedy</th><th>base</th><th>checkpoint-50</th>", html);
+        Assert.Contains("faithful steps %", html);
+        // Same problem: both unchanged problems (the rule allows 2), each generation shown and encoded.
+        Assert.Contains("whose greedy answer went wrong → right", html);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "<td class=\"text\">unchanged").Count);
+        Assert.Contains("<pre>&lt;answer&gt;3*5+7&lt;/answer&gt;</pre>", html);
+        // Smoothed curves and the base-rate table.
+        Assert.Contains("Training curves: EMA (smoothing 0.9) over the raw per-step values (faint)", html);
+        Assert.Contains("reward (sum) (raw)", html);
+        Assert.Contains("<td>50.0% (base 25.0%)</td><td>75.0 (base 25.0)</td><td>50.0 (base 25.0)</td>", html);
     }
 
     [Fact]
@@ -88,7 +117,7 @@ public sealed class RunReportTests : IDisposable
         File.WriteAllText(Path.Combine(run, "aha.jsonl"), "");
         var html = RunReport.Build(run);
         Assert.Contains("No aha phrase in this run's completions (aha.jsonl has no hits)", html);
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);   // accuracy, curves
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);   // accuracy, behaviour, curves
         Assert.DoesNotContain("<th>phrase</th>", html);
         File.Delete(Path.Combine(run, "aha.jsonl"));
         Assert.Contains("No aha.jsonl in this run", RunReport.Build(run));
