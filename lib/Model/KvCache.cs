@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Grpo.Model;
 
-public sealed class KvCache : IDisposable
+public sealed class KvCache : IAttentionKeys, IDisposable
 {
     readonly Tensor[] keys, values;
 
@@ -38,6 +38,8 @@ public sealed class KvCache : IDisposable
         values[layer].narrow(2, Length, t).copy_(v);
         return (keys[layer], values[layer]);
     }
+
+    (Tensor Keys, Tensor Values) IAttentionKeys.Append(int layer, Tensor keys, Tensor values) => Append(layer, keys, values);
 
     /// <summary>Called once per forward, after every layer appended t positions.</summary>
     internal void Advance(int t) => Length += t;

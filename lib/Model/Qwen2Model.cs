@@ -95,8 +95,9 @@ public sealed class Qwen2Attention : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward(x, rope, mask, cache, layer)");
 
-    /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive [B,1,g*T,K] (already folded for GQA); cache optional.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive [B,1,g*T,K] (already folded for GQA); cache optional
+    /// (a decoding cache, or a training forward's record of a shared prompt).</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, IAttentionKeys? cache, int layer, int keyLength)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
@@ -163,7 +164,7 @@ public sealed class Qwen2DecoderLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer, int keyLength)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, IAttentionKeys? cache, int layer, int keyLength)
     {
         using var scope = NewDisposeScope();
         var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer, keyLength));

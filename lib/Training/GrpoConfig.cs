@@ -68,6 +68,12 @@ public sealed partial record GrpoConfig
     public IReadOnlyList<string> LoraTargetModules { get; init; } =
         ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
+    // --- memory and speed of the training forwards (results equal either way, within float rounding) ---
+    public bool GradientCheckpointing { get; init; }             // TRL's name: recompute each decoder layer in backward
+    public int LogitsChunkSize { get; init; } = 512;             // positions whose full-vocabulary logits exist at once (0 = all)
+    public bool SharePromptForward { get; init; } = true;        // not in TRL: a group's prompt runs once, its G completions attend to it
+    public bool SortByLength { get; init; } = true;              // not in TRL: rows sorted by completion length before micro-batching (not for bnpo)
+
     // --- logging ---
     public double CompletionSampleFraction { get; init; } = 0.1; // share of completions written to completion_samples.txt
 
@@ -226,6 +232,7 @@ public sealed partial record GrpoConfig
         foreach (var m in LoraTargetModules)
             Require(m is "q_proj" or "k_proj" or "v_proj" or "o_proj" or "gate_proj" or "up_proj" or "down_proj",
                 $"lora_target_modules: unknown module '{m}' (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
+        Require(LogitsChunkSize >= 0, $"logits_chunk_size must be >= 0 (0 = all positions at once; got {LogitsChunkSize})");
         Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {Got(CompletionSampleFraction)})");
         return this;
     }
