@@ -93,7 +93,8 @@ public sealed partial record GrpoConfig
     };
 
     /// <summary>The reference tutorial's setup for Qwen2.5-7B-Instruct on one 80 GB GPU: 200 steps, checkpoint every
-    /// 50, 8 generations, lr 5e-7, beta 0.001, cosine with warmup, completions up to 1024 tokens, LoRA, bf16.</summary>
+    /// 50, 8 generations, lr 5e-7, beta 0.001, cosine with warmup, completions up to 1024 tokens, LoRA, bf16,
+    /// gradient checkpointing.</summary>
     public static GrpoConfig Qwen25_7B { get; } = new()
     {
         ModelNameOrPath = "Qwen/Qwen2.5-7B-Instruct", Device = "cuda", Dtype = "bfloat16",
@@ -101,7 +102,7 @@ public sealed partial record GrpoConfig
         MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 4,
         NumGenerations = 8, MaxPromptLength = 256, MaxCompletionLength = 1024, Temperature = 1.0f,
         LearningRate = 5e-7, LrSchedulerType = "cosine", WarmupRatio = 0.03, Beta = 0.001,
-        UsePeft = true, LoraR = 16, LoraAlpha = 32, LoraDropout = 0.05,
+        UsePeft = true, LoraR = 16, LoraAlpha = 32, LoraDropout = 0.05, GradientCheckpointing = true,
     };
 
     public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "qwen2.5-7b"];
