@@ -2,14 +2,13 @@
 // values and every parameter's gradient, on the reference models (tests/reference/qwen2-tiny, untied and tied head) in
 // float32 and bfloat16; and the cold-start loss computed chunk by chunk equals the cross-entropy over full logits.
 using Grpo.Model;
-using Grpo.Tests.Model;
 using Grpo.Training;
 using Grpo.Training.Sft;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Grpo.Tests.Training;
+namespace Grpo.Tests.Model;
 
 public class ChunkedLogProbsTests
 {

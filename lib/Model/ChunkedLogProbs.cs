@@ -7,7 +7,7 @@ using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Grpo.Training;
+namespace Grpo.Model;
 
 public static class ChunkedLogProbs
 {
