@@ -26,12 +26,22 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--train-iters <N>"), Description("Timed forward+backward iterations.")] public int TrainIters { get; init; } = 2;
         [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
         public int? Threads { get; init; }
+        [CommandOption("--part <PART>"), Description("generate, train or both (default).")]
+        public string Part { get; init; } = "both";
+        [CommandOption("--logits-chunk <N>"), Description("Positions per chunk of the LM head + log-softmax in forward+backward (0: full logits and cross-entropy, the path before chunking).")]
+        public int LogitsChunk { get; init; } = ChunkedLogProbs.DefaultChunkSize;
+        [CommandOption("--gradient-checkpointing"), Description("Recompute each decoder layer in backward during forward+backward.")]
+        public bool GradientCheckpointing { get; init; }
+        [CommandOption("--save-model <DIR>"), Description("Write the random model (the shape and first dtype above) as a Hugging Face folder to DIR and exit, e.g. for `train --model DIR --synthetic-token ID`.")]
+        public string? SaveModel { get; init; }
 
         public override ValidationResult Validate() =>
             new[] { Prompts, PromptLength, NewTokens, TrainBatch, TrainSeq, TrainIters }.Any(n => n < 1)
                 ? ValidationResult.Error("--prompts, --prompt-length, --new-tokens, --train-batch, --train-seq and --train-iters must be >= 1")
             : Threads is < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}")
             : Dtype is not ("both" or "float32" or "bfloat16" or "float16") ? ValidationResult.Error($"--dtype must be float32, bfloat16, float16 or both, got '{Dtype}'")
+            : Part is not ("both" or "generate" or "train") ? ValidationResult.Error($"--part must be generate, train or both, got '{Part}'")
+            : LogitsChunk < 0 ? ValidationResult.Error($"--logits-chunk must be >= 0, got {LogitsChunk}")
             : ValidationResult.Success();
     }
 
@@ -45,7 +55,16 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var config = s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model);
         var device = TorchOptions.ParseDevice(s.Device);
         var dtypes = s.Dtype == "both" ? ["float32", "bfloat16"] : new[] { s.Dtype };
-        var o = new BenchOptions(s.Prompts, s.PromptLength, s.NewTokens, s.TrainBatch, s.TrainSeq, s.TrainIters);
+        if (s.SaveModel is not null)
+        {
+            using var random = new Qwen2ForCausalLM(config, TorchOptions.ParseDtype(dtypes[0]), device);
+            random.InitWeights(0);
+            random.SavePretrained(s.SaveModel);
+            AnsiConsole.MarkupLine($"wrote a random {dtypes[0]} model to {Markup.Escape(s.SaveModel)}");
+            return 0;
+        }
+        var o = new BenchOptions(s.Prompts, s.PromptLength, s.NewTokens, s.TrainBatch, s.TrainSeq, s.TrainIters,
+            Generate: s.Part != "train", Train: s.Part != "generate", LogitsChunkSize: s.LogitsChunk, GradientCheckpointing: s.GradientCheckpointing);
         AnsiConsole.MarkupLine($"model: hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, {config.NumAttentionHeads}/{config.NumKeyValueHeads} heads, " +
             $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, tied {config.TieWordEmbeddings}; device {s.Device}, threads {TorchSharp.torch.get_num_threads()}");
 

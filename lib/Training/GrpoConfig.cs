@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Grpo.Files;
+using Grpo.Model;
 
 namespace Grpo.Training;
 
@@ -70,7 +71,7 @@ public sealed partial record GrpoConfig
 
     // --- memory and speed of the training forwards (results equal either way, within float rounding) ---
     public bool GradientCheckpointing { get; init; }             // TRL's name: recompute each decoder layer in backward
-    public int LogitsChunkSize { get; init; } = 512;             // positions whose full-vocabulary logits exist at once (0 = all)
+    public int LogitsChunkSize { get; init; } = ChunkedLogProbs.DefaultChunkSize;   // positions whose full-vocabulary logits exist at once (0 = all)
     public bool SharePromptForward { get; init; } = true;        // not in TRL: a group's prompt runs once, its G completions attend to it
     public bool SortByLength { get; init; } = true;              // not in TRL: rows sorted by completion length before micro-batching (not for bnpo)
 

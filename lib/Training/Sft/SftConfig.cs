@@ -16,5 +16,5 @@ public sealed record SftConfig
     /// <summary>Recompute each decoder layer in backward instead of keeping its activations (TRL's name).</summary>
     public bool GradientCheckpointing { get; init; }
     /// <summary>Labelled positions whose full-vocabulary logits exist at once (0 = all).</summary>
-    public int LogitsChunkSize { get; init; } = 512;
+    public int LogitsChunkSize { get; init; } = Grpo.Model.ChunkedLogProbs.DefaultChunkSize;
 }

@@ -34,4 +34,11 @@ static class ParameterGradients
             Assert.True(diff <= relativeTolerance * scale, $"{name}: max |difference| {diff:G3} > {relativeTolerance:G2} x max |gradient| {scale:G3}");
         }
     }
+
+    /// <summary>|actual - expected| / |expected| (Frobenius norms) per parameter; both hold the same parameters.</summary>
+    public static Dictionary<string, double> RelativeErrors(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        return expected.ToDictionary(kv => kv.Key, kv => (double)((actual[kv.Key] - kv.Value).norm().item<float>() / kv.Value.norm().item<float>()));
+    }
 }
