@@ -17,8 +17,9 @@ public static class ChunkedLogProbs
     /// <summary>
     /// log_softmax(hidden W^T / temperature)[ids] in float32, and optionally the entropy of that softmax (float32, no
     /// gradient: a metric), for hidden [.., H] in the model's dtype, weight [V, H] (the LM head) and ids [..] -> [..].
-    /// chunkSize positions have their logits at a time (0: all at once). Gradients reach hidden and weight (when they
-    /// require them) through a recomputing backward.
+    /// chunkSize positions have their logits at a time; gradients reach hidden and weight (when they require them)
+    /// through a backward that keeps no logits. chunkSize 0: the unchunked path, whose autograd keeps every
+    /// position's logits for backward (what the trainers did before chunking; kept for comparison).
     /// </summary>
     public static (Tensor LogProbs, Tensor? Entropy) Compute(Tensor hidden, Tensor weight, Tensor ids, double temperature,
         int chunkSize, bool withEntropy = false)
@@ -27,19 +28,29 @@ public static class ChunkedLogProbs
         var shape = ids.shape;
         var h = hidden.reshape(-1, hidden.shape[^1]);
         var flatIds = ids.reshape(-1);
-        int chunk = chunkSize > 0 ? chunkSize : (int)Math.Max(1, h.shape[0]);
         Tensor logp;
         Tensor? entropy;
-        if (is_grad_enabled() && (h.requires_grad || weight.requires_grad))
+        if (chunkSize == 0) (logp, entropy) = Unchunked(h, weight, flatIds, temperature, withEntropy);
+        else if (is_grad_enabled() && (h.requires_grad || weight.requires_grad))
         {
-            var outputs = Recomputing.apply(h, weight, flatIds, temperature, chunk, withEntropy);
+            var outputs = Recomputing.apply(h, weight, flatIds, temperature, chunkSize, withEntropy);
             logp = outputs[0];
             entropy = withEntropy ? outputs[1].detach() : null;
         }
-        else (logp, _, entropy, _) = Forward(h, weight, flatIds, temperature, chunk, withEntropy);
+        else (logp, _, entropy, _) = Forward(h, weight, flatIds, temperature, chunkSize, withEntropy);
         logp = logp.reshape(shape).MoveToOuterDisposeScope();
         entropy = entropy?.reshape(shape).MoveToOuterDisposeScope();
         return (logp, entropy);
+    }
+
+    // As TRL's selective_log_softmax over full logits: logit - logsumexp, in float32 after the temperature.
+    static (Tensor LogProbs, Tensor? Entropy) Unchunked(Tensor h, Tensor w, Tensor ids, double temperature, bool withEntropy)
+    {
+        var z = nn.functional.linear(h, w).to(ScalarType.Float32).div(HeldScalars.Of(temperature));
+        var logp = z.gather(1, ids.unsqueeze(1)).squeeze(1) - z.logsumexp(-1);
+        if (!withEntropy) return (logp, null);
+        var logSoftmax = z.detach().log_softmax(-1);
+        return (logp, -(logSoftmax.exp() * logSoftmax).sum(-1));
     }
 
     /// <summary>The chunk loop: per chunk the logits, their logsumexp, the chosen token's log-prob, the entropy, and

@@ -71,7 +71,7 @@ public sealed partial record GrpoConfig
 
     // --- memory and speed of the training forwards (results equal either way, within float rounding) ---
     public bool GradientCheckpointing { get; init; }             // TRL's name: recompute each decoder layer in backward
-    public int LogitsChunkSize { get; init; } = ChunkedLogProbs.DefaultChunkSize;   // positions whose full-vocabulary logits exist at once (0 = all)
+    public int LogitsChunkSize { get; init; } = ChunkedLogProbs.DefaultChunkSize;   // positions whose logits exist at once (0: unchunked)
     public bool SharePromptForward { get; init; } = true;        // not in TRL: a group's prompt runs once, its G completions attend to it
     public bool SortByLength { get; init; } = true;              // not in TRL: rows sorted by completion length before micro-batching (not for bnpo)
 
@@ -234,7 +234,7 @@ public sealed partial record GrpoConfig
         foreach (var m in LoraTargetModules)
             Require(m is "q_proj" or "k_proj" or "v_proj" or "o_proj" or "gate_proj" or "up_proj" or "down_proj",
                 $"lora_target_modules: unknown module '{m}' (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
-        Require(LogitsChunkSize >= 0, $"logits_chunk_size must be >= 0 (0 = all positions at once; got {LogitsChunkSize})");
+        Require(LogitsChunkSize >= 0, $"logits_chunk_size must be >= 0 (0 = unchunked; got {LogitsChunkSize})");
         Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {Got(CompletionSampleFraction)})");
         return this;
     }
