@@ -34,7 +34,7 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         var variants = s.Levers ? StepBench.Levers(config) : [new StepVariant("as configured", config)];
         AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
             $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +
-            $"{s.Repetitions} repetitions after a warm-up");
+            $"{s.Repetitions} timed round(s) after {s.Warmups} warm-up round(s)");
         var task = s.SyntheticToken is int token
             ? SyntheticTask.ForModel(config.ModelNameOrPath, token, config.Seed, "--synthetic-token") : StepBench.CountdownTask(config);
         var timings = StepBench.Run(variants, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));

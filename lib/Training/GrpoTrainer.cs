@@ -23,11 +23,11 @@
 // (sort_by_length; not for bnpo, whose loss depends on the cut), and gradient_checkpointing recomputes each decoder
 // layer in backward (ActivationCheckpoint).
 //
-// Not implemented: vLLM or any generation server, multi-GPU / distributed training, Liger kernels (the chunked LM head
-// above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn rollouts, vision-language models;
-// loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO), two-sided clipping (delta),
-// top_entropy_quantile, the entropy bonus, importance-sampling correction for a separate generator, sync_ref_model,
-// disable_dropout; min_p and repetition_penalty in sampling.
+// Not implemented: vLLM or any generation server, multi-GPU / distributed training, Liger kernels (the chunked LM
+// head above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn rollouts,
+// vision-language models; loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO),
+// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, importance-sampling correction for a separate
+// generator, sync_ref_model, disable_dropout; min_p and repetition_penalty in sampling.
 using System.Diagnostics;
 using Grpo.Model;
 using Grpo.Torch;
