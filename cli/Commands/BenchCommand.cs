@@ -39,6 +39,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--eval-samples <K>"), Description("tiny part: samples per problem besides greedy decoding.")] public int EvalSamples { get; init; } = 8;
         [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
         public int? Threads { get; init; }
+        [CommandOption("--model-part <PART>"), Description("model part: generate, train or both (default).")]
+        public string ModelPart { get; init; } = "both";
+        [CommandOption("--logits-chunk <N>"), Description("model part: positions per chunk of the LM head + log-softmax in forward+backward (0: full logits and cross-entropy, the path before chunking).")]
+        public int LogitsChunk { get; init; } = ChunkedLogProbs.DefaultChunkSize;
+        [CommandOption("--gradient-checkpointing"), Description("model part: recompute each decoder layer in backward during forward+backward.")]
+        public bool GradientCheckpointing { get; init; }
+        [CommandOption("--save-model <DIR>"), Description("Write the random model (the model part's shape, first dtype) as a Hugging Face folder to DIR and exit, e.g. for `bench-step --model DIR --synthetic-token ID`.")]
+        public string? SaveModel { get; init; }
 
         public string[] PartList => Parts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -47,6 +55,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 ? ValidationResult.Error("--prompts, --prompt-length, --new-tokens, --train-batch, --train-seq, --train-iters, --steps and --eval-problems must be >= 1")
             : EvalSamples < 0 ? ValidationResult.Error($"--eval-samples must be >= 0, got {EvalSamples}")
             : Threads is < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}")
+            : ModelPart is not ("both" or "generate" or "train") ? ValidationResult.Error($"--model-part must be generate, train or both, got '{ModelPart}'")
+            : LogitsChunk < 0 ? ValidationResult.Error($"--logits-chunk must be >= 0, got {LogitsChunk}")
             : Dtype is not ("both" or "float32" or "bfloat16" or "float16") ? ValidationResult.Error($"--dtype must be float32, bfloat16, float16 or both, got '{Dtype}'")
             : ValidationResult.Success();
     }
@@ -63,6 +73,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 Markup.Escape(string.Join(" ", ModelBench.RecommendedMalloc.Select(m => $"{m.Name}={m.Value}"))) + "[/]");
         var device = TorchOptions.ParseDevice(s.Device);
         var modelDtypes = s.Dtype == "both" ? ["float32", "bfloat16"] : new[] { s.Dtype };
+        if (s.SaveModel is not null)
+        {
+            using var random = new Qwen2ForCausalLM(s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model), TorchOptions.ParseDtype(modelDtypes[0]), device);
+            random.InitWeights(0);
+            random.SavePretrained(s.SaveModel);
+            AnsiConsole.MarkupLine($"wrote a random {modelDtypes[0]} model to {Markup.Escape(s.SaveModel)}");
+            return 0;
+        }
         AnsiConsole.MarkupLine($"device {s.Device}, threads {TorchSharp.torch.get_num_threads()}");
         void Log(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
         static void Json(object result) => Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(result));
@@ -104,7 +122,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (parts.Contains("model"))
         {
             var config = s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model);
-            var o = new BenchOptions(s.Prompts, s.PromptLength, s.NewTokens, s.TrainBatch, s.TrainSeq, s.TrainIters);
+            var o = new BenchOptions(s.Prompts, s.PromptLength, s.NewTokens, s.TrainBatch, s.TrainSeq, s.TrainIters,
+                Generate: s.ModelPart != "train", Train: s.ModelPart != "generate", LogitsChunkSize: s.LogitsChunk, GradientCheckpointing: s.GradientCheckpointing);
             AnsiConsole.MarkupLine($"model: hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, {config.NumAttentionHeads}/{config.NumKeyValueHeads} heads, " +
                 $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, tied {config.TieWordEmbeddings}");
             var table = new Table().AddColumns("dtype", $"generate {o.Prompts}x{o.NewTokens} (s)", "generate tokens/s", "generate GFLOP/s (share of peak)",

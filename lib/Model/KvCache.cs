@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Grpo.Model;
 
-public sealed class KvCache : IDisposable
+public sealed class KvCache : IAttentionKeys, IDisposable
 {
     readonly Tensor[] keyBuffers, valueBuffers;
     readonly Tensor keyPaddingBuffer;
@@ -55,6 +55,10 @@ public sealed class KvCache : IDisposable
         values[layer].narrow(2, Length, t).copy_(v);
         return (keys[layer].narrow(2, 0, Length + t), values[layer].narrow(2, 0, Length + t));
     }
+
+    (Tensor Keys, Tensor Values) IAttentionKeys.Append(int layer, Tensor keys, Tensor values) => Append(layer, keys, values);
+
+    (Tensor Keys, Tensor Values) IAttentionKeys.Append(int layer, Tensor keys, Tensor values) => Append(layer, keys, values);
 
     /// <summary>Called once per forward, after every layer appended t positions.</summary>
     internal void Advance(int t) => Length += t;

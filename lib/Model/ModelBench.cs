@@ -1,5 +1,6 @@
 // Throughput benchmark on a randomly initialised model: batched greedy generation (KV cache) and a training
-// forward+backward pass, with the process's peak resident memory (VmHWM).
+// forward+backward pass (next-token log-probs through the chunked LM head, as the trainers compute them; chunk 0 = full
+// logits and cross-entropy, the path before chunking), with the process's peak resident memory (VmHWM).
 using System.Diagnostics;
 using Grpo.Torch;
 using TorchSharp;
@@ -8,7 +9,8 @@ using static TorchSharp.torch;
 namespace Grpo.Model;
 
 public sealed record BenchOptions(int Prompts = 64, int PromptLength = 64, int NewTokens = 128,
-    int TrainBatch = 4, int TrainSeqLength = 128, int TrainIterations = 2, long Seed = 0);
+    int TrainBatch = 4, int TrainSeqLength = 128, int TrainIterations = 2, long Seed = 0,
+    bool Generate = true, bool Train = true, int LogitsChunkSize = ChunkedLogProbs.DefaultChunkSize, bool GradientCheckpointing = false);
 
 /// <param name="GenerateGflops">Model FLOP/s of the generation (FlopsPerToken), in GFLOP/s; TrainGflops likewise
 /// for forward+backward (3x the forward).</param>
@@ -17,13 +19,24 @@ public sealed record BenchResult(string Dtype, double GenerateSeconds, double Ge
 
 public static class ModelBench
 {
-    /// <summary>Runs both measurements for one dtype. Generation: Prompts x NewTokens greedy, prompt lengths
-    /// between PromptLength/2 and PromptLength (left-padded), no eos so every row runs to the end.</summary>
+    /// <summary>Runs the measurements for one dtype (NaN for a part left out). Generation: Prompts x NewTokens greedy,
+    /// prompt lengths between PromptLength/2 and PromptLength (left-padded), no eos so every row runs to the end.</summary>
     public static BenchResult Run(Qwen2Config config, ScalarType dtype, Device device, BenchOptions o, Action<string>? log = null)
     {
         log ??= _ => { };
         using var model = new Qwen2ForCausalLM(config, dtype, device);
         model.InitWeights(o.Seed);
+        var (genSeconds, generated, generateFlops) = o.Generate ? TimeGeneration(model, dtype, o, log) : (double.NaN, 0L, double.NaN);
+        double trainSeconds = o.Train ? TimeTraining(model, dtype, o, log) : double.NaN;
+        double trainFlops = 3 * o.TrainBatch * o.TrainSeqLength * FlopsPerToken(config, o.TrainSeqLength / 2.0);
+        return new BenchResult(TorchOptions.DtypeName(dtype), genSeconds, generated / genSeconds,
+            trainSeconds, o.TrainBatch * o.TrainSeqLength / trainSeconds, PeakRssGiB(),
+            generateFlops / genSeconds / 1e9, trainFlops / trainSeconds / 1e9);
+    }
+
+    static (double Seconds, long Tokens, double Flops) TimeGeneration(Qwen2ForCausalLM model, ScalarType dtype, BenchOptions o, Action<string> log)
+    {
+        var config = model.Config;
         var rng = new Random((int)o.Seed);
         var prompts = Enumerable.Range(0, o.Prompts)
             .Select(_ => Enumerable.Range(0, rng.Next(o.PromptLength / 2, o.PromptLength + 1)).Select(_ => rng.Next(0, config.VocabSize)).ToArray())
@@ -35,35 +48,50 @@ public static class ModelBench
         log($"{TorchOptions.DtypeName(dtype)}: generating {o.Prompts} x {o.NewTokens}");
         var sw = Stopwatch.StartNew();
         var gen = Generator.Generate(model, prompts, new GenerationOptions(o.NewTokens, Greedy: true), [-1], 0);
-        var genSeconds = sw.Elapsed.TotalSeconds;
+        var seconds = sw.Elapsed.TotalSeconds;
         long generated = gen.Sum(g => g.Ids.Length);
+        // The prompts' prefill, then each new token attends to its prompt and the tokens before it.
+        double promptTokens = prompts.Sum(p => p.Length), meanPrompt = promptTokens / prompts.Count;
+        double flops = promptTokens * FlopsPerToken(config, meanPrompt / 2) + generated * FlopsPerToken(config, meanPrompt + o.NewTokens / 2.0);
+        return (seconds, generated, flops);
+    }
 
+    /// <summary>Seconds per forward+backward of TrainBatch x TrainSeqLength random tokens, every weight trained.</summary>
+    static double TimeTraining(Qwen2ForCausalLM model, ScalarType dtype, BenchOptions o, Action<string> log)
+    {
+        var (config, device) = (model.Config, model.Device);
         model.train();
-        log($"{TorchOptions.DtypeName(dtype)}: forward+backward {o.TrainBatch} x {o.TrainSeqLength}");
-        double trainSeconds = 0;
+        model.GradientCheckpointing = o.GradientCheckpointing;
+        log($"{TorchOptions.DtypeName(dtype)}: forward+backward {o.TrainBatch} x {o.TrainSeqLength}, logits chunk {o.LogitsChunkSize}" +
+            $"{(o.GradientCheckpointing ? ", gradient checkpointing" : "")}");
+        double seconds = 0;
+        int t = o.TrainSeqLength;
+        var sw = new Stopwatch();
         for (int it = 0; it <= o.TrainIterations; it++)   // iteration 0 is warm-up
         {
             using var scope = NewDisposeScope();
-            var ids = randint(0, config.VocabSize, [o.TrainBatch, o.TrainSeqLength], dtype: ScalarType.Int64, device: device);
+            var ids = randint(0, config.VocabSize, [o.TrainBatch, t], dtype: ScalarType.Int64, device: device);
             var mask = ones_like(ids);
             sw.Restart();
-            var logits = model.forward(ids, mask, Positions.FromAttentionMask(mask));
-            var loss = nn.functional.cross_entropy(
-                logits.narrow(1, 0, o.TrainSeqLength - 1).reshape(-1, config.VocabSize).to(ScalarType.Float32),
-                ids.narrow(1, 1, o.TrainSeqLength - 1).reshape(-1));
+            Tensor loss;
+            if (o.LogitsChunkSize > 0)
+            {
+                var hidden = model.HiddenStates(ids, mask, Positions.FromAttentionMask(mask), null);
+                var (logp, _) = ChunkedLogProbs.Compute(hidden.narrow(1, 0, t - 1), model.LmHeadWeight, ids.narrow(1, 1, t - 1), 1.0, o.LogitsChunkSize);
+                loss = logp.mean().neg();
+            }
+            else
+            {
+                var logits = model.forward(ids, mask, Positions.FromAttentionMask(mask));
+                loss = nn.functional.cross_entropy(logits.narrow(1, 0, t - 1).reshape(-1, config.VocabSize).to(ScalarType.Float32),
+                    ids.narrow(1, 1, t - 1).reshape(-1));
+            }
             loss.backward();
             _ = loss.item<float>();
-            if (it > 0) trainSeconds += sw.Elapsed.TotalSeconds;
+            if (it > 0) seconds += sw.Elapsed.TotalSeconds;
             model.zero_grad();
         }
-        trainSeconds /= Math.Max(1, o.TrainIterations);
-        // Generation: the prompts' prefill, then each new token attends to its prompt and the tokens before it.
-        double promptTokens = prompts.Sum(p => p.Length), meanPrompt = promptTokens / prompts.Count;
-        double generateFlops = promptTokens * FlopsPerToken(config, meanPrompt / 2) + generated * FlopsPerToken(config, meanPrompt + o.NewTokens / 2.0);
-        double trainFlops = 3 * o.TrainBatch * o.TrainSeqLength * FlopsPerToken(config, o.TrainSeqLength / 2.0);
-        return new BenchResult(TorchOptions.DtypeName(dtype), genSeconds, generated / genSeconds,
-            trainSeconds, o.TrainBatch * o.TrainSeqLength / trainSeconds, PeakRssGiB(),
-            generateFlops / genSeconds / 1e9, trainFlops / trainSeconds / 1e9);
+        return seconds / Math.Max(1, o.TrainIterations);
     }
 
     /// <summary>Forward FLOPs of one token: 2 per weight of every projection and of the LM head, plus attention's

@@ -21,6 +21,13 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
     public ScalarType Dtype => model.embed_tokens.weight!.dtype;
     public Device Device => model.embed_tokens.weight!.device;
 
+    /// <summary>Training forwards (no cache, gradients on) recompute each decoder layer in backward instead of keeping
+    /// its activations (transformers' gradient_checkpointing_enable()).</summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>Generators the layers draw from (LoRA dropout), replayed when a checkpointed layer is recomputed.</summary>
+    public IReadOnlyList<torch.Generator> RandomStreams { get; set; } = [];
+
     public Qwen2ForCausalLM(Qwen2Config config, ScalarType dtype = ScalarType.Float32, Device? device = null) : base("Qwen2ForCausalLM")
     {
         config.Validate("Qwen2Config");
@@ -106,22 +113,33 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
     Tensor Layers(Tensor inputIds, Tensor positionIds, Tensor mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var (cos, sin) = rotary.At(positionIds.to(ScalarType.Int64), Dtype);
+        var (cos, sin) = Rotary(positionIds);
         var h = model.embed_tokens.forward(inputIds);
         for (int i = 0; i < model.layers.Count; i++)
-            h = model.layers[i].Forward(h, cos, sin, mask, cache, i);
+            h = cache is null && GradientCheckpointing ? CheckpointedLayer(i, h, cos, sin, mask)
+                : model.layers[i].Forward(h, cos, sin, mask, cache, i);
         cache?.Advance((int)inputIds.shape[1]);
         return model.norm.forward(h).MoveToOuterDisposeScope();
     }
 
+    // Everything the layer reads goes in as an input (saved for the re-run), not captured: the caller's dispose
+    // scope frees its tensors before backward runs.
+    Tensor CheckpointedLayer(int i, Tensor h, Tensor cos, Tensor sin, Tensor mask) => ActivationCheckpoint.Run(
+        x => [model.layers[i].Forward(x[0], x[1], x[2], x[3], null, i)], RandomStreams, h, cos, sin, mask)[0];
+
+    /// <summary>RoPE tables cos, sin [B,1,T,d] in the model's dtype for position_ids [B,T].</summary>
+    internal (Tensor Cos, Tensor Sin) Rotary(Tensor positionIds) => rotary.At(positionIds.to(ScalarType.Int64), Dtype);
+
     /// <summary>The LM head: hidden [.., H] -> logits [.., V] (tied: embed_tokens.weight).</summary>
-    public Tensor Logits(Tensor hidden) =>
-        lm_head is not null ? lm_head.forward(hidden) : functional.linear(hidden, model.embed_tokens.weight!);
+    public Tensor Logits(Tensor hidden) => functional.linear(hidden, LmHeadWeight);
+
+    /// <summary>The LM head's weight [V, H]: lm_head.weight, or embed_tokens.weight when tied.</summary>
+    public Tensor LmHeadWeight => lm_head?.weight ?? model.embed_tokens.weight!;
 
     // Query i (absolute position past+i) may see key j when j <= past+i and mask[j] != 0. Masked entries get the
     // dtype's most negative value, not -inf, as transformers does (a fully masked pad row stays finite).
     // The result is repeated for the g query heads of each KV head (folded into the query axis, see Qwen2Attention).
-    Tensor AdditiveMask(Tensor attentionMask, int past, int t, ScalarType dtype)
+    internal Tensor AdditiveMask(Tensor attentionMask, int past, int t, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var scalars = HeldScalars.NewScope();

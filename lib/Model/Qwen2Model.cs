@@ -96,8 +96,9 @@ public sealed class Qwen2Attention : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward(x, rope, mask, cache, layer)");
 
     /// <summary>x [B,T,H]; cos/sin [B,1,T,d]; mask additive, [B,1,g*T,K] (already folded for GQA) or broadcastable
-    /// to it; cache optional (then K = the cache's filled slots after appending these T).</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    /// to it; cache optional (a decoding cache: K = its filled slots after appending these T; or a training forward's
+    /// record of a shared prompt).</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, IAttentionKeys? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
@@ -174,7 +175,7 @@ public sealed class Qwen2DecoderLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => throw new NotSupportedException("use Forward");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, IAttentionKeys? cache, int layer)
     {
         using var scope = NewDisposeScope();
         var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Grpo.Files;
+using Grpo.Model;
 
 namespace Grpo.Training;
 
@@ -70,6 +71,12 @@ public sealed partial record GrpoConfig
     public IReadOnlyList<string> LoraTargetModules { get; init; } =
         ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
+    // --- memory and speed of the training forwards (results equal either way, within float rounding) ---
+    public bool GradientCheckpointing { get; init; }             // TRL's name: recompute each decoder layer in backward
+    public int LogitsChunkSize { get; init; } = ChunkedLogProbs.DefaultChunkSize;   // positions whose logits exist at once (0: unchunked)
+    public bool SharePromptForward { get; init; } = true;        // not in TRL: a group's prompt runs once, its G completions attend to it
+    public bool SortByLength { get; init; } = true;              // not in TRL: rows sorted by completion length before micro-batching (not for bnpo)
+
     // --- logging ---
     public double CompletionSampleFraction { get; init; } = 0.1; // share of completions written to completion_samples.txt
 
@@ -89,7 +96,8 @@ public sealed partial record GrpoConfig
     };
 
     /// <summary>The reference tutorial's setup for Qwen2.5-7B-Instruct on one 80 GB GPU: 200 steps, checkpoint every
-    /// 50, 8 generations, lr 5e-7, beta 0.001, cosine with warmup, completions up to 1024 tokens, LoRA, bf16.</summary>
+    /// 50, 8 generations, lr 5e-7, beta 0.001, cosine with warmup, completions up to 1024 tokens, LoRA, bf16,
+    /// gradient checkpointing.</summary>
     public static GrpoConfig Qwen25_7B { get; } = new()
     {
         ModelNameOrPath = "Qwen/Qwen2.5-7B-Instruct", Device = "cuda", Dtype = "bfloat16",
@@ -97,7 +105,7 @@ public sealed partial record GrpoConfig
         MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 4,
         NumGenerations = 8, MaxPromptLength = 256, MaxCompletionLength = 1024, Temperature = 1.0f,
         LearningRate = 5e-7, LrSchedulerType = "cosine", WarmupRatio = 0.03, Beta = 0.001,
-        UsePeft = true, LoraR = 16, LoraAlpha = 32, LoraDropout = 0.05,
+        UsePeft = true, LoraR = 16, LoraAlpha = 32, LoraDropout = 0.05, GradientCheckpointing = true,
     };
 
     public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "qwen2.5-7b"];
@@ -229,6 +237,7 @@ public sealed partial record GrpoConfig
         foreach (var m in LoraTargetModules)
             Require(m is "q_proj" or "k_proj" or "v_proj" or "o_proj" or "gate_proj" or "up_proj" or "down_proj",
                 $"lora_target_modules: unknown module '{m}' (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
+        Require(LogitsChunkSize >= 0, $"logits_chunk_size must be >= 0 (0 = unchunked; got {LogitsChunkSize})");
         Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {Got(CompletionSampleFraction)})");
         return this;
     }

@@ -18,11 +18,17 @@
 // TRL) draws further prompt batches until B groups carry signal, at most dynamic_sampling_max_draws; data order is one seeded
 // permutation per epoch and sampling is seeded per step, so a resumed run repeats an uninterrupted one.
 //
-// Not implemented: vLLM or any generation server, multi-GPU / distributed training, gradient checkpointing, Liger
-// kernels; reward models, async or normalize_then_sum rewards; tools, multi-turn rollouts, vision-language models;
-// loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO), two-sided clipping (delta),
-// top_entropy_quantile, the entropy bonus, importance-sampling correction for a separate generator, sync_ref_model,
-// disable_dropout; min_p and repetition_penalty in sampling.
+// Memory and speed, results unchanged (within float rounding): the LM head and log-softmax run over chunks of the
+// generated tokens only (ChunkedLogProbs, logits_chunk_size), a group's prompt is run once per micro-batch
+// (CompletionForward, share_prompt_forward), rows are sorted by completion length before micro-batching
+// (sort_by_length; not for bnpo, whose loss depends on the cut), and gradient_checkpointing recomputes each decoder
+// layer in backward (ActivationCheckpoint).
+//
+// Not implemented: vLLM or any generation server, multi-GPU / distributed training, Liger kernels (the chunked LM
+// head above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn rollouts,
+// vision-language models; loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO),
+// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, importance-sampling correction for a separate
+// generator, sync_ref_model, disable_dropout; min_p and repetition_penalty in sampling.
 using System.Diagnostics;
 using Grpo.Model;
 using Grpo.Torch;
@@ -43,7 +49,7 @@ public sealed record GrpoProgress(int Step, int MaxSteps, IReadOnlyList<KeyValue
 public sealed class GrpoTrainer : IDisposable
 {
     public const string RngDescription =
-        "sampling seed = seed * 1000003 + step; LoRA dropout: torch.manual_seed(seed + step) before each update; data order: seeded permutation per epoch";
+        "sampling seed = seed * 1000003 + step; LoRA dropout: the adapters' generator seeded seed + step before each update; data order: seeded permutation per epoch";
 
     readonly GrpoConfig config;
     readonly Qwen2ForCausalLM policy;
@@ -103,6 +109,7 @@ public sealed class GrpoTrainer : IDisposable
         log = new RunLog(run);
         if (referenceModel is not null)
             foreach (var p in referenceModel.parameters()) p.requires_grad = false;
+        policy.GradientCheckpointing = config.GradientCheckpointing;
 
         trainable = lora is not null
             ? lora.NamedParameters().ToList()
@@ -160,8 +167,7 @@ public sealed class GrpoTrainer : IDisposable
         // Rows that carry a learning signal (all of them unless drop_zero_std_groups).
         var rows = Enumerable.Range(0, completions.Count)
             .Where(i => !config.DropZeroStdGroups || advantages.GroupHasSignal[i / config.NumGenerations]).ToList();
-        var microBatches = rows.Chunk(config.PerDeviceTrainBatchSize)
-            .Select(chunk => MicroBatch.Build(chunk, completions, advantages.Advantages, config, tokens, policy.Device)).ToList();
+        var microBatches = MicroBatches(rows, completions, advantages.Advantages);
 
         try
         {
@@ -309,20 +315,30 @@ public sealed class GrpoTrainer : IDisposable
     }
 
     /// <summary>log p(completion token | prefix) for every completion position, float32 [mb, C] (temperature-scaled as TRL).</summary>
-    Tensor LogProbs(Qwen2ForCausalLM model, MicroBatch mb) => LogitsAndLogProbs(model, mb, withEntropy: false).LogProbs;
+    Tensor LogProbs(Qwen2ForCausalLM model, MicroBatch mb) => LogProbsAndEntropy(model, mb, withEntropy: false).LogProbs;
 
-    (Tensor LogProbs, Tensor? Entropy) LogitsAndLogProbs(Qwen2ForCausalLM model, MicroBatch mb, bool withEntropy)
+    /// <summary>Log-probs (and entropies) of the generated tokens, float32 [mb, C], 0 past each completion's end. The
+    /// prompt is run once per micro-batch (share_prompt_forward) and the LM head over chunks of the generated tokens
+    /// only (logits_chunk_size), so no [mb, P + C, V] logits exist.</summary>
+    (Tensor LogProbs, Tensor? Entropy) LogProbsAndEntropy(Qwen2ForCausalLM model, MicroBatch mb, bool withEntropy)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.HiddenStates(mb.InputIds, mb.AttentionMask, mb.PositionIds, null);
-        // The logit at position t predicts token t+1: completion tokens P..P+C-1 come from positions P-1..P+C-2.
-        var logits = model.Logits(hidden.narrow(1, mb.PromptLength - 1, mb.CompletionLength));
-        var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds, config.Temperature);
-        Tensor? entropy = withEntropy ? GrpoLoss.Entropy(logits.detach(), config.Temperature) : null;
-        logp.MoveToOuterDisposeScope();
-        entropy?.MoveToOuterDisposeScope();
-        return (logp, entropy);
+        var hidden = CompletionForward.PredictingHiddenStates(model, mb.Tokens, config.SharePromptForward);
+        var generated = mb.Tokens.CompletionAttentionMask.reshape(-1).nonzero().squeeze(1);
+        var (logp, entropy) = ChunkedLogProbs.Compute(hidden.reshape(-1, hidden.shape[^1]).index_select(0, generated),
+            model.LmHeadWeight, mb.CompletionIds.reshape(-1).index_select(0, generated), config.Temperature,
+            config.LogitsChunkSize, withEntropy);
+        var shape = mb.CompletionIds.shape;
+        Tensor Spread(Tensor x) => zeros(shape[0] * shape[1], ScalarType.Float32, x.device).index_copy(0, generated, x).view(shape);
+        return (Spread(logp).MoveToOuterDisposeScope(), entropy is null ? null : Spread(entropy).MoveToOuterDisposeScope());
     }
+
+    /// <summary>The rows' micro-batches, sorted by completion length unless the loss type depends on the cut.</summary>
+    List<MicroBatch> MicroBatches(IReadOnlyList<int> rows, IReadOnlyList<Completion> completions, double[] advantages) =>
+        MicroBatch.Cut(rows, r => completions[r].Ids.Length, config.PerDeviceTrainBatchSize, config.SortByLength && config.LossType != "bnpo")
+            .Select(cut => MicroBatch.Build(cut.Select(r => new UpdateRow(completions[r].PromptIds, completions[r].Ids, advantages[r])).ToList(),
+                tokens, config.MaskTruncatedCompletions, policy.Device))
+            .ToList();
 
     // ------------------------------------------------------------------ loss and update
 
@@ -336,7 +352,7 @@ public sealed class GrpoTrainer : IDisposable
         if (totalRows == 0) return new UpdateResult(0, 0, 0, 0, 0, 0, lr, Skipped: true);
 
         policy.train();
-        torch.manual_seed(config.Seed + GlobalStep);   // LoRA dropout: reproducible, also after a resume
+        lora?.SeedDropout(config.Seed + GlobalStep);   // reproducible, also after a resume
         optimizer.ZeroGrad();
         if (masters is not null) foreach (var (_, p) in trainable) p.grad?.zero_();
         double totalTokens = microBatches.Sum(mb => mb.TokenCount);
@@ -344,7 +360,7 @@ public sealed class GrpoTrainer : IDisposable
         foreach (var mb in microBatches)
         {
             using var scope = NewDisposeScope();
-            var (logp, ent) = LogitsAndLogProbs(policy, mb, withEntropy: true);
+            var (logp, ent) = LogProbsAndEntropy(policy, mb, withEntropy: true);
             var old = mb.OldLogProbs ?? logp.detach();
             var perToken = GrpoLoss.ClippedSurrogate(logp, old, mb.Advantages, config.Epsilon, config.EffectiveEpsilonHigh);
             Tensor? klTokens = null;
@@ -546,60 +562,4 @@ public sealed class GrpoTrainer : IDisposable
     // ------------------------------------------------------------------ batch tensors
 
     sealed record Completion(TrainingPrompt Prompt, int[] PromptIds, int[] Ids, bool Finished);
-
-    /// <summary>Prompt (left-padded) + completion (right-padded) rows with their masks, advantages and positions.</summary>
-    sealed class MicroBatch : IDisposable
-    {
-        public required Tensor InputIds, AttentionMask, PositionIds, CompletionIds, CompletionMask, Advantages;
-        public required int PromptLength, CompletionLength, Rows;
-        public required double TokenCount;
-        public Tensor? OldLogProbs, RefLogProbs;
-
-        public static MicroBatch Build(IReadOnlyList<int> rows, IReadOnlyList<Completion> completions, double[] advantages,
-            GrpoConfig config, TokenSpec tokens, Device device)
-        {
-            int n = rows.Count;
-            int p = rows.Max(r => completions[r].PromptIds.Length);
-            int c = Math.Max(1, rows.Max(r => completions[r].Ids.Length));
-            var ids = new long[n * (p + c)];
-            var mask = new long[n * (p + c)];
-            var compIds = new long[n * c];
-            var compMask = new float[n * c];
-            var adv = new float[n];
-            for (int i = 0; i < n; i++)
-            {
-                var comp = completions[rows[i]];
-                LeftPadding.Fill(ids.AsSpan(i * (p + c), p), mask.AsSpan(i * (p + c), p), comp.PromptIds, tokens.PadId);
-                var cm = GrpoLoss.CompletionMask(comp.Ids, tokens.EosIds.ToHashSet(), c, config.MaskTruncatedCompletions);
-                for (int j = 0; j < c; j++)
-                {
-                    long t = j < comp.Ids.Length ? comp.Ids[j] : tokens.PadId;
-                    ids[i * (p + c) + p + j] = t;
-                    // Attention covers the whole completion as generated (up to its eos); masking a truncated
-                    // completion out of the loss does not change what its tokens attend to.
-                    mask[i * (p + c) + p + j] = j < comp.Ids.Length ? 1 : 0;
-                    compIds[i * c + j] = t;
-                    compMask[i * c + j] = cm[j];
-                }
-                adv[i] = (float)advantages[rows[i]];
-            }
-            var attention = tensor(mask, [n, p + c], device: device);
-            return new MicroBatch
-            {
-                InputIds = tensor(ids, [n, p + c], device: device),
-                AttentionMask = attention,
-                PositionIds = Positions.FromAttentionMask(attention),   // left padding: cumsum - 1, as transformers (tests/reference/README.md)
-                CompletionIds = tensor(compIds, [n, c], device: device),
-                CompletionMask = tensor(compMask, [n, c], device: device),
-                Advantages = tensor(adv, device: device),
-                PromptLength = p, CompletionLength = c, Rows = n, TokenCount = compMask.Sum(),
-            };
-        }
-
-        public void Dispose()
-        {
-            foreach (var t in new[] { InputIds, AttentionMask, PositionIds, CompletionIds, CompletionMask, Advantages, OldLogProbs, RefLogProbs })
-                t?.Dispose();
-        }
-    }
 }

@@ -20,14 +20,16 @@ public sealed class LoraAdapters
     public const string AdapterConfigFile = "adapter_config.json";
 
     readonly Qwen2ForCausalLM model;
+    readonly torch.Generator dropoutStream;
     public LoraSettings Settings { get; }
     public IReadOnlyList<(string Name, LoraLinear Layer)> Layers { get; }
 
-    LoraAdapters(Qwen2ForCausalLM model, LoraSettings settings, IReadOnlyList<(string, LoraLinear)> layers)
+    LoraAdapters(Qwen2ForCausalLM model, LoraSettings settings, IReadOnlyList<(string, LoraLinear)> layers, torch.Generator dropoutStream)
     {
         this.model = model;
         Settings = settings;
         Layers = layers;
+        this.dropoutStream = dropoutStream;
     }
 
     /// <summary>Wraps every projection whose last name part is a target module; freezes all other parameters.</summary>
@@ -35,18 +37,25 @@ public sealed class LoraAdapters
     {
         foreach (var p in model.parameters()) p.requires_grad = false;
         var generator = new torch.Generator((ulong)seed, CPU);
+        // One dropout stream for every adapter, on the model's device; the model replays it for gradient checkpointing.
+        var dropoutStream = new torch.Generator((ulong)seed, model.Device);
         var layers = new List<(string, LoraLinear)>();
         foreach (var (name, linear) in model.Projections().ToList())
         {
             if (!settings.TargetModules.Contains(name[(name.LastIndexOf('.') + 1)..])) continue;
-            var lora = new LoraLinear(linear, settings.Rank, settings.Alpha, settings.Dropout, generator);
+            var lora = new LoraLinear(linear, settings.Rank, settings.Alpha, settings.Dropout, generator, dropoutStream);
             model.ReplaceProjection(name, lora);
             layers.Add((name, lora));
         }
         if (layers.Count == 0)
             throw new ArgumentException($"No projection matches lora_target_modules [{string.Join(", ", settings.TargetModules)}]");
-        return new LoraAdapters(model, settings, layers);
+        model.RandomStreams = [.. model.RandomStreams, dropoutStream];
+        return new LoraAdapters(model, settings, layers, dropoutStream);
     }
+
+    /// <summary>Restarts the dropout masks' stream (the trainer seeds it before each update, so a resumed run draws
+    /// the masks an uninterrupted one would).</summary>
+    public void SeedDropout(long seed) => dropoutStream.manual_seed(seed);
 
     /// <summary>Adapter parameters only (what the optimizer trains), in a stable order.</summary>
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters()

@@ -14,7 +14,9 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
     public Linear base_layer;
     public Parameter lora_A;   // [r, in]  (PEFT's lora_A.weight)
     public Parameter lora_B;   // [out, r] (PEFT's lora_B.weight)
-    readonly Dropout? lora_dropout;
+    readonly double dropout;
+    readonly Scalar keepScale;              // 1 / (1 - dropout)
+    readonly torch.Generator? dropoutStream;
     readonly Scalar scaling;
 
     public int Rank { get; }
@@ -23,8 +25,10 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
     /// <summary>When false the layer is the base layer alone: the reference policy without a second model copy.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Adapters are kept in float32 (master weights) whatever the base dtype; they are cast per forward.</summary>
-    public LoraLinear(Linear baseLayer, int rank, double alpha, double dropout, torch.Generator? generator = null)
+    /// <summary>Adapters are kept in float32 (master weights) whatever the base dtype; they are cast per forward.
+    /// generator: draws lora_A's initial values; dropoutStream: dropout masks (null: the default generator).</summary>
+    public LoraLinear(Linear baseLayer, int rank, double alpha, double dropout, torch.Generator? generator = null,
+        torch.Generator? dropoutStream = null)
         : base("LoraLinear")
     {
         if (rank <= 0) throw new ArgumentException($"LoRA rank must be > 0 (got {rank})");
@@ -44,7 +48,9 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
             lora_A = new Parameter(a.to(w.device), requires_grad: true);
             lora_B = new Parameter(zeros([outFeatures, rank], ScalarType.Float32, w.device), requires_grad: true);
         }
-        if (dropout > 0) lora_dropout = Dropout(dropout);
+        this.dropout = dropout;
+        keepScale = HeldScalars.Of(1 / (1 - dropout));
+        this.dropoutStream = dropoutStream;
         RegisterComponents();
     }
 
@@ -53,9 +59,18 @@ public sealed class LoraLinear : Module<Tensor, Tensor>
         var y = base_layer.forward(x);
         if (!Enabled) return y;
         using var scope = NewDisposeScope();
-        var h = lora_dropout is null ? x : lora_dropout.forward(x);
+        var h = training && dropout > 0 ? Dropout(x) : x;
         var delta = functional.linear(functional.linear(h, lora_A.to(x.dtype)), lora_B.to(x.dtype)).mul(scaling);
         return y.add_(delta, alpha: HeldScalars.One).MoveToOuterDisposeScope();
+    }
+
+    // As torch's dropout on CPU (x * bernoulli(1 - p) / (1 - p) drawn into empty_like(x)), so the same seed gives the
+    // same masks, but from a generator the adapters own: gradient checkpointing replays it (ActivationCheckpoint).
+    Tensor Dropout(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var keep = empty_like(x).bernoulli_(1 - dropout, dropoutStream).mul_(keepScale);
+        return (x * keep).MoveToOuterDisposeScope();
     }
 
     /// <summary>W + (alpha/r) B A in float32, cast to the base dtype: the weight of the equivalent plain Linear.</summary>

@@ -13,4 +13,8 @@ public sealed record SftConfig
     public double MaxGradNorm { get; init; } = 1.0;
     public int Seed { get; init; } = 1234;
     public int LogEvery { get; init; } = 25;
+    /// <summary>Recompute each decoder layer in backward instead of keeping its activations (TRL's name).</summary>
+    public bool GradientCheckpointing { get; init; }
+    /// <summary>Labelled positions whose full-vocabulary logits exist at once (0: unchunked, see ChunkedLogProbs).</summary>
+    public int LogitsChunkSize { get; init; } = Grpo.Model.ChunkedLogProbs.DefaultChunkSize;
 }

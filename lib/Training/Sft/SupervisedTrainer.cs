@@ -1,6 +1,7 @@
 // Cold-start supervised fine-tuning: teacher forcing with the loss on completion tokens only.
 using System.Diagnostics;
 using Grpo.Model;
+using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,6 +15,7 @@ public static class SupervisedTrainer
     {
         if (examples.Count == 0) throw new ArgumentException("no supervised examples", nameof(examples));
         model.train();
+        model.GradientCheckpointing = config.GradientCheckpointing;
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = new AdamW(parameters, lr: config.LearningRate, weightDecay: config.WeightDecay);
         var schedule = new LearningRateSchedule("cosine", config.LearningRate, config.WarmupSteps, config.MaxSteps);
@@ -42,9 +44,8 @@ public static class SupervisedTrainer
             using (var scope = NewDisposeScope())
             {
                 var (inputIds, mask, labels) = Collate(batch, padId, device);
-                var positions = Positions.FromAttentionMask(mask);
-                var logits = model.forward(inputIds, mask, positions);
-                var loss = CompletionLoss(logits, labels);
+                var hidden = model.HiddenStates(inputIds, mask, Positions.FromAttentionMask(mask), null);
+                var loss = CompletionLoss(model, hidden, labels, config.LogitsChunkSize);
                 optimizer.ZeroGrad();
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, config.MaxGradNorm);
@@ -85,6 +86,18 @@ public static class SupervisedTrainer
     }
 
     public const long IgnoreIndex = -100;
+
+    /// <summary>The same loss from the final hidden states [B,T,H], with the LM head run over chunks of the labelled
+    /// positions only (no [B,T,V] logits).</summary>
+    public static Tensor CompletionLoss(Qwen2ForCausalLM model, Tensor hidden, Tensor labels, int logitsChunkSize)
+    {
+        using var scope = NewDisposeScope();
+        var targets = labels[.., 1..].reshape(-1);
+        var labelled = targets.ne(HeldScalars.Of(IgnoreIndex)).nonzero().squeeze(1);
+        var h = hidden[.., ..^1, ..].reshape(-1, hidden.shape[^1]).index_select(0, labelled);
+        var (logp, _) = ChunkedLogProbs.Compute(h, model.LmHeadWeight, targets.index_select(0, labelled), 1.0, logitsChunkSize);
+        return logp.mean().neg().MoveToOuterDisposeScope();
+    }
 
     /// <summary>As transformers' causal LM loss: logits at t predict labels at t+1; mean over labelled tokens, in float32.</summary>
     public static Tensor CompletionLoss(Tensor logits, Tensor labels)

@@ -311,6 +311,46 @@ public class GrpoTrainerTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("grpo")]
+    [InlineData("dr_grpo")]
+    [InlineData("dapo")]
+    [InlineData("bnpo")]
+    public void Shared_prompts_sorted_rows_chunked_logits_and_checkpointing_leave_loss_and_gradient_unchanged(string lossType)
+    {
+        // The same 4 prompts x 8 completions in 4 micro-batches of 8, once with every memory/speed lever off and once
+        // with all on (rows sorted by length change which rows share a micro-batch; bnpo keeps its order, its loss
+        // depends on the cut). Two iterations, so the second update has ratios != 1 and clipping; beta > 0 adds the
+        // reference pass. Loss, gradient norm, entropy, KL and clip ratio must agree.
+        var runs = new[] { false, true }.Select(on =>
+        {
+            var dir = TempRun("levers");
+            try
+            {
+                var c = Config(dir, 2, 100) with
+                {
+                    PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 4, LossType = lossType, NumIterations = 2,
+                    Beta = 0.04, MaxCompletionLength = 6, EpsilonHigh = 0.28,
+                    SharePromptForward = on, SortByLength = on, GradientCheckpointing = on, LogitsChunkSize = on ? 5 : 0,
+                };
+                // The model's favourite token ends a completion too, so lengths vary and sorting changes the cut.
+                using (var t = GrpoRun.Create(c, () => new GrpoTask(SyntheticPrompts(64, 1), [ShareOfChosen], TokenSpec.Raw([Chosen, 301], 302)), false))
+                    t.Train();
+                return Metrics(dir);
+            }
+            finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+        }).ToList();
+        Assert.True(runs[0][0].GetProperty("completions/min_length").GetDouble() < runs[0][0].GetProperty("completions/max_length").GetDouble());
+        for (int step = 0; step < 2; step++)
+            foreach (var name in new[] { "loss", "grad_norm", "entropy", "kl", "clip_ratio", "completions/mean_length" })
+            {
+                double off = runs[0][step].GetProperty(name).GetDouble(), on = runs[1][step].GetProperty(name).GetDouble();
+                Assert.True(Math.Abs(off - on) <= 1e-5 + 1e-4 * Math.Abs(off), $"step {step + 1} {name}: {off} (levers off) vs {on} (on)");
+            }
+        Assert.True(runs[0][1].GetProperty("grad_norm").GetDouble() > 0);
+        Assert.True(runs[0][1].GetProperty("kl").GetDouble() > 0);
+    }
+
     [Fact]
     public void Full_fine_tuning_with_beta_measures_kl_to_a_frozen_copy()
     {

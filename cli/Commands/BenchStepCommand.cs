@@ -1,0 +1,57 @@
+// `bench-step`: one GRPO step of a Countdown run (the tiny default unless --preset/--set say otherwise) split into
+// generation, reference and update, with --levers comparing the update's levers one at a time, interleaved in one
+// process on the same generation batch (StepBench). Prints medians and paired ratios to the first variant.
+using System.ComponentModel;
+using System.Globalization;
+using Grpo.Model;
+using Grpo.Pipeline;
+using Grpo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Grpo.Cli.Commands;
+
+public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
+{
+    public sealed class Settings : GrpoSettings
+    {
+        [CommandOption("--repetitions <N>"), Description("Timed repetitions of every variant, after one warm-up round (default 3).")]
+        public int Repetitions { get; init; } = 3;
+        [CommandOption("--warmups <N>"), Description("Untimed rounds before them (default 1).")]
+        public int Warmups { get; init; } = 1;
+        [CommandOption("--levers"), Description("Compare the update's levers (chunked logits, sorted rows, shared prompt) one at a time against all off, and all on.")]
+        public bool Levers { get; init; }
+        [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID (models without a tokenizer).")]
+        public int? SyntheticToken { get; init; }
+
+        public override ValidationResult Validate() => Repetitions < 1 ? ValidationResult.Error($"--repetitions must be >= 1, got {Repetitions}")
+            : Warmups < 0 ? ValidationResult.Error($"--warmups must be >= 0, got {Warmups}") : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var config = s.Apply(GrpoConfig.ByName(s.Preset)).Validated();
+        var variants = s.Levers ? StepBench.Levers(config) : [new StepVariant("as configured", config)];
+        AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
+            $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +
+            $"{s.Repetitions} timed round(s) after {s.Warmups} warm-up round(s)");
+        var task = s.SyntheticToken is int token
+            ? SyntheticTask.ForModel(config.ModelNameOrPath, token, config.Seed, "--synthetic-token") : StepBench.CountdownTask(config);
+        var timings = StepBench.Run(variants, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+
+        string F(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
+        var table = new Table().AddColumns("variant", "generation (s)", "reference (s)", "update (s)", "step (s)",
+            $"update / {variants[0].Name}", $"step / {variants[0].Name}", "loss", "grad_norm");
+        foreach (var v in variants)
+            table.AddRow(Markup.Escape(v.Name), F(StepBench.Median(timings, v.Name, t => t.Generation)),
+                F(StepBench.Median(timings, v.Name, t => t.Reference)), F(StepBench.Median(timings, v.Name, t => t.Update)),
+                F(StepBench.Median(timings, v.Name, t => t.Step)), F(StepBench.MedianRatio(timings, v.Name, t => t.Update)),
+                F(StepBench.MedianRatio(timings, v.Name, t => t.Step)),
+                StepBench.Median(timings, v.Name, t => t.Loss).ToString("G6", CultureInfo.InvariantCulture),
+                StepBench.Median(timings, v.Name, t => t.GradNorm).ToString("G6", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"peak RSS of this process: {ModelBench.PeakRssGiB():F2} GiB");
+        foreach (var t in timings) Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(t));
+        return 0;
+    }
+}
