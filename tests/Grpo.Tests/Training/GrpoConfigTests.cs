@@ -31,7 +31,7 @@ public class GrpoConfigTests
         var c = GrpoConfig.ByName("tiny").Validated();
         Assert.Equal(16, c.PromptsPerStep);
         Assert.Equal(8, c.NumGenerations);
-        Assert.Equal(0.0, c.Beta);
+        Assert.Equal(0.04, c.Beta);
         Assert.Equal("easy", c.Distribution);
     }
 
