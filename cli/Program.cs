@@ -27,6 +27,7 @@ app.Configure(config =>
     config.AddCommand<DataCommand>("data").WithDescription("Write a seeded train/test Parquet split of Countdown problems (generated, or --from real files).");
     config.AddCommand<ScoreCommand>("score").WithDescription("Add format/equation rewards, gen_calculation and answer to each line of a completions JSONL.");
     config.AddCommand<BenchStepCommand>("bench-step").WithDescription("Time one GRPO step (generation, reference, update) of a preset; --levers compares the update's levers interleaved.");
+    config.AddCommand<PlanMemoryCommand>("plan-memory").WithDescription("Peak memory of a GRPO step by part for a model's config.json and a preset; the largest micro-batch that fits 24/40/80 GB.");
     config.AddCommand<BenchVerifierCommand>("bench-verifier").WithDescription("Measure verifier, generator and solver throughput on one thread.");
     config.AddCommand<TrainCommand>("train").WithDescription("GRPO training from a preset (tiny | qwen2.5-7b), --config FILE and flags into runs/<name>/; --resume continues.");
     config.AddCommand<PipelineCommand>("pipeline").WithDescription("The main job: data, base-model eval, GRPO with checkpoints, checkpoint evals, aha moments, report.html.");
