@@ -3,8 +3,9 @@ using Grpo.Cli.Commands;
 using Grpo.Torch;
 using Spectre.Console.Cli;
 
-// Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs); no-op if MALLOC_* is set.
-GlibcMalloc.KeepFreedMemory();
+// Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs): applied once a command has
+// chosen a CPU device (a CUDA run's host keeps glibc's defaults); no-op if MALLOC_* is set.
+TorchOptions.DeviceChosen += device => GlibcMalloc.ForDevice(device);
 
 if (Grpo.Cli.MissingFlagValues.Find(args) is { } flag)
 {
