@@ -173,6 +173,9 @@ public static class SafeTensors
         var headerText = header.ToJsonString();
         // Pad the header with spaces to a multiple of 8, as the reference writer does.
         var headerBytes = Encoding.UTF8.GetBytes(headerText + new string(' ', (8 - Encoding.UTF8.GetByteCount(headerText) % 8) % 8));
+        // One pair of host buffers for the whole file (sized to the largest tensor's chunk), as ReadTensors.
+        long largest = Math.Clamp(items.Count == 0 ? 1 : items.Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)), 1, ChunkElements);
+        var buffers = (Bytes: new byte[largest * 4], Floats: new float[largest]);
         AtomicFile.Write(path, stream =>
         {
             var len = new byte[8];
@@ -184,23 +187,24 @@ public static class SafeTensors
                 using var made = t.Make();
                 if (!made.shape.SequenceEqual(t.Shape) || made.dtype != t.Dtype)
                     throw new InvalidOperationException($"{t.Name}: made [{string.Join(", ", made.shape)}] {made.dtype}, announced [{string.Join(", ", t.Shape)}] {t.Dtype}");
-                WriteTensor(stream, made, dtype);
+                WriteTensor(stream, made, dtype, buffers);
             }
         });
     }
 
-    static void WriteTensor(Stream stream, Tensor t, string dtype)
+    static void WriteTensor(Stream stream, Tensor t, string dtype, (byte[] Bytes, float[] Floats) buffers)
     {
         using var scope = NewDisposeScope();
         var flat = t.detach().cpu().contiguous().reshape(-1);
         long count = flat.numel();
+        var (bytes, f) = buffers;
         for (long done = 0; done < count; done += ChunkElements)
         {
             int n = (int)Math.Min(ChunkElements, count - done);
             using var part = flat.narrow(0, done, n).to(ScalarType.Float32);
-            var f = part.data<float>().ToArray();
-            var bytes = new byte[n * (dtype == "F32" ? 4 : 2)];
-            if (dtype == "F32") Buffer.BlockCopy(f, 0, bytes, 0, bytes.Length);
+            part.data<float>().CopyTo(f);
+            int length = n * (dtype == "F32" ? 4 : 2);
+            if (dtype == "F32") Buffer.BlockCopy(f, 0, bytes, 0, length);
             else
                 for (int i = 0; i < n; i++)
                 {
@@ -209,7 +213,7 @@ public static class SafeTensors
                         : BitConverter.HalfToUInt16Bits((Half)f[i]);
                     BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), bits);
                 }
-            stream.Write(bytes);
+            stream.Write(bytes, 0, length);
         }
     }
 }

@@ -118,4 +118,18 @@ public class MemoryPlanTests
         var withBeta = MemoryPlan.For(Shape("0.5b"), GrpoConfig.Qwen25_7B);
         Assert.Contains(withBeta.Phases, p => p.Name == "reference log-probs");
     }
+
+    [Fact]
+    public void On_the_cpu_a_phase_also_holds_what_the_phase_before_freed_up_to_one_gib()
+    {
+        var config = GrpoConfig.Qwen25_7B with { Device = "cpu", PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, NumGenerations = 4, MaxCompletionLength = 512 };
+        var cpu = MemoryPlan.For(Shape("0.5b"), config);
+        long reference = cpu.Parts.Where(p => p.Phase == "reference log-probs" && !p.Name.StartsWith("heap kept")).Sum(p => p.Bytes);
+        Assert.True(reference < 1L << 30);
+        Assert.Equal(reference, Part(cpu, "update: LM head", "heap kept from reference log-probs"));
+        var unchunked = MemoryPlan.For(Shape("0.5b"), config with { LogitsChunkSize = 0 });
+        Assert.Equal(1L << 30, Part(unchunked, "update: LM head", "heap kept from reference log-probs"));
+        var gpu = MemoryPlan.For(Shape("0.5b"), config with { Device = "cuda" });
+        Assert.DoesNotContain(gpu.Parts, p => p.Name.StartsWith("heap kept"));
+    }
 }
