@@ -3,8 +3,9 @@ using Grpo.Cli.Commands;
 using Grpo.Torch;
 using Spectre.Console.Cli;
 
-// Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs); no-op if MALLOC_* is set.
-GlibcMalloc.KeepFreedMemory();
+// Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs): applied once a command has
+// chosen a CPU device (a CUDA run's host keeps glibc's defaults); no-op if MALLOC_* is set.
+TorchOptions.DeviceChosen += device => GlibcMalloc.ForDevice(device);
 
 if (Grpo.Cli.MissingFlagValues.Find(args) is { } flag)
 {
@@ -27,6 +28,7 @@ app.Configure(config =>
     config.AddCommand<DataCommand>("data").WithDescription("Write a seeded train/test Parquet split of Countdown problems (generated, or --from real files).");
     config.AddCommand<ScoreCommand>("score").WithDescription("Add format/equation rewards, gen_calculation and answer to each line of a completions JSONL.");
     config.AddCommand<BenchStepCommand>("bench-step").WithDescription("Time one GRPO step (generation, reference, update) of a preset; --levers compares the update's levers interleaved.");
+    config.AddCommand<PlanMemoryCommand>("plan-memory").WithDescription("Peak memory of a GRPO step by part for a model's config.json and a preset; the largest micro-batch that fits 24/40/80 GB.");
     config.AddCommand<BenchVerifierCommand>("bench-verifier").WithDescription("Measure verifier, generator and solver throughput on one thread.");
     config.AddCommand<TrainCommand>("train").WithDescription("GRPO training from a preset (tiny | qwen2.5-7b), --config FILE and flags into runs/<name>/; --resume continues.");
     config.AddCommand<PipelineCommand>("pipeline").WithDescription("The main job: data, base-model eval, GRPO with checkpoints, checkpoint evals, aha moments, report.html.");

@@ -21,11 +21,17 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         public int Warmups { get; init; } = 1;
         [CommandOption("--levers"), Description("Compare the update's levers (chunked logits, sorted rows, shared prompt) one at a time against all off, and all on.")]
         public bool Levers { get; init; }
-        [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID (models without a tokenizer).")]
-        public int? SyntheticToken { get; init; }
+        [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID, or of the ids FIRST-LAST (models without a tokenizer).")]
+        public string? SyntheticToken { get; init; }
+        [CommandOption("--save-gradients <FILE>"), Description("Write the trained parameters' gradients after the (last) step to FILE (safetensors); one variant only.")]
+        public string? SaveGradients { get; init; }
+        [CommandOption("--compare-gradients <FILE>"), Description("Compare the gradients after the (last) step with FILE from --save-gradients (max absolute difference); one variant only.")]
+        public string? CompareGradients { get; init; }
 
         public override ValidationResult Validate() => Repetitions < 1 ? ValidationResult.Error($"--repetitions must be >= 1, got {Repetitions}")
-            : Warmups < 0 ? ValidationResult.Error($"--warmups must be >= 0, got {Warmups}") : ValidationResult.Success();
+            : Warmups < 0 ? ValidationResult.Error($"--warmups must be >= 0, got {Warmups}")
+            : Levers && (SaveGradients ?? CompareGradients) is not null ? ValidationResult.Error("--save-gradients and --compare-gradients take one variant: leave out --levers")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -35,9 +41,16 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
             $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +
             $"{s.Repetitions} timed round(s) after {s.Warmups} warm-up round(s)");
-        var task = s.SyntheticToken is int token
-            ? SyntheticTask.ForModel(config.ModelNameOrPath, token, config.Seed, "--synthetic-token") : StepBench.CountdownTask(config);
-        var timings = StepBench.Run(variants, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+        var task = s.SyntheticToken is { } tokens
+            ? SyntheticTask.ForModel(config.ModelNameOrPath, tokens, config.Seed, "--synthetic-token") : StepBench.CountdownTask(config);
+        if (s.CompareGradients is not null) Grpo.Files.InputPaths.RequireRegularFile(s.CompareGradients, "--compare-gradients");
+        GradientComparison? comparison = null;
+        var timings = StepBench.Run(variants, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"),
+            (_, trainer) =>
+            {
+                if (s.SaveGradients is not null) StepGradients.Save(trainer, s.SaveGradients);
+                if (s.CompareGradients is not null) comparison = StepGradients.Compare(trainer, s.CompareGradients);
+            });
 
         string F(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
         var table = new Table().AddColumns("variant", "generation (s)", "reference (s)", "update (s)", "step (s)",
@@ -50,7 +63,19 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
                 StepBench.Median(timings, v.Name, t => t.Loss).ToString("G6", CultureInfo.InvariantCulture),
                 StepBench.Median(timings, v.Name, t => t.GradNorm).ToString("G6", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"peak RSS of this process: {ModelBench.PeakRssGiB():F2} GiB");
+        var parts = timings.SelectMany(t => t.PeakRssGiB.Keys).Distinct().ToList();
+        if (parts.Count > 0)
+        {
+            var memory = new Table().AddColumns(["variant", .. parts.Select(p => $"peak RSS, {p} (GiB)")]);
+            foreach (var v in variants)
+                memory.AddRow([Markup.Escape(v.Name), .. parts.Select(p => F(timings.Where(t => t.Variant == v.Name).Max(t => t.PeakRssGiB.GetValueOrDefault(p))))]);
+            AnsiConsole.Write(memory);
+            AnsiConsole.MarkupLine($"peak RSS of this process's steps: {timings.Max(t => t.PeakRssGiB.Values.Max()):F2} GiB (largest over the parts; each part's peak is measured from the end of the one before)");
+        }
+        else AnsiConsole.MarkupLine($"peak RSS of this process: {ModelBench.PeakRssGiB():F2} GiB");
+        if (comparison is { } c)
+            AnsiConsole.MarkupLine($"gradients vs {Markup.Escape(s.CompareGradients!)}: max |difference| {c.MaxAbsDifference:G3}, " +
+                $"max |gradient| {c.MaxAbs:G3}, |difference| / |gradients| {c.RelativeNorm:G3}");
         foreach (var t in timings) Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(t));
         return 0;
     }

@@ -46,6 +46,7 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Threads is int threads) TorchThreads.Set(threads);
+        GlibcMalloc.ForDevice(TorchSharp.torch.CPU);   // the tiny model is built on the CPU
         var spec = settings.Smoke ? TinyModelSpec.Smoke : TinyModelSpec.Default;
         spec = spec with
         {

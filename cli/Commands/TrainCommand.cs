@@ -20,8 +20,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? RunDir { get; init; }
         [CommandOption("--resume"), Description("Continue the run in the run folder from its last complete checkpoint (its config.json is the basis).")]
         public bool Resume { get; init; }
-        [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID (for models without a tokenizer, e.g. benchmarks).")]
-        public int? SyntheticToken { get; init; }
+        [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID, or of the ids FIRST-LAST (for models without a tokenizer, e.g. benchmarks).")]
+        public string? SyntheticToken { get; init; }
         [CommandOption("--quiet"), Description("No progress bar: one log line per step (for logs and benchmarks).")]
         public bool Quiet { get; init; }
     }
@@ -36,8 +36,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         var start = RunStart.Inspect(config, s.Resume);   // before Create, which drops steps logged after the checkpoint
         Action<string> warn = w => AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
-        using var trainer = s.SyntheticToken is int token
-            ? GrpoRun.Create(config, () => SyntheticTask.ForModel(config.ModelNameOrPath, token, config.Seed, "--synthetic-token"), s.Resume, warn)
+        using var trainer = s.SyntheticToken is { } tokens
+            ? GrpoRun.Create(config, () => SyntheticTask.ForModel(config.ModelNameOrPath, tokens, config.Seed, "--synthetic-token"), s.Resume, warn)
             : CountdownRun.Create(config, s.Resume, warn);
         AnsiConsole.MarkupLine(Markup.Escape(start.Describe()));
         var started = DateTime.UtcNow;

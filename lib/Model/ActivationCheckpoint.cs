@@ -84,7 +84,7 @@ public static class ActivationCheckpoint
         {
             using var scope = NewDisposeScope();
             var all = streams.Prepend(torch.Generator.Default).ToList();
-            for (int i = 0; i < all.Count; i++) all[i].set_state(tensor(states[i]));
+            for (int i = 0; i < all.Count; i++) all[i].set_state(tensor(states[i], device: CPU));   // generator states live on the host
         }
     }
 }

@@ -1,7 +1,8 @@
 // Batched generation with a preallocated KV cache: left-padded prompts, greedy or sampled (temperature, top-k, top-p,
 // seed), per-row stop on any eos id, as transformers' generate does it. A prompt that several rows share (GRPO's G
 // completions, k eval samples) is prefilled once; finished rows leave the batch; attention reads only the filled part
-// of the cache. None of that changes a token (TokenSampler's draws are per row). One host sync per step.
+// of the cache. None of that changes a token (TokenSampler's draws are per row). One host sync per step: the chosen
+// tokens, which stopping on an eos needs.
 using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -53,15 +54,18 @@ public static class Generator
         }
 
         // Decode: cache row r holds original row active[r]; rows that ended stay until enough of them can be dropped.
+        // What a step needs from the host is on the device before the loop (every step's uniforms, each row's next
+        // position), so the one host sync per step is reading the chosen tokens, which stopping needs.
         var active = Enumerable.Range(0, b).ToArray();
         var ids = prompts.Select(_ => new List<int>()).ToArray();
         var finished = new bool[b];
         var logProbSteps = new List<(int[] Rows, Tensor LogProbs)>();
+        var uniforms = options.Greedy ? null : UniformTable(seed, streams, n, device);   // [b, n]; row i = original row i
+        var positions = tensor(prompts.Select(x => (long)x.Length).ToArray(), [b, 1], device: device);
         for (int step = 0; ; step++)
         {
             using var stepScope = NewDisposeScope();
-            var uniforms = options.Greedy ? [] : active.Select(r => TokenSampler.Uniform(seed, streams[r], step)).ToArray();
-            var next = TokenSampler.Pick(logits, options, uniforms);
+            var next = uniforms is null ? TokenSampler.Pick(logits, options, []) : TokenSampler.Pick(logits, options, uniforms.select(1, step));
             if (options.LogProbs) logProbSteps.Add((active, TokenSampler.LogProbs(logits, next, options).MoveToOuterDisposeScope()));
             var nextHost = next.cpu().data<long>().ToArray();
             for (int r = 0; r < active.Length; r++)
@@ -82,11 +86,13 @@ public static class Generator
                 var keepRows = tensor(keep.Select(r => (long)r).ToArray(), device: device);
                 cache.SelectRows(keepRows);
                 next = next.index_select(0, keepRows);
+                positions = positions.index_select(0, keepRows).MoveToOuterDisposeScope();
+                if (uniforms is not null) uniforms = uniforms.index_select(0, keepRows).MoveToOuterDisposeScope();
                 active = keep.Select(r => active[r]).ToArray();
             }
             // Positions continue each row's prompt: its real tokens, then one per generated token.
-            var positions = tensor(active.Select(row => (long)(prompts[row].Length + step)).ToArray(), [active.Length, 1], device: device);
             var h = model.DecodeHiddenStates(next.unsqueeze(1), positions, cache);
+            positions.add_(HeldScalars.One, HeldScalars.One);
             var newLogits = model.Logits(h).squeeze(1);
             logits.Dispose();
             logits = newLogits.MoveToOuterDisposeScope();
@@ -94,6 +100,17 @@ public static class Generator
 
         var logProbs = options.LogProbs ? GatherLogProbs(logProbSteps, ids) : null;
         return prompts.Select((prompt, i) => new GeneratedSequence(prompt, ids[i].ToArray(), logProbs?[i], finished[i])).ToList();
+    }
+
+    /// <summary>Every uniform a generation can draw, [rows, steps] on the device: row i's step s is TokenSampler.Uniform(seed,
+    /// streams[i], s). One copy to the device instead of one per step.</summary>
+    static Tensor UniformTable(long seed, IReadOnlyList<long> streams, int steps, Device device)
+    {
+        var table = new float[streams.Count * steps];
+        for (int i = 0; i < streams.Count; i++)
+            for (int step = 0; step < steps; step++)
+                table[i * steps + step] = TokenSampler.Uniform(seed, streams[i], step);
+        return tensor(table, [streams.Count, steps], device: device);
     }
 
     /// <summary>The distinct prompts (first-seen order) and, for each row, the index of its prompt among them.</summary>
@@ -125,12 +142,15 @@ public static class Generator
     static float[][] GatherLogProbs(List<(int[] Rows, Tensor LogProbs)> steps, List<int>[] ids)
     {
         var result = ids.Select(x => new float[x.Count]).ToArray();
+        using var all = cat(steps.Select(st => st.LogProbs).ToList(), 0);   // one copy to the host, not one per step
+        var host = all.cpu().data<float>().ToArray();
+        int offset = 0;
         for (int s = 0; s < steps.Count; s++)
         {
-            var (rows, lp) = steps[s];
-            var host = lp.cpu().data<float>().ToArray();
+            var rows = steps[s].Rows;
             for (int r = 0; r < rows.Length; r++)
-                if (s < result[rows[r]].Length) result[rows[r]][s] = host[r];
+                if (s < result[rows[r]].Length) result[rows[r]][s] = host[offset + r];
+            offset += rows.Length;
         }
         return result;
     }

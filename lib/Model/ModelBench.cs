@@ -114,6 +114,18 @@ public static class ModelBench
         catch (IOException) { return double.NaN; }
     }
 
+    /// <summary>Sets this process's peak RSS (VmHWM) back to its current RSS (Linux: "5" into /proc/self/clear_refs), so
+    /// that the next PeakRssGiB is the peak from now on; false where that is not possible.</summary>
+    public static bool ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
     /// <summary>The kB value of a /proc/self/status line such as "VmHWM:\t  123456 kB": the padding before the number
     /// is spaces and/or a tab (a tab alone once the number has 8 digits).</summary>
     public static long StatusKiB(string line)

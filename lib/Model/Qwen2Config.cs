@@ -45,6 +45,14 @@ public sealed record Qwen2Config
         InputPaths.RequireFolder(modelDir, "model");
         var path = Path.Combine(modelDir, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"Model config not found: {path}", path);
+        return LoadFile(path, Path.Combine(modelDir, "generation_config.json"));
+    }
+
+    /// <summary>A config.json at any path (e.g. data/model-shapes/qwen2.5-7b.json), merged with
+    /// <paramref name="generationPath"/>'s eos and pad ids when that file exists.</summary>
+    public static Qwen2Config LoadFile(string path, string? generationPath = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model config not found: {path}", path);
         var json = StrictJson.ReadObject(path);
         foreach (var field in Required)
             if (json[field] is null) throw new InvalidDataException($"{path}: required field \"{field}\" is missing");
@@ -58,9 +66,9 @@ public sealed record Qwen2Config
 
         int heads = GetInt("num_attention_heads", 0);
         var eos = new List<int>(ReadIds(path, json, "eos_token_id"));
-        var genPath = Path.Combine(modelDir, "generation_config.json");
+        var genPath = generationPath;
         int? genPad = null;
-        if (File.Exists(genPath))
+        if (genPath is not null && File.Exists(genPath))
         {
             var gen = StrictJson.ReadObject(genPath);
             // generation_config.json is what generate() uses: its eos ids (often a list for Instruct models) come first.

@@ -273,12 +273,17 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
     /// Writes config.json, generation_config.json and model.safetensors (HF names, no lm_head.weight when tied, the
     /// model's dtype) so that transformers' from_pretrained loads the folder; copies tokenizer files from tokenizerDir if given.
     /// </summary>
-    public void SavePretrained(string modelDir, string? tokenizerDir = null)
+    public void SavePretrained(string modelDir, string? tokenizerDir = null) =>
+        SavePretrained(modelDir, tokenizerDir, state_dict().Select(kv => SafeTensors.Stored(kv.Key, kv.Value)));
+
+    /// <summary>The same folder with <paramref name="weights"/> as model.safetensors (LoRA's merged export makes each
+    /// merged projection only while it is written).</summary>
+    public void SavePretrained(string modelDir, string? tokenizerDir, IEnumerable<SafeTensors.LazyTensor> weights)
     {
         Directory.CreateDirectory(modelDir);
         var dtypeName = Dtype == ScalarType.BFloat16 ? "bfloat16" : Dtype == ScalarType.Float16 ? "float16" : "float32";
         (Config with { TorchDtype = dtypeName }).Save(modelDir);
-        SafeTensors.Write(Path.Combine(modelDir, "model.safetensors"), state_dict().Select(kv => (kv.Key, kv.Value)));
+        SafeTensors.Write(Path.Combine(modelDir, "model.safetensors"), weights);
         if (tokenizerDir is not null && Path.GetFullPath(tokenizerDir) != Path.GetFullPath(modelDir))
             foreach (var f in TokenizerFiles)
                 if (File.Exists(Path.Combine(tokenizerDir, f)))

@@ -91,12 +91,17 @@ public static class SafeTensors
     public static void ReadTensors(string path, Action<SafeTensorEntry, Tensor> consume)
     {
         var entries = ReadHeader(path, out var dataStart);
+        if (entries.Count == 0) return;
         using var stream = File.OpenRead(path);
+        // One pair of host buffers for the whole file: a new pair per tensor made gigabytes of short-lived managed
+        // arrays while a model loaded, which the process's peak memory kept.
+        long largest = Math.Clamp(entries.Max(e => (e.End - e.Begin) / ElementSize(e.Dtype)), 1, ChunkElements);
+        var buffers = (Bytes: new byte[largest * 4], Floats: new float[largest]);
         foreach (var e in entries)
         {
             using var scope = NewDisposeScope();
             stream.Position = dataStart + e.Begin;
-            var t = ReadFloat32(stream, e).reshape(e.Shape);
+            var t = ReadFloat32(stream, e, buffers).reshape(e.Shape);
             consume(e, t);
         }
     }
@@ -104,14 +109,13 @@ public static class SafeTensors
     // Chunked so that tensors above 2 GB (a 7B embedding in F32) and the host copies stay small.
     const int ChunkElements = 1 << 24;
 
-    static Tensor ReadFloat32(Stream stream, SafeTensorEntry e)
+    static Tensor ReadFloat32(Stream stream, SafeTensorEntry e, (byte[] Bytes, float[] Floats) buffers)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian host");
         int size = ElementSize(e.Dtype);
         long count = (e.End - e.Begin) / size;
-        var result = empty(count, ScalarType.Float32);
-        var bytes = new byte[Math.Min(count, ChunkElements) * size];
-        var floats = new float[Math.Min(count, ChunkElements)];
+        var result = empty(count, ScalarType.Float32, device: CPU);   // read on the host; the caller copies it where it belongs
+        var (bytes, floats) = buffers;
         for (long done = 0; done < count; done += ChunkElements)
         {
             int n = (int)Math.Min(ChunkElements, count - done);
@@ -130,57 +134,77 @@ public static class SafeTensors
                         floats[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i)));
                     break;
             }
-            using var chunk = tensor(n == floats.Length ? floats : floats[..n]);
+            using var chunk = frombuffer(floats, ScalarType.Float32, count: n);   // a view of the buffer, no copy
             result.narrow(0, done, n).copy_(chunk);
         }
         return result;
     }
 
     /// <summary>Writes tensors (float32 or bfloat16; others are stored as F32) in name order with format "pt" metadata.</summary>
-    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors)
+    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors) => Write(path, tensors.Select(t => Stored(t.Name, t.Tensor)));
+
+    /// <summary>A tensor to write, made when its bytes are written and disposed right after (LoRA's merged weights:
+    /// one projection's at a time rather than a second copy of every projection on the device).</summary>
+    public sealed record LazyTensor(string Name, long[] Shape, ScalarType Dtype, Func<Tensor> Make);
+
+    /// <summary>An existing tensor as a LazyTensor (writing it disposes only a second reference).</summary>
+    public static LazyTensor Stored(string name, Tensor t) => new(name, t.shape, t.dtype, t.alias);
+
+    /// <summary>Writes tensors as the other overload, each made only while it is written.</summary>
+    public static void Write(string path, IEnumerable<LazyTensor> tensors)
     {
         var items = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
         var header = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "pt" } };
         long offset = 0;
-        var layout = new List<(string Name, Tensor Tensor, string Dtype, long Bytes)>();
-        foreach (var (name, t) in items)
+        var layout = new List<(LazyTensor Tensor, string Dtype)>();
+        foreach (var t in items)
         {
-            var dtype = t.dtype == ScalarType.BFloat16 ? "BF16" : t.dtype == ScalarType.Float16 ? "F16" : "F32";
-            var bytes = t.numel() * (dtype == "F32" ? 4 : 2);
-            header[name] = new JsonObject
+            var dtype = t.Dtype == ScalarType.BFloat16 ? "BF16" : t.Dtype == ScalarType.Float16 ? "F16" : "F32";
+            var bytes = t.Shape.Aggregate(1L, (a, b) => a * b) * (dtype == "F32" ? 4 : 2);
+            header[t.Name] = new JsonObject
             {
                 ["dtype"] = dtype,
-                ["shape"] = new JsonArray(t.shape.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+                ["shape"] = new JsonArray(t.Shape.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
                 ["data_offsets"] = new JsonArray(offset, offset + bytes),
             };
-            layout.Add((name, t, dtype, bytes));
+            layout.Add((t, dtype));
             offset += bytes;
         }
         var headerText = header.ToJsonString();
         // Pad the header with spaces to a multiple of 8, as the reference writer does.
         var headerBytes = Encoding.UTF8.GetBytes(headerText + new string(' ', (8 - Encoding.UTF8.GetByteCount(headerText) % 8) % 8));
+        // One pair of host buffers for the whole file (sized to the largest tensor's chunk), as ReadTensors.
+        long largest = Math.Clamp(items.Count == 0 ? 1 : items.Max(t => t.Shape.Aggregate(1L, (a, b) => a * b)), 1, ChunkElements);
+        var buffers = (Bytes: new byte[largest * 4], Floats: new float[largest]);
         AtomicFile.Write(path, stream =>
         {
             var len = new byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(len, headerBytes.Length);
             stream.Write(len);
             stream.Write(headerBytes);
-            foreach (var (_, t, dtype, _) in layout) WriteTensor(stream, t, dtype);
+            foreach (var (t, dtype) in layout)
+            {
+                using var made = t.Make();
+                if (!made.shape.SequenceEqual(t.Shape) || made.dtype != t.Dtype)
+                    throw new InvalidOperationException($"{t.Name}: made [{string.Join(", ", made.shape)}] {made.dtype}, announced [{string.Join(", ", t.Shape)}] {t.Dtype}");
+                WriteTensor(stream, made, dtype, buffers);
+            }
         });
     }
 
-    static void WriteTensor(Stream stream, Tensor t, string dtype)
+    static void WriteTensor(Stream stream, Tensor t, string dtype, (byte[] Bytes, float[] Floats) buffers)
     {
         using var scope = NewDisposeScope();
         var flat = t.detach().cpu().contiguous().reshape(-1);
         long count = flat.numel();
+        var (bytes, f) = buffers;
         for (long done = 0; done < count; done += ChunkElements)
         {
             int n = (int)Math.Min(ChunkElements, count - done);
             using var part = flat.narrow(0, done, n).to(ScalarType.Float32);
-            var f = part.data<float>().ToArray();
-            var bytes = new byte[n * (dtype == "F32" ? 4 : 2)];
-            if (dtype == "F32") Buffer.BlockCopy(f, 0, bytes, 0, bytes.Length);
+            part.data<float>().CopyTo(f);
+            int length = n * (dtype == "F32" ? 4 : 2);
+            if (dtype == "F32") Buffer.BlockCopy(f, 0, bytes, 0, length);
             else
                 for (int i = 0; i < n; i++)
                 {
@@ -189,7 +213,7 @@ public static class SafeTensors
                         : BitConverter.HalfToUInt16Bits((Half)f[i]);
                     BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), bits);
                 }
-            stream.Write(bytes);
+            stream.Write(bytes, 0, length);
         }
     }
 }

@@ -13,13 +13,22 @@ public static class TokenSampler
     public static Tensor Pick(Tensor logits, GenerationOptions o, float[] uniforms)
     {
         if (o.Greedy) return logits.argmax(-1);
+        using var u = tensor(uniforms, [uniforms.Length], device: logits.device);
+        return Pick(logits, o, u);
+    }
+
+    /// <summary>The same with the uniforms [R] already on the logits' device (the generator uploads a whole
+    /// generation's uniforms once, so a step copies nothing to the device).</summary>
+    public static Tensor Pick(Tensor logits, GenerationOptions o, Tensor uniforms)
+    {
+        if (o.Greedy) return logits.argmax(-1);
         using var scope = NewDisposeScope();
         var probs = Filtered(Scores(logits, o), o).softmax(-1);
         // Inverse CDF: the first token whose cumulative probability reaches (1 - u) of the total. 1 - u is in (0, 1],
         // so the target is above 0 (a token of probability 0 before the first kept one is never reached) and at most
         // the total (no index past the end when the product rounds up).
         var cdf = probs.cumsum(-1);
-        var oneMinusU = tensor(uniforms.Select(u => 1f - u).ToArray(), [uniforms.Length, 1], device: logits.device);
+        var oneMinusU = uniforms.neg().add_(HeldScalars.One, HeldScalars.One).unsqueeze(1);   // 1 - u, exact in float32
         var target = cdf.narrow(-1, cdf.shape[^1] - 1, 1).mul(oneMinusU);
         return searchsorted(cdf, target).squeeze(-1).MoveToOuterDisposeScope();
     }

@@ -35,6 +35,11 @@ public static class GlibcMalloc
         }
     }
 
+    /// <summary>Applies <see cref="KeepFreedMemory"/> for a CPU device only: a CUDA run's tensors live in GPU memory,
+    /// so its host keeps glibc's defaults (which hand freed memory back). Returns whether it changed anything.</summary>
+    public static bool ForDevice(TorchSharp.torch.Device device) =>
+        device.type == TorchSharp.DeviceType.CPU && KeepFreedMemory();
+
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int mallopt(int param, int value);
 }

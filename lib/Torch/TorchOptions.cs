@@ -19,11 +19,18 @@ public static class TorchOptions
         ScalarType.Float32 => "float32", ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => t.ToString(),
     };
 
+    /// <summary>Told of every device <see cref="ParseDevice"/> returns, so that a host can set the process up for it
+    /// (the CLI: GlibcMalloc.ForDevice, glibc tuning for CPU runs only).</summary>
+    public static event Action<Device>? DeviceChosen;
+
     public static Device ParseDevice(string name)
     {
         if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())
             throw new BadInputException($"Device \"{name}\" requested but CUDA is not available (build with -p:TorchBackend=cuda on a GPU machine)");
-        try { return new Device(name); }
+        Device device;
+        try { device = new Device(name); }
         catch (Exception e) { throw new BadInputException($"Unknown device \"{name}\" (use cpu or cuda)", e); }
+        DeviceChosen?.Invoke(device);
+        return device;
     }
 }

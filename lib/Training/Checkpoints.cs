@@ -110,7 +110,7 @@ public static class Checkpoints
         if (states.Count != parameters.Count)
             throw new InvalidOperationException($"optimizer holds {states.Count} states for {parameters.Count} parameters");
         var tensors = new List<(string, Tensor)>();
-        using var stepCounts = tensor(states.Select(s => s.step).ToArray());
+        using var stepCounts = tensor(states.Select(s => s.step).ToArray(), device: CPU);   // written to a file
         for (int i = 0; i < states.Count; i++)
         {
             tensors.Add(($"{parameters[i].Name}.exp_avg", states[i].exp_avg));

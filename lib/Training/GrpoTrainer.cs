@@ -77,6 +77,12 @@ public sealed class GrpoTrainer : IDisposable
     public Qwen2ForCausalLM Policy => policy;
     public LoraAdapters? Lora => lora;
     public RunFolder Run => run;
+    /// <summary>The parameters the optimizer trains (LoRA adapters, or every weight), with their gradients after a step.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainedParameters => trainable;
+
+    /// <summary>Raised as each part of a step ends: "generation", "reference log-probs", "update" (benchmarks read the
+    /// process's peak memory per part).</summary>
+    public event Action<string>? PhaseEnded;
 
     /// <summary>
     /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given).
@@ -155,6 +161,7 @@ public sealed class GrpoTrainer : IDisposable
         var watch = Stopwatch.StartNew();
         var (generated, kept, draws) = GenerateAndScore();
         double generationTime = watch.Elapsed.TotalSeconds;
+        PhaseEnded?.Invoke("generation");
         // Logged: everything generated (what the policy does). Trained on: the kept groups (all of them without
         // dynamic_sampling).
         var scored = Scored(generated.Completions, generated.Scores, GlobalStep + 1);
@@ -174,12 +181,14 @@ public sealed class GrpoTrainer : IDisposable
             watch.Restart();
             foreach (var mb in microBatches) ComputeOldAndReferenceLogProbs(mb);
             double referenceTime = watch.Elapsed.TotalSeconds;
+            PhaseEnded?.Invoke("reference log-probs");
 
             for (int iteration = 0; iteration < config.NumIterations; iteration++)
             {
                 watch.Restart();
                 var update = Update(microBatches, rows.Count);
                 double updateTime = watch.Elapsed.TotalSeconds;
+                PhaseEnded?.Invoke("update");
                 GlobalStep++;
 
                 bool first = iteration == 0;

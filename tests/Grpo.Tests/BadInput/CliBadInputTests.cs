@@ -149,4 +149,17 @@ public sealed class CliBadInputTests : IDisposable
     [Fact]
     public void Bench_with_an_unknown_part_is_refused() =>
         cli.AssertCleanError(cli.Run("bench", "--parts", "tiny,fast"), "--parts", "tiny,fast");
+
+    [Fact]
+    public void Plan_memory_with_a_missing_model_config_is_refused_naming_it() =>
+        cli.AssertCleanError(cli.Run("plan-memory", "--model-config", "no-such-config.json"), "--model-config", "no-such-config.json");
+
+    [Fact]
+    public void Plan_memory_with_a_bad_gpu_size_is_refused_naming_the_value() =>
+        cli.AssertCleanError(cli.Run("plan-memory", "--model-config", Path.Combine(TestPaths.RepoRoot, "data", "model-shapes", "qwen2.5-7b.json"),
+            "--gpu-memory", "24,lots"), "--gpu-memory", "lots");
+
+    [Fact]
+    public void Bench_step_with_a_reversed_synthetic_token_range_is_refused() =>
+        cli.AssertCleanError(cli.Run("bench-step", "--model", TestPaths.Reference("qwen2-tiny"), "--synthetic-token", "9-3"), "--synthetic-token", "9-3");
 }

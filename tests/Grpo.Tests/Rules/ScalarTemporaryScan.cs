@@ -31,6 +31,14 @@ public static class ScalarTemporaryScan
         return [.. Scan(lib, repoRoot), .. Scan(cli, repoRoot)];
     }
 
+    /// <summary>lib/ compiled from the repository's sources as Grpo.Lib (for other rules' scans).</summary>
+    internal static CSharpCompilation CompileLibrary(string repoRoot) =>
+        Compile("Grpo.Lib", SourcesUnder(repoRoot, "lib"), OutputKind.DynamicallyLinkedLibrary, []);
+
+    /// <summary>Source texts (path, code) compiled together as one library (for tests of a scan on planted code).</summary>
+    internal static CSharpCompilation CompileSources(IEnumerable<(string Path, string Code)> sources) =>
+        Compile("Scanned", sources.Select(s => Parse(s.Code, s.Path)), OutputKind.DynamicallyLinkedLibrary, []);
+
     /// <summary>Scans source texts (path, code) compiled together as one library; for tests of the scan itself.</summary>
     public static IReadOnlyList<ScalarFinding> ScanSources(IEnumerable<(string Path, string Code)> sources) =>
         Scan(Compile("Scanned", sources.Select(s => Parse(s.Code, s.Path)), OutputKind.DynamicallyLinkedLibrary, []), "").ToList();

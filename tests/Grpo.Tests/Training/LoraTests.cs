@@ -103,6 +103,32 @@ public class LoraTests
     }
 
     [Fact]
+    public void Merged_export_writes_each_projection_as_w_plus_scaled_b_a_rounded_once_in_bf16()
+    {
+        var dir = Directory.CreateTempSubdirectory("lora-merged-bf16").FullName;
+        try
+        {
+            using var model = Qwen2ForCausalLM.FromPretrained(TinyDir, ScalarType.BFloat16);
+            var lora = LoraAdapters.Apply(model, Settings, seed: 3);
+            RandomiseB(lora, 7);
+            lora.SaveMerged(dir);
+            var written = new Dictionary<string, Tensor>();
+            SafeTensors.ReadTensors(Path.Combine(dir, "model.safetensors"), (e, t) => written[e.Name] = t.clone().DetachFromDisposeScope());
+            Assert.Equal(model.state_dict().Count - 2 * lora.Layers.Count, written.Count);   // lora_A/lora_B folded in
+            foreach (var (name, layer) in lora.Layers)
+            {
+                // PEFT's merge: W + (alpha/r) B A in float32, then one rounding to the model's dtype.
+                using var expected = layer.base_layer.weight!.to(ScalarType.Float32)
+                    .add(layer.lora_B.matmul(layer.lora_A).mul(layer.Scaling)).to(ScalarType.BFloat16).to(ScalarType.Float32);
+                Assert.True(expected.equal(written[$"{name}.weight"]).all().item<bool>(), name);
+                if (layer.base_layer.bias is { } bias) Assert.True(bias.to(ScalarType.Float32).equal(written[$"{name}.bias"]).all().item<bool>(), name);
+            }
+            foreach (var t in written.Values) t.Dispose();
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Saved_adapter_loads_back_into_a_fresh_adapted_model()
     {
         var (ids, mask, pos) = Batch();
