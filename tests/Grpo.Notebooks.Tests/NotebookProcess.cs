@@ -59,7 +59,7 @@ public static class NotebookProcess
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(4)))
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(10)))   // a hang guard, not a speed check
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();

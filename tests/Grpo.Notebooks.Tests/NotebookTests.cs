@@ -17,7 +17,6 @@ public sealed class NotebookTests(NotebookChain chain)
         if (name != "01-data-prep") Skip.If(chain.ModelDir is null, NotebookChain.MissingModelReason);
         var run = chain.Get(name);
         Assert.True(run.ExitCode == 0, $"{name}: {run.Describe()}");
-        Assert.True(run.Elapsed < TimeSpan.FromMinutes(2.5), $"{name} took {run.Elapsed.TotalSeconds:F0} s");
         if (expectTable) Assert.Contains(run.Data("text/html"), h => h.Contains("<table"));
         Assert.Contains(run.Data("text/html"), h => h.Contains("Plotly.newPlot("));
         // plotly.js travels once, in its own output, and no output loads a script from elsewhere (offline_charts).
