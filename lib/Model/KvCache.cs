@@ -58,8 +58,6 @@ public sealed class KvCache : IAttentionKeys, IDisposable
 
     (Tensor Keys, Tensor Values) IAttentionKeys.Append(int layer, Tensor keys, Tensor values) => Append(layer, keys, values);
 
-    (Tensor Keys, Tensor Values) IAttentionKeys.Append(int layer, Tensor keys, Tensor values) => Append(layer, keys, values);
-
     /// <summary>Called once per forward, after every layer appended t positions.</summary>
     internal void Advance(int t) => Length += t;
 
