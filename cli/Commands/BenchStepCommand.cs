@@ -1,6 +1,7 @@
 // `bench-step`: one GRPO step of a Countdown run (the tiny default unless --preset/--set say otherwise) split into
 // generation, reference and update, with --levers comparing the update's levers one at a time, interleaved in one
-// process on the same generation batch (StepBench). Prints medians and paired ratios to the first variant.
+// process on the same generation batch (StepBench), and --generation-levers doing the same for the generation's levers
+// (GenerationBench). Prints medians and paired ratios to the first variant.
 using System.ComponentModel;
 using System.Globalization;
 using Grpo.Model;
@@ -21,6 +22,8 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         public int Warmups { get; init; } = 1;
         [CommandOption("--levers"), Description("Compare the update's levers (chunked logits, sorted rows, shared prompt) one at a time against all off, and all on.")]
         public bool Levers { get; init; }
+        [CommandOption("--generation-levers"), Description("Instead of whole steps: the step's generation batch with the shared prefill and the dropping of finished rows off, one at a time, and on.")]
+        public bool GenerationLevers { get; init; }
         [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID (models without a tokenizer).")]
         public int? SyntheticToken { get; init; }
 
@@ -31,12 +34,14 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var config = s.Apply(GrpoConfig.ByName(s.Preset)).Validated();
+        if (s.GenerationLevers && s.Levers) throw new BadInputException("--levers and --generation-levers: give one of them");
         var variants = s.Levers ? StepBench.Levers(config) : [new StepVariant("as configured", config)];
         AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
             $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +
             $"{s.Repetitions} timed round(s) after {s.Warmups} warm-up round(s)");
         var task = s.SyntheticToken is int token
             ? SyntheticTask.ForModel(config.ModelNameOrPath, token, config.Seed, "--synthetic-token") : StepBench.CountdownTask(config);
+        if (s.GenerationLevers) return GenerationLevers(config, task, s);
         var timings = StepBench.Run(variants, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
 
         string F(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
@@ -51,6 +56,22 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
                 StepBench.Median(timings, v.Name, t => t.GradNorm).ToString("G6", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"peak RSS of this process: {ModelBench.PeakRssGiB():F2} GiB");
+        foreach (var t in timings) Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(t));
+        return 0;
+    }
+
+    static int GenerationLevers(GrpoConfig config, GrpoTask task, Settings s)
+    {
+        var timings = GenerationBench.Run(config, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+        var first = GenerationBench.Levers[0].Name;
+        var table = new Table().AddColumns("generation variant", "seconds", $"seconds / {first}", "completion tokens");
+        foreach (var v in GenerationBench.Levers)
+        {
+            var (seconds, ratio) = GenerationBench.Median(timings, v.Name);
+            table.AddRow(Markup.Escape(v.Name), seconds.ToString("F2", CultureInfo.InvariantCulture),
+                ratio.ToString("F2", CultureInfo.InvariantCulture), timings.First(t => t.Variant == v.Name).Tokens.ToString(CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(table);
         foreach (var t in timings) Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(t));
         return 0;
     }
