@@ -1,6 +1,7 @@
 // `bench-step`: one GRPO step of a Countdown run (the tiny default unless --preset/--set say otherwise) split into
 // generation, reference and update, with --levers comparing the update's levers one at a time, interleaved in one
-// process on the same generation batch (StepBench). Prints medians and paired ratios to the first variant.
+// process on the same generation batch (StepBench), and --generation-levers doing the same for the generation's levers
+// (GenerationBench). Prints medians and paired ratios to the first variant.
 using System.ComponentModel;
 using System.Globalization;
 using Grpo.Model;
@@ -27,6 +28,8 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         public string? SaveGradients { get; init; }
         [CommandOption("--compare-gradients <FILE>"), Description("Compare the gradients after the (last) step with FILE from --save-gradients (max absolute difference); one variant only.")]
         public string? CompareGradients { get; init; }
+        [CommandOption("--generation-levers"), Description("Instead of whole steps: the step's generation batch with the shared prefill and the dropping of finished rows off, one at a time, and on.")]
+        public bool GenerationLevers { get; init; }
 
         public override ValidationResult Validate() => Repetitions < 1 ? ValidationResult.Error($"--repetitions must be >= 1, got {Repetitions}")
             : Warmups < 0 ? ValidationResult.Error($"--warmups must be >= 0, got {Warmups}")
@@ -37,12 +40,14 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var config = s.Apply(GrpoConfig.ByName(s.Preset)).Validated();
+        if (s.GenerationLevers && s.Levers) throw new BadInputException("--levers and --generation-levers: give one of them");
         var variants = s.Levers ? StepBench.Levers(config) : [new StepVariant("as configured", config)];
         AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
             $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +
             $"{s.Repetitions} timed round(s) after {s.Warmups} warm-up round(s)");
         var task = s.SyntheticToken is { } tokens
             ? SyntheticTask.ForModel(config.ModelNameOrPath, tokens, config.Seed, "--synthetic-token") : StepBench.CountdownTask(config);
+        if (s.GenerationLevers) return GenerationLevers(config, task, s);
         if (s.CompareGradients is not null) Grpo.Files.InputPaths.RequireRegularFile(s.CompareGradients, "--compare-gradients");
         GradientComparison? comparison = null;
         var timings = StepBench.Run(variants, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"),
@@ -76,6 +81,22 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         if (comparison is { } c)
             AnsiConsole.MarkupLine($"gradients vs {Markup.Escape(s.CompareGradients!)}: max |difference| {c.MaxAbsDifference:G3}, " +
                 $"max |gradient| {c.MaxAbs:G3}, |difference| / |gradients| {c.RelativeNorm:G3}");
+        foreach (var t in timings) Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(t));
+        return 0;
+    }
+
+    static int GenerationLevers(GrpoConfig config, GrpoTask task, Settings s)
+    {
+        var timings = GenerationBench.Run(config, task, s.Repetitions, s.Warmups, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+        var first = GenerationBench.Levers[0].Name;
+        var table = new Table().AddColumns("generation variant", "seconds", $"seconds / {first}", "completion tokens");
+        foreach (var v in GenerationBench.Levers)
+        {
+            var (seconds, ratio) = GenerationBench.Median(timings, v.Name);
+            table.AddRow(Markup.Escape(v.Name), seconds.ToString("F2", CultureInfo.InvariantCulture),
+                ratio.ToString("F2", CultureInfo.InvariantCulture), timings.First(t => t.Variant == v.Name).Tokens.ToString(CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(table);
         foreach (var t in timings) Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(t));
         return 0;
     }

@@ -62,6 +62,18 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("% of", output);
     }
 
+    [Fact]
+    public void Bench_of_one_model_part_prints_its_timing_and_the_part_left_out_as_NaN()
+    {
+        var (code, output) = Run("bench", "--parts", "model", "--model", "tests/reference/qwen2-tiny", "--dtype", "float32",
+            "--model-part", "generate", "--prompts", "2", "--prompt-length", "4", "--new-tokens", "2");
+        Assert.True(code == 0, output);
+        var result = output.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Single(l => l.TryGetProperty("GenerateTokensPerSecond", out _));
+        Assert.True(result.GetProperty("GenerateTokensPerSecond").GetDouble() > 0);
+        Assert.Equal("NaN", result.GetProperty("TrainTokensPerSecond").GetString());
+    }
+
     [Theory]
     [InlineData("max-step", "pipeline", "--max-step", "10")]
     [InlineData("nme", "train", "--nme", "x")]
