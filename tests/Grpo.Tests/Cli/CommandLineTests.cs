@@ -104,9 +104,16 @@ public sealed class CommandLineTests : IDisposable
     [DllImport("libc", EntryPoint = "kill")]
     static extern int Kill(int pid, int signal);
 
-    [Fact]
+    /// <summary>True when this process ignores SIGINT (bit 2 of /proc/self/status SigIgn): a non-interactive shell does
+    /// that to a command it starts with `&`, and the CLI started from here inherits it, so no Ctrl-C can reach it.</summary>
+    static bool SigintIgnored() =>
+        File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:")) is { } line
+        && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0b10) != 0;
+
+    [SkippableFact]
     public async Task Ctrl_C_stops_training_after_the_step_and_a_rerun_resumes_from_the_last_checkpoint()
     {
+        Skip.If(SigintIgnored(), "SIGINT is ignored in this test process (started in the background by a shell), and the CLI would inherit that: run the tests in the foreground to check Ctrl-C");
         var run = Path.Combine(dir, "run");
         string[] train = ["train", "--run-dir", run, "--save-steps", "2", "--batch-size", "8", "--grad-accum", "1",
                           "--num-generations", "4", "--max-completion-length", "16", "--set", "num_train_problems=200", "--quiet"];
@@ -126,7 +133,7 @@ public sealed class CommandLineTests : IDisposable
             code = p.ExitCode;
         }
         Assert.Contains("starting " + run + " at step 0 of 40", output);
-        Assert.Equal(130, code);
+        Assert.True(code == 130, $"exit code {code}, expected 130:\n{output}");
         Assert.Contains("Ctrl-C: stopping after the current step", output);
         var stopped = System.Text.RegularExpressions.Regex.Match(output, @"Stopped at step (\d+)\.");
         Assert.True(stopped.Success, output);
