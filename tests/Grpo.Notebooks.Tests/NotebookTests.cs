@@ -99,9 +99,9 @@ public sealed class NotebookTests(NotebookChain chain)
         Assert.Contains($"{chain.RunDir} is finished (step 4 of 4, checkpoint-4): nothing to train: the chart shows the saved run", again.Streams());
         Assert.Equal(metrics, File.ReadAllText(Path.Combine(chain.RunDir, "metrics.jsonl")));
 
-        var changed = chain.Rerun("03-grpo-training", new Dictionary<string, string> { ["learningRate"] = "1e-4" }, "03-rerun-changed");
+        var changed = chain.Rerun("03-grpo-training", new Dictionary<string, string> { ["learningRate"] = "3e-4" }, "03-rerun-changed");
         Assert.Equal(1, changed.ExitCode);
-        Assert.Contains("holds a run trained with other settings (learning_rate 0.0002 there, 0.0001 here)", changed.Errors);
+        Assert.Contains("holds a run trained with other settings (learning_rate 0.0001 there, 0.0003 here)", changed.Errors);
         Assert.Equal(metrics, File.ReadAllText(Path.Combine(chain.RunDir, "metrics.jsonl")));
     }
 

@@ -77,12 +77,12 @@ public sealed class RunStartTests : IDisposable
         Directory.CreateDirectory(run);
         Config.Save(Path.Combine(run, "config.json"));
         Checkpoint(20);
-        var start = RunStart.Inspect(Config with { LearningRate = 1e-4, NumGenerations = 4 }, resume: true);
+        var start = RunStart.Inspect(Config with { LearningRate = 3e-4, NumGenerations = 4 }, resume: true);
         var e = Assert.Throws<InvalidOperationException>(() => start.RequireSameSettings());
-        Assert.Contains("learning_rate 0.0002 there, 0.0001 here", e.Message);
+        Assert.Contains("learning_rate 0.0001 there, 0.0003 here", e.Message);
         Assert.Contains("num_generations 8 there, 4 here", e.Message);
         Assert.Contains("choose a new run folder", e.Message);
         // Not resuming, or nothing to resume, refuses nothing (GrpoRun.Create guards an occupied folder itself).
-        RunStart.Inspect(Config with { LearningRate = 1e-4 }, resume: false).RequireSameSettings();
+        RunStart.Inspect(Config with { LearningRate = 3e-4 }, resume: false).RequireSameSettings();
     }
 }
