@@ -129,7 +129,7 @@ public static class ChunkedLogProbs
             if ((bool)ctx.get_data("frozen_head"))
             {
                 var hiddenGrad = saved[0];
-                return [hiddenGrad.to(ScalarType.Float32).mul_(g.unsqueeze(1)).to(hiddenGrad.dtype).MoveToOuterDisposeScope(), null, null, null, null, null];
+                return [hiddenGrad.to(ScalarType.Float32).mul_(g.unsqueeze(1)).to(hiddenGrad.dtype).MoveToOuterDisposeScope(), null!, null!, null!, null!, null!];
             }
             var (h, w, ids, lse) = (saved[0], saved[1], saved[2], saved[3]);
             var temperature = (double)ctx.get_data("temperature");
@@ -154,7 +154,8 @@ public static class ChunkedLogProbs
             }
             var dwOut = dw.to(w.dtype).MoveToOuterDisposeScope();
             dh?.MoveToOuterDisposeScope();
-            return [dh, dwOut, null, null, null, null];
+            // A null entry is TorchSharp's "no gradient for this input".
+            return [dh!, dwOut, null!, null!, null!, null!];
         }
     }
 }
