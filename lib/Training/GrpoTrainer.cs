@@ -359,7 +359,8 @@ public sealed class GrpoTrainer : IDisposable
                 klTokens = GrpoLoss.KlK3(logp, mb.RefLogProbs!);
                 perToken = perToken.Plus(klTokens.mul(HeldScalars.Of(config.Beta)));
             }
-            var mbLoss = AggregateShare(perToken, mb, totalRows, microBatches.Count, totalTokens);
+            var mbLoss = GrpoLoss.MicroBatchShare(perToken, mb.CompletionMask, mb.Rows, config.LossType, config.MaxCompletionLength,
+                totalRows, microBatches.Count, totalTokens);
             mbLoss.backward();
 
             // Metrics: token means over this micro-batch, weighted by its token share.
@@ -374,22 +375,6 @@ public sealed class GrpoTrainer : IDisposable
         double gradNorm = trained.ClipAndStep(config.MaxGradNorm);
         double tokens = Math.Max(1.0, totalTokens);
         return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
-    }
-
-    /// <summary>This micro-batch's part of the step loss, so that the sum over micro-batches is TRL's loss of the
-    /// whole batch: grpo and dr_grpo weight by the micro-batch's share of sequences, bnpo averages micro-batch token
-    /// means, dapo divides by the tokens of the whole batch.</summary>
-    Tensor AggregateShare(Tensor perToken, MicroBatch mb, int totalRows, int microBatchCount, double totalTokens)
-    {
-        using var scalars = HeldScalars.NewScope();
-        return config.LossType switch
-        {
-            "grpo" or "dr_grpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, config.LossType, config.MaxCompletionLength, totalTokens)
-                                   .mul(scalars.Of((double)mb.Rows / totalRows)),
-            "bnpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "bnpo", config.MaxCompletionLength, totalTokens, microBatchCount),
-            "dapo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "dapo", config.MaxCompletionLength, totalTokens),
-            _ => throw new BadInputException($"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{config.LossType}')"),
-        };
     }
 
     // ------------------------------------------------------------------ checkpoints

@@ -1,4 +1,4 @@
-// The `qwen2.5-7b` preset path through the real command line, at a size CI affords (issue 14 item 3; the 0.5B-shaped
+// The `qwen2.5-7b` preset path through the real command line, at a size CI affords (the 0.5B-shaped
 // run by hand is in docs/memory-plan.md): a random 2-layer Qwen2 with Qwen2.5's 151,936-token vocabulary and tokenizer
 // (tests/reference/qwen-tokenizer), `train --preset qwen2.5-7b` (LoRA, bf16, beta 0.001, gradient checkpointing,
 // chunked log-probs) for one step on the CPU, its checkpoint (merged model + PEFT adapter), and `eval` of that checkpoint.
