@@ -26,7 +26,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         var runConfig = ConfigFrom(s);
         var config = runConfig.Grpo;
-        var run = new RunFolder(config.OutputDir);
+        var run = config.Run;
         AnsiConsole.MarkupLine($"[bold]GRPO[/] {Markup.Escape(config.ModelNameOrPath)} -> [blue]{Markup.Escape(run.Root)}[/]" +
             $" | {config.MaxSteps} steps, B={config.PromptsPerStep} x G={config.NumGenerations}, lr {config.LearningRate:G3}, beta {config.Beta:G3}" +
             $"{(config.UsePeft ? $", LoRA r={config.LoraR}" : "")}, {config.Device}/{config.Dtype}");

@@ -28,7 +28,7 @@ public static class CountdownRun
     {
         var grpo = config.Grpo;
         var tokenizer = QwenTokenizer.FromFolder(grpo.ModelNameOrPath);
-        var log = new CountdownTaskLog(new RunFolder(grpo.OutputDir), grpo.Seed, grpo.CompletionSampleFraction,
+        var log = new CountdownTaskLog(grpo.Run, grpo.Seed, grpo.CompletionSampleFraction,
             ReasoningMarkers.ForModel(grpo.ModelNameOrPath));
         return new GrpoTask(Prompts(config.Task, grpo.Seed, tokenizer), Rewards(config.Task),
             TokenSpec.FromModel(grpo.ModelNameOrPath, tokenizer), log, config.Task.ToJsonObject());

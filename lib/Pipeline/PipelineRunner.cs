@@ -24,7 +24,7 @@ public static class PipelineRunner
     {
         var clock = Stopwatch.StartNew();
         config.Validated();
-        var run = new RunFolder(config.Run.Grpo.OutputDir);
+        var run = config.Run.Grpo.Run;
         Directory.CreateDirectory(run.Root);
 
         var data = CountdownData.Ensure(config.DataRoot, config.DataSpec);

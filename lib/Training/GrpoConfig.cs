@@ -80,6 +80,8 @@ public sealed partial record GrpoConfig
     [JsonIgnore] public int CompletionsPerStep => PerDeviceTrainBatchSize * GradientAccumulationSteps;
     [JsonIgnore] public int PromptsPerStep => CompletionsPerStep / NumGenerations;
     [JsonIgnore] public double EffectiveEpsilonHigh => EpsilonHigh ?? Epsilon;
+    /// <summary>The run folder output_dir names.</summary>
+    [JsonIgnore] public RunFolder Run => new(OutputDir);
     [JsonIgnore] public LoraSettings Lora => new(LoraR, LoraAlpha, LoraDropout, LoraTargetModules);
 
     /// <summary>The embedded CPU model (data/models/countdown-tiny) on the easy distribution: G=8, T=1, groups without

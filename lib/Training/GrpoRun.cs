@@ -18,7 +18,7 @@ public static class GrpoRun
     public static GrpoTrainer Create(GrpoConfig config, Func<GrpoTask> task, bool resume = false, Action<string>? warn = null)
     {
         config.Validated();
-        var run = new RunFolder(config.OutputDir);
+        var run = config.Run;
         if (!resume && run.HoldsRun)
             throw new BadInputException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
         var baseDir = config.ModelNameOrPath;

@@ -20,7 +20,7 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
     /// <paramref name="task"/> (as GrpoTask.Settings).</summary>
     public static RunStart Inspect(GrpoConfig config, bool resume, JsonObject? task = null)
     {
-        var run = new RunFolder(config.OutputDir);
+        var run = config.Run;
         var checkpoint = run.LatestCheckpoint();
         return new RunStart(run.Root, config.MaxSteps, resume, checkpoint?.Step, LastLoggedStep(run.MetricsPath),
             run.LoadConfigJson() is { } saved ? Differences(saved, config.ToRunJson(task)) : []);
