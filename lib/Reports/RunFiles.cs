@@ -81,7 +81,11 @@ public static class RunFiles
     /// a report still shows everything else.</summary>
     public static (GrpoConfig? Config, string? Problem) TryConfig(RunFolder run)
     {
-        try { return run.LoadConfig() is { } config ? (config, null) : (null, "the run has no config.json"); }
+        try
+        {
+            return run.LoadConfigJson() is { } json ? (GrpoConfig.FromRunJson(json, run.ConfigPath, CountdownTaskConfig.FieldNames), null)
+                : (null, "the run has no config.json");
+        }
         catch (BadInputException e) { return (null, e.Message); }
     }
 

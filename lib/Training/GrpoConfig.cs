@@ -140,12 +140,19 @@ public sealed partial record GrpoConfig
         AtomicFile.WriteAllText(path, ToRunJson(task).ToJsonString(JsonOptions));
 
     /// <summary>The trainer's fields of a run's config.json (the others are the task's, for the task to read); missing
-    /// ones keep their defaults. Not range-checked: a report still reads an odd run.</summary>
-    public static GrpoConfig FromRunJson(JsonObject runConfig, string source) =>
-        Overlay(new GrpoConfig(), StrictJson.Only(runConfig, FieldNames), source, validate: false);
+    /// ones keep their defaults. Given the task's field names, a field in neither set is an error naming
+    /// <paramref name="source"/>. Not range-checked: a report still reads an odd run.</summary>
+    public static GrpoConfig FromRunJson(JsonObject runConfig, string source, IReadOnlySet<string>? taskFields = null)
+    {
+        if (taskFields is not null && runConfig.Select(kv => kv.Key).FirstOrDefault(k => !FieldNames.Contains(k) && !taskFields.Contains(k)) is { } unknown)
+            throw new BadInputException($"{source}: unknown GRPO config field '{unknown}'");
+        return Overlay(new GrpoConfig(), StrictJson.Only(runConfig, FieldNames), source, validate: false);
+    }
 
     public static GrpoConfig FromJson(string json, string source = "json") => Overlay(new GrpoConfig(), json, source);
 
+    /// <summary>A file of trainer fields only (a run's config.json also holds its task's: RunFolder.LoadConfig reads
+    /// its trainer part).</summary>
     public static GrpoConfig Load(string path) => FromJson(File.Exists(path) ? File.ReadAllText(path)
         : throw new BadInputException($"GRPO config file not found: {path}"), path);
 

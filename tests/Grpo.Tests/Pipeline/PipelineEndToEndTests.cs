@@ -43,7 +43,7 @@ public sealed class PipelineEndToEndTests : IDisposable
         Assert.Equal(["data", "base model", "grpo", "checkpoints", "aha", "report"], stages);
         Assert.True(File.Exists(Path.Combine(root, "data", "easy", "train.parquet")));
         Assert.Equal(4, File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Length);
-        Assert.Equal(4, GrpoConfig.Load(Path.Combine(runDir, "config.json")).MaxSteps);
+        Assert.Equal(4, CountdownRunConfig.Load(Path.Combine(runDir, "config.json")).Grpo.MaxSteps);
         Assert.Contains("step", File.ReadAllText(Path.Combine(runDir, "logs", "train.log")));
         Assert.NotEmpty(CompletionSamplesFile.Read(Path.Combine(runDir, "completion_samples", "completion_samples.txt")));
 
