@@ -91,7 +91,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
         // The yardstick: every dtype a later part computes in (the tiny preset runs in its own dtype).
         var peaks = new Dictionary<string, double>();
-        var tiny = GrpoConfig.Tiny with { ModelNameOrPath = s.TinyModel ?? GrpoConfig.Tiny.ModelNameOrPath };
+        var tinyRun = CountdownRunConfig.Tiny with { Grpo = GrpoConfig.Tiny with { ModelNameOrPath = s.TinyModel ?? GrpoConfig.Tiny.ModelNameOrPath } };
+        var tiny = tinyRun.Grpo;
         var peakDtypes = (parts.Contains("tiny") ? [tiny.Dtype] : Array.Empty<string>()).Concat(parts.Contains("model") ? modelDtypes : [])
             .Concat(parts.Contains("peak") ? ["float32", "bfloat16"] : []).Distinct().ToList();
         foreach (var name in peakDtypes)
@@ -108,9 +109,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (parts.Contains("tiny"))
         {
             Log($"tiny: {s.Steps} GRPO steps of the tiny preset ({tiny.PromptsPerStep} prompts x {tiny.NumGenerations}, <= {tiny.MaxCompletionLength} tokens, {tiny.Dtype}), after one untimed");
-            var step = DefaultRunBench.GrpoSteps(tiny, s.Steps);
+            var step = DefaultRunBench.GrpoSteps(tinyRun, s.Steps);
             Json(step);
-            var data = CountdownData.Ensure(new PipelineConfig().DataRoot, CountdownDataSpec.ByName(tiny.Distribution));
+            var data = CountdownData.Ensure(new PipelineConfig().DataRoot, CountdownDataSpec.ByName(tinyRun.Task.Distribution));
             var eval = new PipelineConfig { EvalProblems = s.EvalProblems, EvalSamples = s.EvalSamples }.EvalFor(data.TestFile);
             Log($"tiny: evaluation of {eval.NumProblems} problems, greedy + {eval.Samples} samples, <= {eval.MaxNewTokens} tokens, batches of {eval.BatchSize}");
             var ev = DefaultRunBench.Evaluation(tiny.ModelNameOrPath, eval);

@@ -80,8 +80,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     public static EvalConfig ConfigFrom(Settings s)
     {
         var runFolder = s.Run is not null ? new RunFolder(s.Run) : s.Model is null ? null : RunFolder.OfCheckpoint(s.Model);
-        var run = runFolder?.LoadConfig();
-        var d = run is null ? EvalConfig.Default : EvalConfig.FromRun(run);
+        var d = (runFolder is null ? null : EvalConfig.FromRun(runFolder)) ?? EvalConfig.Default;
         return d with
         {
             TestFile = s.Test ?? d.TestFile, NumProblems = s.N ?? d.NumProblems, BatchSize = s.BatchSize ?? d.BatchSize,
@@ -110,7 +109,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 });
                 if (settings.Run is not null)
                 {
-                    foreach (var (c, r, skipped) in Evaluator.EvaluateRun(settings.Run, config, settings.Base, settings.Force, progress, cancellationToken, settings.EvalDir))
+                    foreach (var (c, r, skipped) in Evaluator.EvaluateRun(new RunFolder(settings.Run), config, settings.Base, settings.Force, progress, cancellationToken, settings.EvalDir))
                         results.Add((c.Name, r, skipped));
                     return;
                 }

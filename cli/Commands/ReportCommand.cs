@@ -2,6 +2,7 @@
 using System.ComponentModel;
 using Grpo.Notebook;
 using Grpo.Reports;
+using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -26,8 +27,9 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var path = RunReport.Write(settings.Run, settings.Samples);
-        foreach (var sentence in RunSummary.ForRun(settings.Run)?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
+        var run = new RunFolder(settings.Run);
+        var path = RunReport.Write(run, settings.Samples);
+        foreach (var sentence in RunSummary.ForRun(run)?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
         AnsiConsole.MarkupLine($"report: [green]{Markup.Escape(path)}[/] ({new FileInfo(path).Length / 1024} KiB)");
         return 0;
     }

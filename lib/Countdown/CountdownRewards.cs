@@ -9,6 +9,10 @@ public sealed record EquationResult(double Reward, double? Value, string? Answer
 
 public static class CountdownRewards
 {
+    /// <summary>The names reward_funcs (and metrics.jsonl's rewards/&lt;name&gt;/mean) give the two rewards.</summary>
+    public const string FormatRewardName = "format_reward", EquationRewardName = "equation_reward";
+    public static IReadOnlyList<string> RewardNames { get; } = [FormatRewardName, EquationRewardName];
+
     /// <summary>End-of-sequence tokens a decoder may leave at the very end of a completion; ignored by both rewards.</summary>
     public static readonly string[] EndTokens = ["<|im_end|>", "<|endoftext|>"];
 

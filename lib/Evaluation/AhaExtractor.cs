@@ -79,7 +79,8 @@ public static class AhaExtractor
     /// ones (eval/&lt;checkpoint&gt;/sampled), each with its own score.</summary>
     public static IEnumerable<AhaDocument> FromEval(EvalResult eval)
     {
-        var source = "eval/" + eval.Checkpoint;
+        var source = AhaSource.Eval(eval.Checkpoint).Label;
+        var sampledSource = AhaSource.Eval(eval.Checkpoint, sampled: true).Label;
         foreach (var r in eval.Records) yield return new AhaDocument(source, eval.Step, r.Generation, r.Score >= 1, r.TestId);
         foreach (var r in eval.Records)
         {
@@ -87,7 +88,7 @@ public static class AhaExtractor
             if (r.SampledScores is not { } scores || scores.Count != texts.Count)
                 throw new InvalidDataException($"{source}: record {r.TestId} has {texts.Count} sampled_generations but " +
                     $"{r.SampledScores?.Count ?? 0} sampled_scores.");
-            for (int j = 0; j < texts.Count; j++) yield return new AhaDocument(source + "/sampled", eval.Step, texts[j], scores[j] >= 1, r.TestId);
+            for (int j = 0; j < texts.Count; j++) yield return new AhaDocument(sampledSource, eval.Step, texts[j], scores[j] >= 1, r.TestId);
         }
     }
 
@@ -130,10 +131,9 @@ public static class AhaExtractor
     static int SourceOrder(string source) => source switch { SamplesSource => 0, SuccessSource => 1, _ => 2 };
 
     /// <summary>The documents of a run folder: both completion sample files (when present) and every eval/*.json.</summary>
-    public static IReadOnlyList<AhaDocument> RunDocuments(string runDir)
+    public static IReadOnlyList<AhaDocument> RunDocuments(RunFolder run)
     {
-        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
-        var run = new RunFolder(runDir);
+        if (!Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"Run folder not found: {run.Root}");
         var docs = new List<AhaDocument>();
         foreach (var (source, path) in new[] { (SamplesSource, run.CompletionSamplesPath), (SuccessSource, run.SuccessSamplesPath) })
             if (File.Exists(path)) docs.AddRange(FromSamples(CompletionSamplesFile.Read(path), source));

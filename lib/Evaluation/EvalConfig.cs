@@ -38,11 +38,16 @@ public sealed record EvalConfig(
 
     /// <summary>The decoding a GRPO run trained with: its prompt template, completion length, sampling temperature
     /// and top_p, dtype and device; everything else from <paramref name="basis"/>.</summary>
-    public static EvalConfig FromRun(GrpoConfig run, EvalConfig? basis = null) => (basis ?? Default) with
+    public static EvalConfig FromRun(GrpoConfig run, CountdownTaskConfig task, EvalConfig? basis = null) => (basis ?? Default) with
     {
-        Template = run.PromptTemplate, MaxNewTokens = run.MaxCompletionLength, Temperature = run.Temperature,
+        Template = task.PromptTemplate, MaxNewTokens = run.MaxCompletionLength, Temperature = run.Temperature,
         TopP = run.TopP, Dtype = run.Dtype, Device = run.Device,
     };
+
+    /// <summary>The same from a run folder's config.json; null when the run has none yet.</summary>
+    public static EvalConfig? FromRun(RunFolder run, EvalConfig? basis = null) => run.LoadConfigJson() is { } json
+        ? FromRun(GrpoConfig.FromRunJson(json, run.ConfigPath), CountdownTaskConfig.FromRunJson(json, run.ConfigPath), basis)
+        : null;
 
     /// <summary>Rejects settings out of range (NaN fails every check), naming the setting as the CLI flag does.</summary>
     public void Validate()

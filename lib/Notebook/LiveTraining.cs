@@ -1,5 +1,6 @@
 // Progress sinks for notebook cells: a training view that redraws the curves in place after each step, and an
 // evaluation status line; both report at once, on the cell's thread (SyncProgress).
+using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Reports;
 using Grpo.Training;
@@ -31,8 +32,9 @@ public sealed class LiveTraining(Action<GenericChart> showChart, Action<string> 
         var elapsed = DateTime.UtcNow - started;
         int done = p.Step - firstStep + 1;
         var left = p.Step < p.MaxSteps ? TimeSpan.FromTicks(elapsed.Ticks / done * (p.MaxSteps - p.Step)) : TimeSpan.Zero;
-        showStatus($"step {p.Step}/{p.MaxSteps}  reward {Fmt(last["reward"])}  accuracy {Fmt(last["rewards/equation_reward/mean"])}  " +
-                   $"length {Fmt(last["completions/mean_length"])}  elapsed {Clock(elapsed)}" +
+        showStatus($"step {p.Step}/{p.MaxSteps}  reward {Fmt(last[MetricNames.Reward])}  " +
+                   $"accuracy {Fmt(last[MetricNames.RewardMean(CountdownRewards.EquationRewardName)])}  " +
+                   $"length {Fmt(last[MetricNames.MeanLength])}  elapsed {Clock(elapsed)}" +
                    (p.Step < p.MaxSteps ? $"  about {Clock(left)} left" : "  done") +
                    (p.CheckpointSaved is { } c ? $"  saved {Path.GetFileName(c)}" : ""));
         if (p.Step % every == 0 || p.Step == p.MaxSteps) showChart(Chart());

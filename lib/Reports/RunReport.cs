@@ -11,24 +11,22 @@ public static class RunReport
 {
     /// <summary>Builds the report from whatever the run folder holds (sections without data say so) and writes it
     /// to runs/&lt;name&gt;/report.html. Returns the path.</summary>
-    public static string Write(string runDir, int maxSamples = 12)
+    public static string Write(RunFolder run, int maxSamples = 12)
     {
-        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
+        if (!Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"Run folder not found: {run.Root}");
         if (maxSamples < 0) throw new BadInputException($"report: the number of samples shown must be >= 0, got {maxSamples}");
-        var path = new RunFolder(runDir).ReportPath;
-        Grpo.Files.AtomicFile.WriteAllText(path, Build(runDir, maxSamples));
-        return path;
+        Grpo.Files.AtomicFile.WriteAllText(run.ReportPath, Build(run, maxSamples));
+        return run.ReportPath;
     }
 
-    public static string Build(string runDir, int maxSamples = 12)
+    public static string Build(RunFolder run, int maxSamples = 12)
     {
-        string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/', '\\'));
-        var run = new RunFolder(runDir);
-        var evals = RunFiles.ReadEvals(runDir);
-        var metrics = RunFiles.ReadMetricsIfAny(runDir);
-        var samples = RunFiles.ReadSamples(runDir);
-        var successes = RunFiles.ReadSamples(runDir, successOnly: true);
-        var aha = RunFiles.ReadAha(runDir);
+        string name = Path.GetFileName(Path.GetFullPath(run.Root).TrimEnd('/', '\\'));
+        var evals = RunFiles.ReadEvals(run);
+        var metrics = RunFiles.ReadMetricsIfAny(run);
+        var samples = RunFiles.ReadSamples(run);
+        var successes = RunFiles.ReadSamples(run, successOnly: true);
+        var aha = RunFiles.ReadAha(run);
 
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>GRPO run ").Append(E(name)).Append("</title>\n")
@@ -38,9 +36,9 @@ public static class RunReport
             .Append(".summary{background:#f3f7fb;border-left:4px solid #1f77b4;padding:.2em 1em}.method{color:#555;font-size:smaller}</style>\n")
             .Append("<script type=\"text/javascript\">").Append(HtmlEncoding.ScriptSource(ChartHtml.PlotlyJs()))
             .Append("</script>\n</head><body>\n<h1>GRPO run ").Append(E(name)).Append("</h1>\n")
-            .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(runDir))).Append("</p>\n");
+            .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(run.Root))).Append("</p>\n");
 
-        html.Append("<h2>Summary: base model against the last checkpoint</h2>\n").Append(ReportSections.Summary(RunSummary.ForRun(runDir, evals)));
+        html.Append("<h2>Summary: base model against the last checkpoint</h2>\n").Append(ReportSections.Summary(RunSummary.ForRun(run, evals)));
 
         html.Append("<h2>Accuracy per checkpoint</h2>\n");
         if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
@@ -50,7 +48,7 @@ public static class RunReport
         if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
         else
         {
-            var behaviour = BehaviourTable.StoredRows(evals, RunFiles.Markers(runDir));
+            var behaviour = BehaviourTable.StoredRows(evals, RunFiles.Markers(run));
             if (behaviour.Count > 0) html.Append(ChartHtml.Fragment(Charts.BehaviourPerCheckpoint(behaviour)));
             html.Append(ReportSections.BehaviourTables(behaviour));
         }
@@ -78,7 +76,7 @@ public static class RunReport
         html.Append("<h2>Aha moments</h2>\n");
         if (File.Exists(run.AhaCountsPath))
         {
-            var rates = AhaBaseline.Rows(AhaExtractor.ReadCounts(run.AhaCountsPath), RunFiles.SaveSteps(runDir));
+            var rates = AhaBaseline.Rows(AhaExtractor.ReadCounts(run.AhaCountsPath), RunFiles.SaveSteps(run));
             html.Append("<p>Re-thinking markers and recoveries against the base rate: the base model's eval, and the first step " +
                         "with training samples (normally step 1, generated before any update).</p>\n")
                 .Append(ReportSections.AhaBaselineTable(rates));

@@ -1,10 +1,13 @@
 // Writing and checking checkpoint folders (their names and the completeness rule are RunFolder's): written whole into a
-// temporary folder and renamed into place, so a run killed mid-write leaves the previous checkpoint as the latest one. Also the trainer state and the
-// AdamW moments (safetensors), which with the model make a resumed run continue exactly.
+// temporary folder and renamed into place, so a run killed mid-write leaves the previous checkpoint as the latest one.
+// A checkpoint of a GRPO run holds the model (a Hugging Face folder, merged with LoRA), the LoRA adapters alone
+// (adapter/), the AdamW moments, the float32 master weights of a bf16/fp16 run and the trainer state: with them a
+// resumed run continues exactly.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Grpo.Files;
 using Grpo.Model;
+using Grpo.Training.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,6 +55,57 @@ public static class Checkpoints
 {
     const string TempPrefix = ".tmp-checkpoint-";
     public const string OptimizerFile = "optimizer.safetensors";
+    public const string MasterWeightsFile = "master_weights.safetensors";
+    const string AdapterFolder = "adapter";
+
+    /// <summary>adapter/ of a checkpoint: the LoRA adapters alone, in PEFT's layout.</summary>
+    public static string AdapterDir(string checkpointDir) => Path.Combine(checkpointDir, AdapterFolder);
+
+    /// <summary>The policy as a Hugging Face model folder with the tokenizer files of <paramref name="tokenizerDir"/>
+    /// (merged when it has LoRA adapters, which then also go to adapter/ with <paramref name="baseModel"/> as their base).</summary>
+    public static void WriteModel(string dir, Qwen2ForCausalLM policy, LoraAdapters? lora, string tokenizerDir, string baseModel)
+    {
+        if (lora is not null)
+        {
+            lora.SaveMerged(dir, tokenizerDir);
+            lora.Save(AdapterDir(dir), baseModel);
+        }
+        else policy.SavePretrained(dir, tokenizerDir);
+    }
+
+    /// <summary>AdamW's moments and, for a bf16/fp16 run, the float32 master weights.</summary>
+    internal static void WriteTrainedState(string dir, TrainedParameters trained)
+    {
+        SaveOptimizer(Path.Combine(dir, OptimizerFile), trained.Optimizer, trained.Optimized);
+        if (trained.Masters is { } masters)
+            SafeTensors.Write(Path.Combine(dir, MasterWeightsFile), masters.Select(m => (m.Name, (Tensor)m.Parameter)));
+    }
+
+    /// <summary>Reads back what <see cref="WriteTrainedState"/> wrote (the model's own weights are already loaded).</summary>
+    internal static void ReadTrainedState(string dir, TrainedParameters trained)
+    {
+        LoadOptimizer(Path.Combine(dir, OptimizerFile), trained.Optimizer, trained.Optimized);
+        if (trained.Masters is { } masters)
+        {
+            LoadMasters(Path.Combine(dir, MasterWeightsFile), masters);
+            trained.CopyMastersToModel();
+        }
+    }
+
+    static void LoadMasters(string path, IReadOnlyList<(string Name, Parameter Parameter)> masters)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"float32 master weights not found: {path}", path);
+        var byName = masters.ToDictionary(m => m.Name, m => m.Parameter);
+        int loaded = 0;
+        using var _ = no_grad();
+        SafeTensors.ReadTensors(path, (entry, t) =>
+        {
+            if (!byName.TryGetValue(entry.Name, out var p)) throw new InvalidDataException($"{path}: \"{entry.Name}\" is not a trained parameter");
+            p.copy_(t);
+            loaded++;
+        });
+        if (loaded != masters.Count) throw new InvalidDataException($"{path}: {loaded} of {masters.Count} master weights");
+    }
 
     /// <summary>
     /// Creates checkpoint-<paramref name="step"/> of <paramref name="run"/> atomically and durably: <paramref name="write"/>

@@ -18,7 +18,7 @@ public static class GrpoRun
     public static GrpoTrainer Create(GrpoConfig config, Func<GrpoTask> task, bool resume = false, Action<string>? warn = null)
     {
         config.Validated();
-        var run = new RunFolder(config.OutputDir);
+        var run = config.Run;
         if (!resume && run.HoldsRun)
             throw new BadInputException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
         var baseDir = config.ModelNameOrPath;
@@ -26,10 +26,10 @@ public static class GrpoRun
         var device = TorchOptions.ParseDevice(config.Device);
         var dtype = TorchOptions.ParseDtype(config.Dtype);
 
-        var (prompts, rewards, tokens, taskLog) = task();
-        if (prompts.Count == 0)
-            throw new BadInputException(config.TrainFile is { } f ? $"train_file {f} holds no problems" : "no training prompts");
-        CheckPositions(config, prompts, Qwen2Config.Load(baseDir));
+        var grpoTask = task();
+        if (grpoTask.Prompts.Count == 0) throw new BadInputException("the task has no training prompts");
+        config.RequireRewardWeights(grpoTask.Rewards.Select(r => r.Name).ToList());
+        CheckPositions(config, grpoTask.Prompts, Qwen2Config.Load(baseDir));
 
         // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
         var warnings = new List<string>();
@@ -42,13 +42,13 @@ public static class GrpoRun
             LoraAdapters? lora = null;
             if (config.UsePeft)
             {
-                lora = LoraAdapters.Apply(policy, LoraSettings.FromConfig(config), config.Seed);
-                if (latest is { } c) lora.Load(Path.Combine(c.Dir, "adapter"));
+                lora = LoraAdapters.Apply(policy, config.Lora, config.Seed);
+                if (latest is { } c) lora.Load(Checkpoints.AdapterDir(c.Dir));
             }
             else foreach (var p in policy.parameters()) p.requires_grad = true;
             if (config.Beta > 0 && lora is null) reference = Qwen2ForCausalLM.FromPretrained(baseDir, dtype, device);
 
-            var trainer = new GrpoTrainer(config, policy, prompts, rewards, tokens, run, baseDir, lora, reference, taskLog);
+            var trainer = new GrpoTrainer(config, policy, grpoTask, run, baseDir, lora, reference);
             if (latest is { } ck) trainer.RestoreFrom(ck.Dir);
             else if (resume) trainer.StartOver();   // a run killed before its first checkpoint
             foreach (var w in warnings)

@@ -55,19 +55,17 @@ public sealed class GrpoTrainer : IDisposable
     readonly Qwen2ForCausalLM policy;
     readonly Qwen2ForCausalLM? referenceModel;   // frozen copy; null with LoRA (adapters off) or beta = 0
     readonly LoraAdapters? lora;
+    readonly GrpoTask task;
     readonly IReadOnlyList<TrainingPrompt> prompts;
     readonly IReadOnlyList<RewardFunction> rewardFunctions;
+    readonly IReadOnlyList<string> rewardNames;
     readonly double[] rewardWeights;
     readonly TokenSpec tokens;
     readonly RunFolder run;
     readonly RunLog log;
     readonly ITaskLog? taskLog;   // the task's sample files and extra metrics; null: the task keeps nothing
     readonly string tokenizerDir;
-    readonly List<(string Name, Parameter Parameter)> trainable;
-    // float32 master copies of bf16/fp16 trained parameters: AdamW updates these and the model gets them rounded
-    // (small updates would otherwise vanish in bf16 rounding). Null when the trained parameters are float32.
-    readonly List<(string Name, Parameter Parameter)>? masters;
-    readonly AdamW optimizer;
+    readonly TrainedParameters trained;
     readonly LearningRateSchedule schedule;
     readonly PromptSampler sampler;
     readonly List<Dictionary<string, double>> history = [];
@@ -78,61 +76,47 @@ public sealed class GrpoTrainer : IDisposable
     public LoraAdapters? Lora => lora;
     public RunFolder Run => run;
     /// <summary>The parameters the optimizer trains (LoRA adapters, or every weight), with their gradients after a step.</summary>
-    public IReadOnlyList<(string Name, Parameter Parameter)> TrainedParameters => trainable;
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainedParameters => trained.Model;
 
     /// <summary>Raised as each part of a step ends: "generation", "reference log-probs", "update" (benchmarks read the
     /// process's peak memory per part).</summary>
     public event Action<string>? PhaseEnded;
 
     /// <summary>
-    /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given).
-    /// referenceModel: a frozen copy for the KL term when beta > 0 and there is no LoRA. tokenizerDir: where the
-    /// tokenizer files that checkpoints copy live (usually the base model folder). taskLog: what the task keeps of each
-    /// scored generation batch (see <see cref="ITaskLog"/>).
+    /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given). task: prompts,
+    /// reward functions, end tokens, the task log and the task's settings (written beside the trainer's in
+    /// config.json). referenceModel: a frozen copy for the KL term when beta > 0 and there is no LoRA. tokenizerDir:
+    /// where the tokenizer files that checkpoints copy live (usually the base model folder).
     /// </summary>
-    public GrpoTrainer(GrpoConfig config, Qwen2ForCausalLM policy, IReadOnlyList<TrainingPrompt> prompts,
-        IReadOnlyList<RewardFunction> rewardFunctions, TokenSpec tokens, RunFolder run, string tokenizerDir,
-        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null, ITaskLog? taskLog = null)
+    public GrpoTrainer(GrpoConfig config, Qwen2ForCausalLM policy, GrpoTask task, RunFolder run, string tokenizerDir,
+        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null)
     {
         this.config = config.Validated();
         if (config.Beta > 0 && lora is null && referenceModel is null)
             throw new ArgumentException("beta > 0 needs a reference model: pass a frozen copy or use LoRA");
-        if (rewardFunctions.Count == 0) throw new ArgumentException("at least one reward function is needed");
-        if (prompts.Count == 0) throw new ArgumentException("no training prompts");
+        if (task.Rewards.Count == 0) throw new ArgumentException("at least one reward function is needed");
+        if (task.Prompts.Count == 0) throw new ArgumentException("no training prompts");
+        this.task = task;
         this.policy = policy;
         this.referenceModel = referenceModel;
         this.lora = lora;
-        this.prompts = prompts;
-        this.rewardFunctions = rewardFunctions;
-        rewardWeights = config.RewardWeights?.ToArray() ?? Enumerable.Repeat(1.0, rewardFunctions.Count).ToArray();
-        if (rewardWeights.Length != rewardFunctions.Count)
-            throw new ArgumentException($"{rewardWeights.Length} reward weights for {rewardFunctions.Count} reward functions");
-        this.tokens = tokens;
+        (prompts, rewardFunctions, tokens, taskLog) = (task.Prompts, task.Rewards, task.Tokens, task.Log);
+        rewardNames = rewardFunctions.Select(f => f.Name).ToList();
+        rewardWeights = config.RequireRewardWeights(rewardNames);
         this.run = run;
         this.tokenizerDir = tokenizerDir;
-        this.taskLog = taskLog;
         run.Create();
         log = new RunLog(run);
         if (referenceModel is not null)
             foreach (var p in referenceModel.parameters()) p.requires_grad = false;
         policy.GradientCheckpointing = config.GradientCheckpointing;
 
-        trainable = lora is not null
+        trained = new TrainedParameters(lora is not null
             ? lora.NamedParameters().ToList()
-            : policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
-        if (trainable.Any(p => p.Parameter.dtype != ScalarType.Float32))
-        {
-            using var _ = no_grad();
-            masters = trainable.Select(p => (p.Name, new Parameter(p.Parameter.detach().to(ScalarType.Float32).clone(), requires_grad: true))).ToList();
-        }
-        optimizer = new AdamW(Optimized.Select(p => p.Parameter), config.LearningRate,
-            config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon, config.WeightDecay);
+            : policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList(), config);
         schedule = LearningRateSchedule.FromConfig(config);
         sampler = new PromptSampler(prompts.Count, config.Seed);
     }
-
-    /// <summary>The parameters AdamW updates: the float32 masters when there are any, else the model's own.</summary>
-    IReadOnlyList<(string Name, Parameter Parameter)> Optimized => masters ?? trainable;
 
     // ------------------------------------------------------------------ the loop
 
@@ -141,8 +125,8 @@ public sealed class GrpoTrainer : IDisposable
     {
         if (GlobalStep == 0)
         {
-            config.Save(run.ConfigPath);
-            log.Info($"GRPO start: model {config.ModelNameOrPath}, {prompts.Count} prompts, {trainable.Sum(p => p.Parameter.numel()):N0} trained parameters" +
+            config.Save(run.ConfigPath, task.Settings);
+            log.Info($"GRPO start: model {config.ModelNameOrPath}, {prompts.Count} prompts, {trained.Model.Sum(p => p.Parameter.numel()):N0} trained parameters" +
                      $"{(lora is not null ? $" (LoRA r={config.LoraR} on {lora.Layers.Count} projections)" : "")}, " +
                      $"B={config.PromptsPerStep} x G={config.NumGenerations}, max_steps {config.MaxSteps}, device {policy.Device}, dtype {policy.Dtype}");
         }
@@ -192,18 +176,19 @@ public sealed class GrpoTrainer : IDisposable
                 GlobalStep++;
 
                 bool first = iteration == 0;
-                double stepTime = first ? stepWatch.Elapsed.TotalSeconds : updateTime;
-                var metrics = StepMetrics(generated.Completions, generated.Scores, signal, update, first ? generationTime : 0,
-                    first ? referenceTime : 0, updateTime, stepTime);
+                var times = new StepTimes(first ? generationTime : 0, first ? referenceTime : 0, updateTime,
+                    first ? stepWatch.Elapsed.TotalSeconds : updateTime);
+                var metrics = StepMetrics.Build(rewardNames, generated.Scores.Total, generated.Scores.PerFunction, signal,
+                    generated.Completions.Select(c => (c.Ids.Length, c.Finished)).ToList(), update, config.Beta > 0, times);
                 if (config.DynamicSampling)
                 {
-                    metrics.Add(new("dynamic_sampling/draws", draws));
-                    metrics.Add(new("dynamic_sampling/groups_trained", completions.Count / config.NumGenerations));
+                    metrics.Add(new(MetricNames.DynamicSamplingDraws, draws));
+                    metrics.Add(new(MetricNames.DynamicSamplingGroupsTrained, completions.Count / config.NumGenerations));
                 }
                 metrics.AddRange(taskMetrics);
                 log.Metrics(GlobalStep, metrics);
                 history.Add(metrics.Prepend(new("step", GlobalStep)).ToDictionary(kv => kv.Key, kv => kv.Value));
-                log.Info(Describe(metrics));
+                log.Info(StepMetrics.Describe(GlobalStep, config.MaxSteps, rewardNames, config.Beta > 0, metrics));
 
                 string? saved = null;
                 if (GlobalStep % config.SaveSteps == 0 || GlobalStep == config.MaxSteps)
@@ -301,7 +286,7 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>The batch as the task log sees it (completions are prompt-major, so row i belongs to prompt i / G).</summary>
     ScoredBatch Scored(IReadOnlyList<Completion> completions, Scores scores, int step) =>
-        new(step, rewardFunctions.Select(f => f.Name).ToList(), completions.Select((c, i) => new ScoredCompletion(c.Prompt,
+        new(step, rewardNames, completions.Select((c, i) => new ScoredCompletion(c.Prompt,
             i / config.NumGenerations, scores.Texts[i], scores.TextTokens[i], scores.Total[i], scores.PerFunction.Select(f => f[i]).ToList())).ToList());
 
     // ------------------------------------------------------------------ old / reference log-probs
@@ -351,19 +336,15 @@ public sealed class GrpoTrainer : IDisposable
 
     // ------------------------------------------------------------------ loss and update
 
-    sealed record UpdateResult(double Loss, double GradNorm, double Kl, double Entropy, double ClipLow, double ClipHigh,
-        double LearningRate, bool Skipped);
-
     UpdateResult Update(IReadOnlyList<MicroBatch> microBatches, int totalRows)
     {
         double lr = schedule.LearningRate(GlobalStep);
-        optimizer.LearningRate = lr;
+        trained.Optimizer.LearningRate = lr;
         if (totalRows == 0) return new UpdateResult(0, 0, 0, 0, 0, 0, lr, Skipped: true);
 
         policy.train();
         lora?.SeedDropout(config.Seed + GlobalStep);   // reproducible, also after a resume
-        optimizer.ZeroGrad();
-        if (masters is not null) foreach (var (_, p) in trainable) p.grad?.zero_();
+        trained.ZeroGrad();
         double totalTokens = microBatches.Sum(mb => mb.TokenCount);
         double loss = 0, kl = 0, entropy = 0, low = 0, high = 0;
         foreach (var mb in microBatches)
@@ -378,7 +359,8 @@ public sealed class GrpoTrainer : IDisposable
                 klTokens = GrpoLoss.KlK3(logp, mb.RefLogProbs!);
                 perToken = perToken.Plus(klTokens.mul(HeldScalars.Of(config.Beta)));
             }
-            var mbLoss = AggregateShare(perToken, mb, totalRows, microBatches.Count, totalTokens);
+            var mbLoss = GrpoLoss.MicroBatchShare(perToken, mb.CompletionMask, mb.Rows, config.LossType, config.MaxCompletionLength,
+                totalRows, microBatches.Count, totalTokens);
             mbLoss.backward();
 
             // Metrics: token means over this micro-batch, weighted by its token share.
@@ -390,102 +372,9 @@ public sealed class GrpoTrainer : IDisposable
             low += l.item<float>();
             high += h.item<float>();
         }
-        if (masters is not null) CopyGradientsToMasters();
-        double gradNorm = torch.nn.utils.clip_grad_norm_(Optimized.Select(p => p.Parameter), config.MaxGradNorm);
-        optimizer.Step();
-        if (masters is not null) CopyMastersToModel();
+        double gradNorm = trained.ClipAndStep(config.MaxGradNorm);
         double tokens = Math.Max(1.0, totalTokens);
         return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
-    }
-
-    void CopyGradientsToMasters()
-    {
-        using var _ = no_grad();
-        for (int i = 0; i < trainable.Count; i++)
-        {
-            var (model, master) = (trainable[i].Parameter, masters![i].Parameter);
-            if (model.grad is null) continue;
-            if (master.grad is null) master.grad = zeros_like(master);
-            master.grad!.copy_(model.grad);
-        }
-    }
-
-    void CopyMastersToModel()
-    {
-        using var _ = no_grad();
-        for (int i = 0; i < trainable.Count; i++) trainable[i].Parameter.copy_(masters![i].Parameter);
-    }
-
-    /// <summary>This micro-batch's part of the step loss, so that the sum over micro-batches is TRL's loss of the
-    /// whole batch: grpo and dr_grpo weight by the micro-batch's share of sequences, bnpo averages micro-batch token
-    /// means, dapo divides by the tokens of the whole batch.</summary>
-    Tensor AggregateShare(Tensor perToken, MicroBatch mb, int totalRows, int microBatchCount, double totalTokens)
-    {
-        using var scalars = HeldScalars.NewScope();
-        return config.LossType switch
-        {
-            "grpo" or "dr_grpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, config.LossType, config.MaxCompletionLength, totalTokens)
-                                   .mul(scalars.Of((double)mb.Rows / totalRows)),
-            "bnpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "bnpo", config.MaxCompletionLength, totalTokens, microBatchCount),
-            "dapo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "dapo", config.MaxCompletionLength, totalTokens),
-            _ => throw new BadInputException($"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{config.LossType}')"),
-        };
-    }
-
-    // ------------------------------------------------------------------ log
-
-    List<KeyValuePair<string, double>> StepMetrics(IReadOnlyList<Completion> completions, Scores scores,
-        AdvantageResult adv, UpdateResult u, double generationTime, double referenceTime, double updateTime, double stepTime)
-    {
-        var m = new List<KeyValuePair<string, double>>
-        {
-            new("reward", scores.Total.Average()),
-            new("reward_std", adv.MeanGroupStd),
-        };
-        for (int f = 0; f < rewardFunctions.Count; f++)
-            m.Add(new($"rewards/{rewardFunctions[f].Name}/mean", scores.PerFunction[f].Average()));
-        m.Add(new("frac_reward_zero_std", adv.FracZeroStd));
-        if (config.Beta > 0) m.Add(new("kl", u.Kl));
-        var lengths = completions.Select(c => (double)c.Ids.Length).ToArray();
-        var terminated = completions.Where(c => c.Finished).Select(c => (double)c.Ids.Length).ToArray();
-        m.Add(new("completions/mean_length", lengths.Average()));
-        m.Add(new("completions/min_length", lengths.Min()));
-        m.Add(new("completions/max_length", lengths.Max()));
-        m.Add(new("completions/mean_terminated_length", terminated.Length > 0 ? terminated.Average() : 0));
-        m.Add(new("completions/clipped_ratio", completions.Count(c => !c.Finished) / (double)completions.Count));
-        m.Add(new("clip_ratio", u.ClipLow + u.ClipHigh));
-        m.Add(new("clip_ratio/low_mean", u.ClipLow));
-        m.Add(new("clip_ratio/high_mean", u.ClipHigh));
-        m.Add(new("entropy", u.Entropy));
-        m.Add(new("learning_rate", u.LearningRate));
-        m.Add(new("loss", u.Loss));
-        m.Add(new("grad_norm", u.GradNorm));
-        m.Add(new("update_skipped", u.Skipped ? 1 : 0));
-        m.Add(new("step_time", stepTime));
-        m.Add(new("time/generation", generationTime));
-        m.Add(new("time/reference", referenceTime));
-        m.Add(new("time/update", updateTime));
-        // Generated completion tokens per second of the whole step (the generation batch counts on its first step).
-        m.Add(new("tokens_per_second", generationTime > 0 ? lengths.Sum() / stepTime : 0));
-        using (var self = Process.GetCurrentProcess()) m.Add(new("process_memory_mb", self.WorkingSet64 / 1048576.0));
-        return m;
-    }
-
-    string Describe(IReadOnlyList<KeyValuePair<string, double>> m)
-    {
-        double Get(string k) => m.FirstOrDefault(kv => kv.Key == k).Value;
-        var parts = new List<string> { $"step {GlobalStep}/{config.MaxSteps}", $"reward {Get("reward"):F3} (std {Get("reward_std"):F3})" };
-        foreach (var f in rewardFunctions) parts.Add($"{f.Name} {Get($"rewards/{f.Name}/mean"):F3}");
-        if (config.Beta > 0) parts.Add($"kl {Get("kl"):G3}");
-        parts.Add($"loss {Get("loss"):G4}");
-        parts.Add($"grad_norm {Get("grad_norm"):G3}");
-        parts.Add($"len {Get("completions/mean_length"):F1} (clipped {Get("completions/clipped_ratio"):P0})");
-        parts.Add($"entropy {Get("entropy"):F3}");
-        parts.Add($"lr {Get("learning_rate"):G3}");
-        parts.Add($"{Get("step_time"):F2}s (gen {Get("time/generation"):F2}, ref {Get("time/reference"):F2}, update {Get("time/update"):F2})");
-        parts.Add($"{Get("tokens_per_second"):F0} tok/s");
-        parts.Add($"rss {Get("process_memory_mb"):F0} MB");
-        return string.Join(" | ", parts);
     }
 
     // ------------------------------------------------------------------ checkpoints
@@ -494,15 +383,8 @@ public sealed class GrpoTrainer : IDisposable
     /// adapter, optimizer moments, trainer state.</summary>
     public string SaveCheckpoint() => Checkpoints.Save(run, GlobalStep, dir =>
     {
-        if (lora is not null)
-        {
-            lora.SaveMerged(dir, tokenizerDir);
-            lora.Save(Path.Combine(dir, "adapter"), config.ModelNameOrPath);
-        }
-        else policy.SavePretrained(dir, tokenizerDir);
-        Checkpoints.SaveOptimizer(Path.Combine(dir, Checkpoints.OptimizerFile), optimizer, Optimized);
-        if (masters is not null)
-            SafeTensors.Write(Path.Combine(dir, MasterWeightsFile), masters.Select(m => (m.Name, (Tensor)m.Parameter)));
+        Checkpoints.WriteModel(dir, policy, lora, tokenizerDir, config.ModelNameOrPath);
+        Checkpoints.WriteTrainedState(dir, trained);
         // The state file goes last: its presence marks a complete checkpoint even without the rename.
         new TrainerState
         {
@@ -520,8 +402,7 @@ public sealed class GrpoTrainer : IDisposable
         var state = TrainerState.Load(checkpointDir);
         if (state.Seed != config.Seed)
             throw new BadInputException($"{checkpointDir}: written with seed {state.Seed}, this run uses seed {config.Seed}; resume with the run's own seed");
-        Checkpoints.LoadOptimizer(Path.Combine(checkpointDir, Checkpoints.OptimizerFile), optimizer, Optimized);
-        if (masters is not null) LoadMasters(Path.Combine(checkpointDir, MasterWeightsFile));
+        Checkpoints.ReadTrainedState(checkpointDir, trained);
         GlobalStep = state.GlobalStep;
         if (state.DataPosition < 0 || state.DataPosition > prompts.Count)
             throw new BadInputException($"{checkpointDir}: data position {state.DataPosition} lies past the {prompts.Count} training problems " +
@@ -541,29 +422,10 @@ public sealed class GrpoTrainer : IDisposable
         taskLog?.TruncateAfter(step);
     }
 
-    public const string MasterWeightsFile = "master_weights.safetensors";
-
-    void LoadMasters(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"float32 master weights not found: {path}", path);
-        var byName = masters!.ToDictionary(m => m.Name, m => m.Parameter);
-        int loaded = 0;
-        using var _ = no_grad();
-        SafeTensors.ReadTensors(path, (entry, t) =>
-        {
-            if (!byName.TryGetValue(entry.Name, out var p)) throw new InvalidDataException($"{path}: \"{entry.Name}\" is not a trained parameter");
-            p.copy_(t);
-            loaded++;
-        });
-        if (loaded != masters!.Count) throw new InvalidDataException($"{path}: {loaded} of {masters.Count} master weights");
-        CopyMastersToModel();
-    }
-
     /// <summary>The trainer owns the models it was given and disposes them with the optimizer.</summary>
     public void Dispose()
     {
-        optimizer.Dispose();
-        if (masters is not null) foreach (var (_, m) in masters) m.Dispose();
+        trained.Dispose();
         referenceModel?.Dispose();
         policy.Dispose();
     }

@@ -15,7 +15,7 @@ public sealed record Checkpoint(string Dir, int Step)
 public sealed partial record RunFolder(string Root)
 {
     public const string DefaultEvalDir = "eval";
-    public const string AhaCountsFileName = "aha_counts.json";
+    public const string AhaFileName = "aha.jsonl", AhaCountsFileName = "aha_counts.json";
     const string CheckpointPrefix = "checkpoint-";
     // The run's own folders; an eval folder may take none of these names.
     const string CheckpointsFolder = "checkpoints", LogsFolder = "logs", SamplesFolder = "completion_samples", ChartsFolder = "charts";
@@ -31,7 +31,7 @@ public sealed partial record RunFolder(string Root)
     public string CompletionSamplesPath => Path.Combine(SamplesDir, "completion_samples.txt");
     public string SuccessSamplesPath => Path.Combine(SamplesDir, "success_completion_samples.txt");
     public string CheckpointsDir => Path.Combine(Root, CheckpointsFolder);
-    public string AhaPath => Path.Combine(Root, "aha.jsonl");
+    public string AhaPath => Path.Combine(Root, AhaFileName);
     public string AhaCountsPath => Path.Combine(Root, AhaCountsFileName);
     public string ReportPath => Path.Combine(Root, "report.html");
 
@@ -59,8 +59,12 @@ public sealed partial record RunFolder(string Root)
         Directory.CreateDirectory(CheckpointsDir);
     }
 
-    /// <summary>The run's GRPO settings (config.json, written when training starts); null when there is none yet.</summary>
-    public GrpoConfig? LoadConfig() => File.Exists(ConfigPath) ? GrpoConfig.Load(ConfigPath) : null;
+    /// <summary>The run's config.json as written when training starts (the trainer's fields and the task's, flat); null
+    /// when there is none yet.</summary>
+    public System.Text.Json.Nodes.JsonObject? LoadConfigJson() => File.Exists(ConfigPath) ? StrictJson.ReadObject(ConfigPath) : null;
+
+    /// <summary>The trainer's settings of config.json (its other fields are the task's); null when there is none yet.</summary>
+    public GrpoConfig? LoadConfig() => LoadConfigJson() is { } json ? GrpoConfig.FromRunJson(json, ConfigPath) : null;
 
     /// <summary>Whether a run has trained here: it logged a step or saved a checkpoint.</summary>
     public bool HoldsRun => File.Exists(MetricsPath) || LatestCheckpoint() is not null;

@@ -16,13 +16,14 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
     public bool Finished => Step >= MaxSteps;
 
     /// <summary>Reads the run folder of <paramref name="config"/>: last complete checkpoint, steps in metrics.jsonl and
-    /// the settings in its config.json that differ from <paramref name="config"/>.</summary>
-    public static RunStart Inspect(GrpoConfig config, bool resume)
+    /// the settings in its config.json that differ from <paramref name="config"/> and the task's settings
+    /// <paramref name="task"/> (as GrpoTask.Settings).</summary>
+    public static RunStart Inspect(GrpoConfig config, bool resume, JsonObject? task = null)
     {
-        var run = new RunFolder(config.OutputDir);
+        var run = config.Run;
         var checkpoint = run.LatestCheckpoint();
         return new RunStart(run.Root, config.MaxSteps, resume, checkpoint?.Step, LastLoggedStep(run.MetricsPath),
-            run.LoadConfig() is { } saved ? Differences(saved, config) : []);
+            run.LoadConfigJson() is { } saved ? Differences(saved, config.ToRunJson(task)) : []);
     }
 
     /// <summary>One line: what a (re)run does and from which step.</summary>
@@ -59,11 +60,9 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException) { return 0; }
     }
 
-    static List<(string, string, string)> Differences(GrpoConfig saved, GrpoConfig now)
-    {
-        var a = JsonNode.Parse(saved.ToJson())!.AsObject();
-        var b = JsonNode.Parse(now.ToJson())!.AsObject();
-        return a.Where(kv => !JsonNode.DeepEquals(kv.Value, b[kv.Key]))
-            .Select(kv => (kv.Key, kv.Value?.ToJsonString() ?? "null", b[kv.Key]?.ToJsonString() ?? "null")).ToList();
-    }
+    /// <summary>The fields both documents hold whose values differ (a task that keeps no settings compares the
+    /// trainer's alone).</summary>
+    static List<(string, string, string)> Differences(JsonObject saved, JsonObject now) =>
+        saved.Where(kv => now.ContainsKey(kv.Key) && !JsonNode.DeepEquals(kv.Value, now[kv.Key]))
+            .Select(kv => (kv.Key, kv.Value?.ToJsonString() ?? "null", now[kv.Key]?.ToJsonString() ?? "null")).ToList();
 }

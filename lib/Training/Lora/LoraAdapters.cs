@@ -9,10 +9,8 @@ using static TorchSharp.torch;
 
 namespace Grpo.Training.Lora;
 
-public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadOnlyList<string> TargetModules)
-{
-    public static LoraSettings FromConfig(GrpoConfig c) => new(c.LoraR, c.LoraAlpha, c.LoraDropout, c.LoraTargetModules);
-}
+/// <summary>PEFT's LoraConfig (r, lora_alpha, lora_dropout, target_modules); GrpoConfig.Lora gives a run's.</summary>
+public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadOnlyList<string> TargetModules);
 
 public sealed class LoraAdapters
 {

@@ -1,4 +1,4 @@
-// The bad inputs of issue 11's review, run through the real CLI: each must end in one clear line naming the flag or
+// Bad inputs run through the real CLI: each must end in one clear line naming the flag or
 // file, exit code 1, no stack trace, and the working folder (an existing run included) left exactly as it was.
 using Xunit;
 

@@ -60,7 +60,7 @@ public sealed class ResumeTests : IDisposable
     {
         ModelNameOrPath = modelDir, OutputDir = runDir, MaxSteps = 4, SaveSteps = 2, Seed = 3,
         PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 1, NumGenerations = 4, MaxCompletionLength = 4,
-        RewardFuncs = ["ones"], DropZeroStdGroups = false,
+        DropZeroStdGroups = false,
     };
 
     static GrpoTrainer Create(GrpoConfig c, bool resume, Action<string>? warn = null)

@@ -34,16 +34,22 @@ public class CountdownRunTests
             }
 
             var run = Path.Combine(root, "run");
-            var config = GrpoConfig.Tiny with
+            var config = CountdownRunConfig.Tiny with
             {
-                ModelNameOrPath = modelDir, OutputDir = run, NumTrainProblems = 20, MaxSteps = 1, SaveSteps = 1,
-                PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, NumGenerations = 2, MaxCompletionLength = 6,
-                CompletionSampleFraction = 1.0, DropZeroStdGroups = false,
+                Grpo = GrpoConfig.Tiny with
+                {
+                    ModelNameOrPath = modelDir, OutputDir = run, MaxSteps = 1, SaveSteps = 1,
+                    PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, NumGenerations = 2, MaxCompletionLength = 6,
+                    CompletionSampleFraction = 1.0, DropZeroStdGroups = false,
+                },
+                Task = CountdownTaskConfig.Easy with { NumTrainProblems = 20 },
             };
             using (var trainer = CountdownRun.Create(config))
                 trainer.Train();
 
-            Assert.Equal(config.ToJson(), GrpoConfig.Load(Path.Combine(run, "config.json")).ToJson());
+            // config.json holds both records' fields at the top level and loads back as the same run config
+            Assert.Equal(config.ToJson(), CountdownRunConfig.Load(Path.Combine(run, "config.json")).ToJson());
+            Assert.Equal(20, JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("num_train_problems").GetInt32());
             var metrics = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Single();
             foreach (var key in new[] { "reward", "reward_std", "rewards/format_reward/mean", "rewards/equation_reward/mean",
                          "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio", "clip_ratio", "entropy",
@@ -80,8 +86,9 @@ public class CountdownRunTests
     [InlineData("prompt_template", "french")]
     public void Names_only_the_countdown_task_reads_are_checked_by_it(string field, string value)
     {
-        var config = GrpoConfig.Overlay(GrpoConfig.Tiny, $"{{\"{field}\": \"{value}\"}}", "my.json");   // the trainer's ranges pass
-        var e = Assert.Throws<BadInputException>(() => CountdownRun.Validated(config, "my.json"));
+        var config = CountdownRunConfig.Overlay(CountdownRunConfig.Tiny, $"{{\"{field}\": \"{value}\"}}", "my.json", validate: false);
+        config.Grpo.Validated("my.json");   // the trainer's ranges pass
+        var e = Assert.Throws<BadInputException>(() => config.Validated("my.json"));
         Assert.StartsWith("my.json: ", e.Message);
         Assert.Contains(field, e.Message);
         Assert.Contains(value, e.Message);

@@ -45,7 +45,7 @@ public class GrpoTrainerTests(ITestOutputHelper output)
         ModelNameOrPath = TinyDir, OutputDir = dir, MaxSteps = maxSteps, SaveSteps = saveSteps, Seed = 7,
         PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 2, NumGenerations = 8, MaxCompletionLength = 8,
         LearningRate = 3e-3, LrSchedulerType = "constant", WarmupRatio = 0, Beta = 0, DropZeroStdGroups = false,
-        RewardFuncs = ["chosen_share"], CompletionSampleFraction = 0.25,
+        CompletionSampleFraction = 0.25,
     };
 
     static GrpoTrainer Create(GrpoConfig c, bool resume = false) => GrpoRun.Create(c,
@@ -249,9 +249,9 @@ public class GrpoTrainerTests(ITestOutputHelper output)
             using (var resumed = Create(C(b), resume: true)) resumed.Train();
 
             var ck = Path.Combine(a, "checkpoints", "checkpoint-2");
-            Assert.True(File.Exists(Path.Combine(ck, GrpoTrainer.MasterWeightsFile)));
+            Assert.True(File.Exists(Path.Combine(ck, Checkpoints.MasterWeightsFile)));
             var masters = new Dictionary<string, Tensor>();
-            SafeTensors.ReadTensors(Path.Combine(ck, GrpoTrainer.MasterWeightsFile), (e, t) => masters[e.Name] = t.clone().DetachFromDisposeScope());
+            SafeTensors.ReadTensors(Path.Combine(ck, Checkpoints.MasterWeightsFile), (e, t) => masters[e.Name] = t.clone().DetachFromDisposeScope());
             using var initial = Qwen2ForCausalLM.FromPretrained(TinyDir, ScalarType.BFloat16);
             var start = initial.named_parameters().ToDictionary(p => p.name, p => p.parameter.to(ScalarType.Float32));
             // the float32 masters (which start as the bf16 weights) moved by about lr per update (Adam; warmup makes

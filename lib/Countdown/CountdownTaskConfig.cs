@@ -1,0 +1,54 @@
+// The Countdown task's settings of a GRPO run, apart from the trainer's (as TRL keeps a script's dataset and reward
+// arguments out of GRPOConfig): which problems, how they are rendered, which rewards. In a run's config.json they sit
+// at the top level beside the trainer's fields, under the same snake_case names as always.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Grpo.Files;
+
+namespace Grpo.Countdown;
+
+public sealed record CountdownTaskConfig
+{
+    public string? TrainFile { get; init; }                      // Parquet of problems; null = generate with the seed
+    public string Distribution { get; init; } = "easy";          // easy | full (used when train_file is null)
+    public int NumTrainProblems { get; init; } = 20_000;         // generated problems (used when train_file is null)
+    public string PromptTemplate { get; init; } = "english";     // english | chinese (docs/countdown-rules.md)
+    /// <summary>Reward functions by name (TRL passes reward functions to the trainer; their weights, reward_weights, are
+    /// the trainer's setting).</summary>
+    public IReadOnlyList<string> RewardFuncs { get; init; } = CountdownRewards.RewardNames;
+
+    /// <summary>The embedded tiny model's problems: 3 numbers of 1-20, the Chinese prompt it was trained on.</summary>
+    public static CountdownTaskConfig Easy { get; } = new() { Distribution = "easy", PromptTemplate = "chinese" };
+
+    /// <summary>The reference tutorial's: the full Countdown-Tasks-3to4 distribution, the Chinese prompt.</summary>
+    public static CountdownTaskConfig Full { get; } = new() { Distribution = "full", PromptTemplate = "chinese" };
+
+    public static IReadOnlySet<string> FieldNames { get; } = StrictJson.FieldNames(new CountdownTaskConfig());
+
+    public JsonObject ToJsonObject() => JsonSerializer.SerializeToNode(this, StrictJson.RecordOptions)!.AsObject();
+
+    /// <summary>Fields present in <paramref name="fields"/> replace those of <paramref name="basis"/>; an unknown one is
+    /// an error naming <paramref name="source"/>.</summary>
+    public static CountdownTaskConfig Overlay(CountdownTaskConfig basis, JsonObject fields, string source) =>
+        StrictJson.Overlay(basis, fields, source, "Countdown task");
+
+    /// <summary>The task's fields of a run's config.json (the rest are the trainer's); missing ones keep their defaults.</summary>
+    public static CountdownTaskConfig FromRunJson(JsonObject runConfig, string source) =>
+        Overlay(new CountdownTaskConfig(), StrictJson.Only(runConfig, FieldNames), source);
+
+    /// <summary>Checks the names and counts; returns this config or throws naming <paramref name="source"/> and the field.</summary>
+    public CountdownTaskConfig Validated(string source = "Countdown task config")
+    {
+        void Require(bool ok, string message) { if (!ok) throw new BadInputException($"{source}: {message}"); }
+        Require(Countdown.ProblemDistribution.All.Any(d => d.Name.Equals(Distribution, StringComparison.OrdinalIgnoreCase)),
+            $"distribution must be easy or full (got '{Distribution}')");
+        Require(NumTrainProblems > 0, $"num_train_problems must be > 0 (got {NumTrainProblems})");
+        Require(Countdown.PromptTemplate.All.Any(t => t.Name.Equals(PromptTemplate, StringComparison.OrdinalIgnoreCase)),
+            $"prompt_template must be chinese or english (got '{PromptTemplate}')");
+        Require(RewardFuncs.Count > 0, "reward_funcs is empty");
+        foreach (var name in RewardFuncs)
+            Require(CountdownRewards.RewardNames.Contains(name),
+                $"reward_funcs: unknown reward function '{name}'; known: {string.Join(", ", CountdownRewards.RewardNames)}");
+        return this;
+    }
+}
