@@ -39,6 +39,9 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         [CommandOption("--sloppy-rate <P>"), Description("Share of traces that answer with a failed attempt (experiments; default 0).")]
         public double? SloppyRate { get; init; }
 
+        [CommandOption("--traces <STYLE>"), Description("Cold-start traces: search (several search strategies with backtracking) or attempts (0-2 random failed attempts).")]
+        public string? Traces { get; init; }
+
         [CommandOption("--smoke"), Description("A seconds-long toy build (tests): same code, tiny data and model.")]
         public bool Smoke { get; init; }
     }
@@ -51,6 +54,7 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         spec = spec with
         {
             SloppyAnswerRate = settings.SloppyRate ?? spec.SloppyAnswerRate,
+            Traces = settings.Traces ?? spec.Traces,
             Sft = spec.Sft with
             {
                 MaxSteps = settings.Steps ?? spec.Sft.MaxSteps, MaxMinutes = settings.Minutes ?? spec.Sft.MaxMinutes,

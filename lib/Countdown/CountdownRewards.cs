@@ -59,6 +59,16 @@ public static class CountdownRewards
         return new EquationResult(correct ? 1 : 0, reported, answer);
     }
 
+    /// <summary>A process-verified equation reward: the equation reward, paid only when every arithmetic step the
+    /// reasoning writes is right ("12*3=36", checked exactly; ArithmeticSteps), so a right answer reached through a
+    /// wrong step earns nothing (the process-verified reward of arXiv 2512.07783).</summary>
+    public static double VerifiedEquationReward(string completion, IReadOnlyList<int> nums, int target)
+    {
+        if (EquationReward(completion, nums, target).Reward < 1) return 0;
+        var reasoning = ReasoningAnalysis.Trace(StripEndTokens(completion), ReasoningMarkers.Default);
+        return reasoning.Steps.All(s => s.Right) ? 1 : 0;
+    }
+
     /// <summary>Removes end tokens (repeated, in any order) from the very end of a completion.</summary>
     public static string StripEndTokens(string completion)
     {

@@ -92,7 +92,7 @@ public sealed partial record GrpoConfig
     {
         ModelNameOrPath = "data/models/countdown-tiny",
         MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 64, GradientAccumulationSteps = 2,
-        NumGenerations = 8, MaxCompletionLength = 96, Temperature = 1.0f, LearningRate = 1e-4, Beta = 0.04,
+        NumGenerations = 8, MaxCompletionLength = 192, Temperature = 1.0f, LearningRate = 1e-4, Beta = 0.04,
         DropZeroStdGroups = true, UsePeft = false,
     };
 
