@@ -11,7 +11,16 @@ public static class CountdownRewards
 {
     /// <summary>The names reward_funcs (and metrics.jsonl's rewards/&lt;name&gt;/mean) give the two rewards.</summary>
     public const string FormatRewardName = "format_reward", EquationRewardName = "equation_reward";
-    public static IReadOnlyList<string> RewardNames { get; } = [FormatRewardName, EquationRewardName];
+    /// <summary>Levers beyond the reference's two (docs/countdown-rules.md, "Reward levers"): the format reward paid only
+    /// to completions that end with an end token, the process-verified equation reward, and DAPO's soft overlong
+    /// punishment (a task-free function, lib/Training's StandardRewards).</summary>
+    public const string TerminatedFormatRewardName = "terminated_format_reward", VerifiedEquationRewardName = "verified_equation_reward",
+        SoftOverlongPunishmentName = "soft_overlong_punishment";
+    /// <summary>The reference tutorial's rewards, the default.</summary>
+    public static IReadOnlyList<string> DefaultRewardNames { get; } = [FormatRewardName, EquationRewardName];
+    /// <summary>Every reward function reward_funcs may name.</summary>
+    public static IReadOnlyList<string> RewardNames { get; } =
+        [FormatRewardName, EquationRewardName, TerminatedFormatRewardName, VerifiedEquationRewardName, SoftOverlongPunishmentName];
 
     /// <summary>End-of-sequence tokens a decoder may leave at the very end of a completion; ignored by both rewards.</summary>
     public static readonly string[] EndTokens = ["<|im_end|>", "<|endoftext|>"];

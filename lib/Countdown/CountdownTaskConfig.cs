@@ -15,7 +15,10 @@ public sealed record CountdownTaskConfig
     public string PromptTemplate { get; init; } = "english";     // english | chinese (docs/countdown-rules.md)
     /// <summary>Reward functions by name (TRL passes reward functions to the trainer; their weights, reward_weights, are
     /// the trainer's setting).</summary>
-    public IReadOnlyList<string> RewardFuncs { get; init; } = CountdownRewards.RewardNames;
+    public IReadOnlyList<string> RewardFuncs { get; init; } = CountdownRewards.DefaultRewardNames;
+    /// <summary>soft_overlong_punishment's buffer: the last tokens before max_completion_length over which the penalty
+    /// grows from 0 to -1 (TRL's soft_punish_cache, verl's overlong_buffer.len).</summary>
+    public int SoftPunishCache { get; init; } = 32;
 
     /// <summary>The embedded tiny model's problems: 3 numbers of 1-20, the Chinese prompt it was trained on.</summary>
     public static CountdownTaskConfig Easy { get; } = new() { Distribution = "easy", PromptTemplate = "chinese" };
@@ -49,6 +52,7 @@ public sealed record CountdownTaskConfig
         foreach (var name in RewardFuncs)
             Require(CountdownRewards.RewardNames.Contains(name),
                 $"reward_funcs: unknown reward function '{name}'; known: {string.Join(", ", CountdownRewards.RewardNames)}");
+        Require(SoftPunishCache >= 1, $"soft_punish_cache must be >= 1 (got {SoftPunishCache})");
         return this;
     }
 }

@@ -30,12 +30,13 @@ public static class CountdownRun
         var tokenizer = QwenTokenizer.FromFolder(grpo.ModelNameOrPath);
         var log = new CountdownTaskLog(grpo.Run, grpo.Seed, grpo.CompletionSampleFraction,
             ReasoningMarkers.ForModel(grpo.ModelNameOrPath));
-        return new GrpoTask(Prompts(config.Task, grpo.Seed, tokenizer), Rewards(config.Task),
-            TokenSpec.FromModel(grpo.ModelNameOrPath, tokenizer), log, config.Task.ToJsonObject());
+        var tokens = TokenSpec.FromModel(grpo.ModelNameOrPath, tokenizer);
+        return new GrpoTask(Prompts(config.Task, grpo.Seed, tokenizer), Rewards(config, tokens), tokens, log, config.Task.ToJsonObject());
     }
 
-    public static IReadOnlyList<RewardFunction> Rewards(CountdownTaskConfig task) =>
-        task.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList();
+    /// <summary>The reward functions reward_funcs names, in its order.</summary>
+    public static IReadOnlyList<RewardFunction> Rewards(CountdownRunConfig config, TokenSpec tokens) =>
+        config.Task.RewardFuncs.Select(name => CountdownRewardFunctions.ByName(name, config, tokens)).ToList();
 
     /// <summary>The training problems (train_file, or generated from <paramref name="seed"/>) rendered with the prompt
     /// template, each with its problem as the prompt's example.</summary>
@@ -56,11 +57,28 @@ public static class CountdownRewardFunctions
 {
     public static RewardFunction Format { get; } = new(CountdownRewards.FormatRewardName, x => CountdownRewards.FormatReward(x.Completion));
 
-    public static RewardFunction Equation { get; } = new(CountdownRewards.EquationRewardName, x =>
-        x.Prompt.Example is CountdownProblem p ? CountdownRewards.EquationReward(x.Completion, p.Nums, p.Target).Reward
-            : throw new InvalidOperationException("equation_reward needs a Countdown problem behind the prompt"));
+    public static RewardFunction Equation { get; } = new(CountdownRewards.EquationRewardName,
+        x => CountdownRewards.EquationReward(x.Completion, Problem(x).Nums, Problem(x).Target).Reward);
 
-    public static RewardFunction ByName(string name) =>
-        new[] { Format, Equation }.FirstOrDefault(f => f.Name == name) ?? throw new BadInputException(
-            $"reward_funcs: unknown reward function '{name}'; known: {string.Join(", ", CountdownRewards.RewardNames)}");
+    public static RewardFunction VerifiedEquation { get; } = new(CountdownRewards.VerifiedEquationRewardName,
+        x => CountdownRewards.VerifiedEquationReward(x.Completion, Problem(x).Nums, Problem(x).Target));
+
+    /// <summary>The format reward for completions that ended on an end token; a completion cut at max_completion_length
+    /// earns nothing even when its text happens to close the answer.</summary>
+    public static RewardFunction TerminatedFormat(TokenSpec tokens) => new(CountdownRewards.TerminatedFormatRewardName,
+        x => x.CompletionIds.Count > 0 && tokens.EosIds.Contains(x.CompletionIds[^1]) ? CountdownRewards.FormatReward(x.Completion) : 0);
+
+    public static RewardFunction ByName(string name, CountdownRunConfig config, TokenSpec tokens) => name switch
+    {
+        CountdownRewards.FormatRewardName => Format,
+        CountdownRewards.EquationRewardName => Equation,
+        CountdownRewards.VerifiedEquationRewardName => VerifiedEquation,
+        CountdownRewards.TerminatedFormatRewardName => TerminatedFormat(tokens),
+        CountdownRewards.SoftOverlongPunishmentName => StandardRewards.SoftOverlongPunishment(config.Grpo.MaxCompletionLength,
+            Math.Min(config.Task.SoftPunishCache, config.Grpo.MaxCompletionLength)),
+        _ => throw new BadInputException($"reward_funcs: unknown reward function '{name}'; known: {string.Join(", ", CountdownRewards.RewardNames)}"),
+    };
+
+    static CountdownProblem Problem(RewardInput x) => x.Prompt.Example as CountdownProblem
+        ?? throw new InvalidOperationException("a Countdown reward needs a Countdown problem behind the prompt");
 }

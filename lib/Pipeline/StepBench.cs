@@ -37,8 +37,8 @@ public static class StepBench
     {
         config.Validated();
         var tokenizer = QwenTokenizer.FromFolder(config.Grpo.ModelNameOrPath);
-        return new GrpoTask(CountdownRun.Prompts(config.Task, config.Grpo.Seed, tokenizer), CountdownRun.Rewards(config.Task),
-            TokenSpec.FromModel(config.Grpo.ModelNameOrPath, tokenizer));
+        var tokens = TokenSpec.FromModel(config.Grpo.ModelNameOrPath, tokenizer);
+        return new GrpoTask(CountdownRun.Prompts(config.Task, config.Grpo.Seed, tokenizer), CountdownRun.Rewards(config, tokens), tokens);
     }
 
     /// <summary>afterStep: called with each variant's trainer after its step, while the gradients are still there.</summary>

@@ -97,8 +97,48 @@ public class CountdownRunTests
     [Fact]
     public void Unknown_reward_function_name_is_refused_naming_it()
     {
-        var e = Assert.Throws<BadInputException>(() => CountdownRewardFunctions.ByName("length_reward"));
+        var e = Assert.Throws<BadInputException>(() => CountdownRewardFunctions.ByName("length_reward", CountdownRunConfig.Tiny, TokenSpec.Raw([1], 0)));
         Assert.Contains("reward_funcs", e.Message);
         Assert.Contains("length_reward", e.Message);
     }
+}
+
+public class CountdownRewardLeverTests
+{
+    static readonly TokenSpec Tokens = TokenSpec.Raw([9], 0);   // id 9 ends a completion
+    static readonly CountdownProblem Problem = new([18, 5, 4], 94);
+    const string Solved = "18*5=90 90+4=94 ok</think>\n<answer>18*5+4</answer>";
+
+    static double Score(string name, string text, int[] ids, CountdownRunConfig? config = null) =>
+        CountdownRewardFunctions.ByName(name, config ?? CountdownRunConfig.Tiny, Tokens)
+            .Score(new RewardInput(new TrainingPrompt([1], Problem), text, ids));
+
+    [Fact]
+    public void Terminated_format_reward_pays_only_a_completion_that_ended_on_an_end_token()
+    {
+        Assert.Equal(1.0, Score("terminated_format_reward", Solved, [4, 5, 9]));
+        Assert.Equal(0.0, Score("terminated_format_reward", Solved, [4, 5, 6]));   // cut at the budget just after </answer>
+        Assert.Equal(1.0, Score("format_reward", Solved, [4, 5, 6]));              // the reference's reward reads the text only
+    }
+
+    [Fact]
+    public void Verified_equation_reward_is_wired_by_name() =>
+        Assert.Equal(0.0, Score("verified_equation_reward", "18*5=91 91+4=94 ok</think>\n<answer>18*5+4</answer>", [9]));
+
+    [Fact]
+    public void Soft_overlong_punishment_uses_the_runs_completion_budget_and_cache()
+    {
+        var config = CountdownRunConfig.Tiny with
+        {
+            Grpo = CountdownRunConfig.Tiny.Grpo with { MaxCompletionLength = 40 },
+            Task = CountdownRunConfig.Tiny.Task with { SoftPunishCache = 10 },
+        };
+        Assert.Equal(0.0, Score("soft_overlong_punishment", Solved, new int[30], config));
+        Assert.Equal(-0.5, Score("soft_overlong_punishment", Solved, new int[35], config), 12);
+        Assert.Equal(-1.0, Score("soft_overlong_punishment", Solved, new int[40], config), 12);
+    }
+
+    [Fact]
+    public void The_default_rewards_are_the_reference_tutorials_two() =>
+        Assert.Equal(["format_reward", "equation_reward"], new CountdownTaskConfig().RewardFuncs);
 }
