@@ -34,9 +34,12 @@ public static class CountdownRun
         return new GrpoTask(Prompts(config.Task, grpo.Seed, tokenizer), Rewards(config, tokens), tokens, log, config.Task.ToJsonObject());
     }
 
-    /// <summary>The reward functions reward_funcs names, in its order.</summary>
-    public static IReadOnlyList<RewardFunction> Rewards(CountdownRunConfig config, TokenSpec tokens) =>
-        config.Task.RewardFuncs.Select(name => CountdownRewardFunctions.ByName(name, config, tokens)).ToList();
+    /// <summary>The reward functions reward_funcs names, in its order; verdicts read with the model folder's markers.</summary>
+    public static IReadOnlyList<RewardFunction> Rewards(CountdownRunConfig config, TokenSpec tokens)
+    {
+        var markers = ReasoningMarkers.ForModel(config.Grpo.ModelNameOrPath);
+        return config.Task.RewardFuncs.Select(name => CountdownRewardFunctions.ByName(name, config, tokens, markers)).ToList();
+    }
 
     /// <summary>The training problems (train_file, or generated from <paramref name="seed"/>) rendered with the prompt
     /// template, each with its problem as the prompt's example.</summary>
@@ -68,8 +71,13 @@ public static class CountdownRewardFunctions
     public static RewardFunction TerminatedFormat(TokenSpec tokens) => new(CountdownRewards.TerminatedFormatRewardName,
         x => x.CompletionIds.Count > 0 && tokens.EosIds.Contains(x.CompletionIds[^1]) ? CountdownRewards.FormatReward(x.Completion) : 0);
 
-    public static RewardFunction ByName(string name, CountdownRunConfig config, TokenSpec tokens) => name switch
+    /// <summary>-1 when the attempt the reasoning accepts does not check out (CountdownRewards.AcceptCheckReward).</summary>
+    public static RewardFunction AcceptCheck(ReasoningMarkers markers) => new(CountdownRewards.AcceptCheckRewardName,
+        x => CountdownRewards.AcceptCheckReward(x.Completion, Problem(x).Target, markers));
+
+    public static RewardFunction ByName(string name, CountdownRunConfig config, TokenSpec tokens, ReasoningMarkers? markers = null) => name switch
     {
+        CountdownRewards.AcceptCheckRewardName => AcceptCheck(markers ?? ReasoningMarkers.Default),
         CountdownRewards.FormatRewardName => Format,
         CountdownRewards.EquationRewardName => Equation,
         CountdownRewards.VerifiedEquationRewardName => VerifiedEquation,

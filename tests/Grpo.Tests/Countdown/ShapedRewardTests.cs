@@ -53,3 +53,33 @@ public class ShapedRewardTests
         Assert.Throws<ArgumentOutOfRangeException>(() => StandardRewards.SoftOverlongPunishment(8, 9));
     }
 }
+
+public class AcceptCheckRewardTests
+{
+    static readonly ReasoningMarkers Verdicts = ReasoningMarkers.Default with { RejectMarkers = ["no"], AcceptMarkers = ["ok"] };
+    static double Check(string completion, int target) => CountdownRewards.AcceptCheckReward(completion, target, Verdicts);
+
+    [Fact]
+    public void Accepting_an_attempt_that_reaches_the_target_by_right_steps_costs_nothing() =>
+        Assert.Equal(0.0, Check("18+5=23 23+4=27 no 18*5=90 90+4=94 ok</think>\n<answer>18*5+4</answer>", 94));
+
+    [Fact]
+    public void Accepting_an_attempt_whose_result_is_not_the_target_costs_one() =>
+        Assert.Equal(-1.0, Check("12+4=16 16-15=1 no 12-4=8 15-8=7 ok</think>\n<answer>15-(12-4)</answer>", 5));
+
+    [Fact]
+    public void Accepting_an_attempt_with_a_wrong_step_costs_one() =>
+        Assert.Equal(-1.0, Check("17-14=1 4+1=7 ok</think>\n<answer>4+17-14</answer>", 7));
+
+    [Fact]
+    public void A_slip_in_a_rejected_attempt_costs_nothing() =>
+        Assert.Equal(0.0, Check("18+5=24 24+4=28 no 18*5=90 90+4=94 ok</think>\n<answer>18*5+4</answer>", 94));
+
+    [Fact]
+    public void Reasoning_that_accepts_nothing_costs_nothing()
+    {
+        Assert.Equal(0.0, Check("18+5=23 23+4=27 no 18-5=13 13*4=52 no", 94));   // cut off between attempts
+        Assert.Equal(0.0, Check("18+5=23 23+4=27 no 18-5=13", 94));               // cut off inside one
+        Assert.Equal(0.0, Check("</think>\n<answer>18*5+4</answer>", 94));
+    }
+}
