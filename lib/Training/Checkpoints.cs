@@ -56,6 +56,7 @@ public static class Checkpoints
     const string TempPrefix = ".tmp-checkpoint-";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string MasterWeightsFile = "master_weights.safetensors";
+    public const string ReferenceModelFile = "reference_model.safetensors";
     const string AdapterFolder = "adapter";
 
     /// <summary>adapter/ of a checkpoint: the LoRA adapters alone, in PEFT's layout.</summary>
@@ -87,14 +88,21 @@ public static class Checkpoints
         LoadOptimizer(Path.Combine(dir, OptimizerFile), trained.Optimizer, trained.Optimized);
         if (trained.Masters is { } masters)
         {
-            LoadMasters(Path.Combine(dir, MasterWeightsFile), masters);
+            LoadNamedWeights(Path.Combine(dir, MasterWeightsFile), masters);
             trained.CopyMastersToModel();
         }
     }
 
-    static void LoadMasters(string path, IReadOnlyList<(string Name, Parameter Parameter)> masters)
+    /// <summary>With sync_ref_model the reference has moved from the base: a resume needs its weights.</summary>
+    internal static void WriteReferenceModel(string dir, Qwen2ForCausalLM reference) =>
+        SafeTensors.Write(Path.Combine(dir, ReferenceModelFile), reference.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+
+    internal static void ReadReferenceModel(string dir, Qwen2ForCausalLM reference) =>
+        LoadNamedWeights(Path.Combine(dir, ReferenceModelFile), reference.named_parameters().Select(p => (p.name, p.parameter)).ToList());
+
+    static void LoadNamedWeights(string path, IReadOnlyList<(string Name, Parameter Parameter)> masters)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"float32 master weights not found: {path}", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"weights not found: {path}", path);
         var byName = masters.ToDictionary(m => m.Name, m => m.Parameter);
         int loaded = 0;
         using var _ = no_grad();
@@ -104,7 +112,7 @@ public static class Checkpoints
             p.copy_(t);
             loaded++;
         });
-        if (loaded != masters.Count) throw new InvalidDataException($"{path}: {loaded} of {masters.Count} master weights");
+        if (loaded != masters.Count) throw new InvalidDataException($"{path}: {loaded} of {masters.Count} weights");
     }
 
     /// <summary>

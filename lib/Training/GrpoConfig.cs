@@ -55,6 +55,9 @@ public sealed partial record GrpoConfig
     public string ScaleRewards { get; init; } = "group";         // group | batch | none
     public int NumIterations { get; init; } = 1;                 // updates per generation batch (mu)
     public bool MaskTruncatedCompletions { get; init; }
+    public bool SyncRefModel { get; init; }                      // TRL: every ref_model_sync_steps, ref = alpha * policy + (1 - alpha) * ref
+    public int RefModelSyncSteps { get; init; } = 512;
+    public double RefModelMixupAlpha { get; init; } = 0.6;
     public bool DropZeroStdGroups { get; init; }                 // not in TRL: skip groups whose rewards are all equal
     public bool DynamicSampling { get; init; }                   // DAPO: draw more prompts until B groups have signal
     public int DynamicSamplingMaxDraws { get; init; } = 4;       // cap on generation batches per step (dynamic_sampling)
@@ -212,6 +215,10 @@ public sealed partial record GrpoConfig
         Require(Epsilon is >= 0 and < 1, $"epsilon must be in [0, 1) (got {Got(Epsilon)})");
         Require(EpsilonHigh is null || double.IsFinite(EpsilonHigh.Value) && EpsilonHigh >= 0,
             $"epsilon_high must be a number >= 0 or null (got {EpsilonHigh})");
+        Require(RefModelSyncSteps >= 1, $"ref_model_sync_steps must be >= 1 (got {RefModelSyncSteps})");
+        Require(RefModelMixupAlpha is > 0 and <= 1, $"ref_model_mixup_alpha must be in (0, 1] (got {Got(RefModelMixupAlpha)})");
+        // The reference of a LoRA run is the base with its adapters off: there is no copy to move.
+        Require(!SyncRefModel || Beta > 0 && !UsePeft, "sync_ref_model needs beta > 0 and a full reference copy (use_peft false)");
         Require(LossType is "grpo" or "dr_grpo" or "bnpo" or "dapo", $"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{LossType}')");
         Require(ScaleRewards is "group" or "batch" or "none", $"scale_rewards must be group, batch or none (got '{ScaleRewards}')");
         Require(NumIterations >= 1, $"num_iterations must be >= 1 (got {NumIterations})");

@@ -174,6 +174,7 @@ public sealed class GrpoTrainer : IDisposable
                 double updateTime = watch.Elapsed.TotalSeconds;
                 PhaseEnded?.Invoke("update");
                 GlobalStep++;
+                if (config.SyncRefModel && GlobalStep % config.RefModelSyncSteps == 0) SyncReferenceModel();
 
                 bool first = iteration == 0;
                 var times = new StepTimes(first ? generationTime : 0, first ? referenceTime : 0, updateTime,
@@ -377,6 +378,19 @@ public sealed class GrpoTrainer : IDisposable
         return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
     }
 
+    /// <summary>TRL's sync_ref_model (SyncRefModelCallback, after TR-DPO): the reference moves towards the policy,
+    /// ref = alpha * policy + (1 - alpha) * ref, so the KL term anchors to a recent policy rather than the base.</summary>
+    void SyncReferenceModel()
+    {
+        using var _ = no_grad();
+        using var scalars = HeldScalars.NewScope();
+        var alpha = scalars.Of(config.RefModelMixupAlpha);
+        var policyWeights = policy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, r) in referenceModel!.named_parameters())
+            r.mul_(scalars.Of(1 - config.RefModelMixupAlpha)).add_(policyWeights[name], alpha);
+        log.Info($"reference model synced to the policy (alpha {config.RefModelMixupAlpha})");
+    }
+
     // ------------------------------------------------------------------ checkpoints
 
     /// <summary>Writes checkpoints/checkpoint-N (atomic): HF model folder (merged if LoRA) + tokenizer files,
@@ -385,6 +399,7 @@ public sealed class GrpoTrainer : IDisposable
     {
         Checkpoints.WriteModel(dir, policy, lora, tokenizerDir, config.ModelNameOrPath);
         Checkpoints.WriteTrainedState(dir, trained);
+        if (config.SyncRefModel) Checkpoints.WriteReferenceModel(dir, referenceModel!);
         // The state file goes last: its presence marks a complete checkpoint even without the rename.
         new TrainerState
         {
@@ -403,6 +418,7 @@ public sealed class GrpoTrainer : IDisposable
         if (state.Seed != config.Seed)
             throw new BadInputException($"{checkpointDir}: written with seed {state.Seed}, this run uses seed {config.Seed}; resume with the run's own seed");
         Checkpoints.ReadTrainedState(checkpointDir, trained);
+        if (config.SyncRefModel) Checkpoints.ReadReferenceModel(checkpointDir, referenceModel!);
         GlobalStep = state.GlobalStep;
         if (state.DataPosition < 0 || state.DataPosition > prompts.Count)
             throw new BadInputException($"{checkpointDir}: data position {state.DataPosition} lies past the {prompts.Count} training problems " +
