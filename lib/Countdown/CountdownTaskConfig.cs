@@ -19,6 +19,12 @@ public sealed record CountdownTaskConfig
     /// <summary>soft_overlong_punishment's buffer: the last tokens before max_completion_length over which the penalty
     /// grows from 0 to -1 (TRL's soft_punish_cache, verl's overlong_buffer.len).</summary>
     public int SoftPunishCache { get; init; } = 32;
+    /// <summary>Train only on problems whose base success rate (competence_samples samples at the run's temperature) lies
+    /// in [low, high], e.g. [0.125, 0.75]: the edge of the model's competence. null = every problem.</summary>
+    public IReadOnlyList<double>? CompetenceBand { get; init; }
+    public int CompetenceSamples { get; init; } = 8;
+    /// <summary>How many of the training problems (the first ones) the base model is sampled on for the band.</summary>
+    public int CompetenceProblems { get; init; } = 4096;
 
     /// <summary>The embedded tiny model's problems: 3 numbers of 1-20, the Chinese prompt it was trained on.</summary>
     public static CountdownTaskConfig Easy { get; } = new() { Distribution = "easy", PromptTemplate = "chinese" };
@@ -53,6 +59,10 @@ public sealed record CountdownTaskConfig
             Require(CountdownRewards.RewardNames.Contains(name),
                 $"reward_funcs: unknown reward function '{name}'; known: {string.Join(", ", CountdownRewards.RewardNames)}");
         Require(SoftPunishCache >= 1, $"soft_punish_cache must be >= 1 (got {SoftPunishCache})");
+        Require(CompetenceBand is null || CompetenceBand.Count == 2 && CompetenceBand.All(x => x is >= 0 and <= 1) && CompetenceBand[0] <= CompetenceBand[1],
+            $"competence_band must be null or [low, high] with 0 <= low <= high <= 1 (got [{string.Join(", ", CompetenceBand ?? [])}])");
+        Require(CompetenceSamples is >= 1 and <= 64, $"competence_samples must be in [1, 64] (got {CompetenceSamples})");
+        Require(CompetenceProblems is >= 1 and <= 1_000_000, $"competence_problems must be in [1, 1000000] (got {CompetenceProblems})");
         return this;
     }
 }

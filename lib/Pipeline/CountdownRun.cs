@@ -31,7 +31,11 @@ public static class CountdownRun
         var log = new CountdownTaskLog(grpo.Run, grpo.Seed, grpo.CompletionSampleFraction,
             ReasoningMarkers.ForModel(grpo.ModelNameOrPath));
         var tokens = TokenSpec.FromModel(grpo.ModelNameOrPath, tokenizer);
-        return new GrpoTask(Prompts(config.Task, grpo.Seed, tokenizer), Rewards(config, tokens), tokens, log, config.Task.ToJsonObject());
+        var problems = Problems(config.Task, grpo.Seed);
+        if (config.Task.CompetenceBand is not null)
+            problems = CompetenceFilter.Apply(problems, config, CompetenceFilter.CacheDirFor(config.Task.TrainFile, grpo.Run.Root),
+                line => { Directory.CreateDirectory(grpo.Run.Root); new RunLog(grpo.Run).Info(line); });
+        return new GrpoTask(Prompts(problems, config.Task, tokenizer), Rewards(config, tokens), tokens, log, config.Task.ToJsonObject());
     }
 
     /// <summary>The reward functions reward_funcs names, in its order; verdicts read with the model folder's markers.</summary>
@@ -43,15 +47,24 @@ public static class CountdownRun
 
     /// <summary>The training problems (train_file, or generated from <paramref name="seed"/>) rendered with the prompt
     /// template, each with its problem as the prompt's example.</summary>
-    public static IReadOnlyList<TrainingPrompt> Prompts(CountdownTaskConfig task, int seed, QwenTokenizer tokenizer)
+    public static IReadOnlyList<TrainingPrompt> Prompts(CountdownTaskConfig task, int seed, QwenTokenizer tokenizer) =>
+        Prompts(Problems(task, seed), task, tokenizer);
+
+    static IReadOnlyList<TrainingPrompt> Prompts(IReadOnlyList<CountdownProblem> problems, CountdownTaskConfig task, QwenTokenizer tokenizer)
+    {
+        var template = PromptTemplate.ByName(task.PromptTemplate);
+        return problems.Select(p => new TrainingPrompt(tokenizer.Encode(template.Render(p)).ToArray(), p)).ToList();
+    }
+
+    /// <summary>train_file's problems, or num_train_problems generated from the seed.</summary>
+    public static IReadOnlyList<CountdownProblem> Problems(CountdownTaskConfig task, int seed)
     {
         if (task.TrainFile is { } file) InputPaths.RequireRegularFile(file, "train_file");
         var problems = task.TrainFile is { } f
             ? CountdownParquet.Read(f)
             : ProblemGenerator.Generate(task.NumTrainProblems, seed, ProblemDistribution.ByName(task.Distribution));
         if (problems.Count == 0) throw new BadInputException($"train_file {task.TrainFile} holds no problems");
-        var template = PromptTemplate.ByName(task.PromptTemplate);
-        return problems.Select(p => new TrainingPrompt(tokenizer.Encode(template.Render(p)).ToArray(), p)).ToList();
+        return problems;
     }
 }
 

@@ -79,7 +79,7 @@ public sealed class CountdownRunConfigTests : IDisposable
     public void No_task_field_has_the_name_of_a_trainer_field()
     {
         Assert.Empty(CountdownTaskConfig.FieldNames.Intersect(GrpoConfig.FieldNames));
-        Assert.Equal(["train_file", "distribution", "num_train_problems", "prompt_template", "reward_funcs", "soft_punish_cache"], CountdownTaskConfig.FieldNames);
+        Assert.Equal(["train_file", "distribution", "num_train_problems", "prompt_template", "reward_funcs", "soft_punish_cache", "competence_band", "competence_samples", "competence_problems"], CountdownTaskConfig.FieldNames);
     }
 
     [Fact]
