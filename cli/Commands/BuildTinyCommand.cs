@@ -42,6 +42,9 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         [CommandOption("--traces <STYLE>"), Description("Cold-start traces: search (several search strategies with backtracking) or attempts (0-2 random failed attempts).")]
         public string? Traces { get; init; }
 
+        [CommandOption("--strategies <LIST>"), Description("Search strategies the traces mix, comma-separated: systematic, cyclic, nearest, random.")]
+        public string? Strategies { get; init; }
+
         [CommandOption("--smoke"), Description("A seconds-long toy build (tests): same code, tiny data and model.")]
         public bool Smoke { get; init; }
     }
@@ -55,6 +58,7 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         {
             SloppyAnswerRate = settings.SloppyRate ?? spec.SloppyAnswerRate,
             Traces = settings.Traces ?? spec.Traces,
+            SearchStrategies = settings.Strategies?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? spec.SearchStrategies,
             Sft = spec.Sft with
             {
                 MaxSteps = settings.Steps ?? spec.Sft.MaxSteps, MaxMinutes = settings.Minutes ?? spec.Sft.MaxMinutes,

@@ -34,7 +34,7 @@ public static class CountdownRun
         var problems = Problems(config.Task, grpo.Seed);
         if (config.Task.CompetenceBand is not null)
             problems = CompetenceFilter.Apply(problems, config, CompetenceFilter.CacheDirFor(config.Task.TrainFile, grpo.Run.Root),
-                line => { Directory.CreateDirectory(grpo.Run.Root); new RunLog(grpo.Run).Info(line); });
+                line => { grpo.Run.Create(); new RunLog(grpo.Run).Info(line); });
         return new GrpoTask(Prompts(problems, config.Task, tokenizer), Rewards(config, tokens), tokens, log, config.Task.ToJsonObject());
     }
 

@@ -11,14 +11,17 @@ namespace Grpo.Tiny;
 public static class SearchTraces
 {
     /// <summary>The orders a trace may visit first steps in: pairs in the prompt's order with + - * / (systematic),
-    /// nearest first-step value to the target first (nearest), or shuffled (random).</summary>
-    public static readonly string[] Strategies = ["systematic", "nearest", "random"];
+    /// the same order entered at a random first step and wrapped around (cyclic), nearest first-step value to the
+    /// target first (nearest), or shuffled (random).</summary>
+    public static readonly string[] Strategies = ["systematic", "cyclic", "nearest", "random"];
 
-    /// <summary>One trace per problem, reproducible from the seed; the strategy is drawn uniformly per problem.</summary>
-    public static IReadOnlyList<ColdStartTrace> Make(IReadOnlyList<CountdownProblem> problems, int seed)
+    /// <summary>One trace per problem, reproducible from the seed; the strategy is drawn uniformly per problem from
+    /// <paramref name="strategies"/> (default: all of them).</summary>
+    public static IReadOnlyList<ColdStartTrace> Make(IReadOnlyList<CountdownProblem> problems, int seed, IReadOnlyList<string>? strategies = null)
     {
+        strategies ??= Strategies;
         var rng = new Random(seed);
-        return problems.Select(p => Make(p, Strategies[rng.Next(Strategies.Length)], rng)).ToList();
+        return problems.Select(p => Make(p, strategies[rng.Next(strategies.Count)], rng)).ToList();
     }
 
     /// <summary>The trace of one problem under one strategy; throws when no attempt reaches the target (every
@@ -58,6 +61,7 @@ public static class SearchTraces
         return strategy switch
         {
             "systematic" => attempts,
+            "cyclic" => Rotate(attempts, rng.Next(attempts.Count)),
             "nearest" => attempts.OrderBy(a => Math.Abs((long)a.FirstValue - p.Target)).ToList(),   // stable: ties keep the systematic order
             "random" => attempts.OrderBy(_ => rng.Next()).ToList(),
             _ => throw new ArgumentException($"Unknown search strategy '{strategy}'; known: {string.Join(", ", Strategies)}", nameof(strategy)),
@@ -65,6 +69,8 @@ public static class SearchTraces
     }
 
     static readonly char[] Operators = ['+', '-', '*', '/'];
+
+    static List<Attempt> Rotate(List<Attempt> attempts, int start) => [.. attempts.Skip(start), .. attempts.Take(start)];
 
     sealed record StepResult(string Text, int Value, CountdownSolver.Expr Expr);
 

@@ -24,7 +24,7 @@ public static class TinyModelBuilder
             .Where(p => !excluded.Contains(CountdownData.Key(p))).Take(spec.SftProblems).ToList();
         var traces = spec.Traces switch
         {
-            "search" => SearchTraces.Make(problems, spec.Seed + 1),
+            "search" => SearchTraces.Make(problems, spec.Seed + 1, spec.SearchStrategies),
             "attempts" => ColdStartTraces.Make(problems, spec.Seed + 1, spec.SloppyAnswerRate),
             _ => throw new ArgumentException($"Unknown trace style '{spec.Traces}' (search | attempts)"),
         };

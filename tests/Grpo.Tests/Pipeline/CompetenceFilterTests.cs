@@ -78,6 +78,24 @@ public sealed class CompetenceFilterTests : IDisposable
         Assert.Equal([4, 3, 2, 1, 0], CompetenceFilter.Counts(Pool, config, root).Successes);
     }
 
+    [Fact]
+    public void A_run_with_a_band_trains_on_the_problems_in_it_and_logs_the_split()
+    {
+        var trainFile = Path.Combine(root, "train.parquet");
+        CountdownParquet.Write(trainFile, Pool);
+        var config = Config(Path.Combine(TestPaths.RepoRoot, "data", "models", "countdown-tiny"), [0.25, 0.75]);
+        config = config with { Task = config.Task with { TrainFile = trainFile } };
+        var cacheDir = CompetenceFilter.CacheDirFor(trainFile, config.Grpo.Run.Root);
+        Assert.Equal(trainFile + ".competence", cacheDir);
+        Directory.CreateDirectory(cacheDir);
+        File.WriteAllText(CompetenceFilter.CachePath(Pool, config, cacheDir),
+            JsonSerializer.Serialize(new CompetenceCounts("m", "x", "y", 4, 1, 24, "chinese", 42, [4, 2, 0, 1, 3])));
+
+        var task = CountdownRun.Task(config);   // a fresh run folder: nothing of it exists yet
+        Assert.Equal([Pool[1], Pool[3], Pool[4]], task.Prompts.Select(p => (CountdownProblem)p.Example!));
+        Assert.Contains("competence band [0.25, 0.75]: 3 of 5 problems", File.ReadAllText(config.Grpo.Run.LogPath));
+    }
+
     [Theory]
     [InlineData("[0.8, 0.2]")]
     [InlineData("[0.1]")]

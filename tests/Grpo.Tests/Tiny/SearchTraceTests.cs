@@ -95,6 +95,23 @@ public class SearchTraceTests
     }
 
     [Fact]
+    public void Cyclic_enters_the_systematic_order_at_a_random_attempt_and_wraps_around()
+    {
+        var p = new CountdownProblem([6, 13, 5], 71);
+        var systematic = SearchTraces.Attempts(p, "systematic", new Random(0)).Select(a => a.Steps).ToList();
+        var starts = new HashSet<string>();
+        var rng = new Random(3);
+        for (int i = 0; i < 40; i++)
+        {
+            var cyclic = SearchTraces.Attempts(p, "cyclic", rng).Select(a => a.Steps).ToList();
+            int start = systematic.IndexOf(cyclic[0]);
+            Assert.Equal(systematic.Skip(start).Concat(systematic.Take(start)), cyclic);
+            starts.Add(cyclic[0]);
+        }
+        Assert.True(starts.Count > systematic.Count / 2, $"{starts.Count} distinct starts of {systematic.Count}");
+    }
+
+    [Fact]
     public void Equal_numbers_give_no_duplicate_attempts()
     {
         var attempts = SearchTraces.Attempts(new CountdownProblem([17, 1, 17], 1), "systematic", new Random(0));
@@ -105,8 +122,8 @@ public class SearchTraceTests
     public void Strategies_are_mixed_about_evenly_and_the_traces_repeat_for_a_seed()
     {
         var problems = ProblemGenerator.Generate(600, 9, ProblemDistribution.Easy);
-        var a = SearchTraces.Make(problems, 5);
-        Assert.Equal(a.Select(t => t.Completion), SearchTraces.Make(problems, 5).Select(t => t.Completion));
+        var a = SearchTraces.Make(problems, 5, ["systematic", "nearest", "random"]);
+        Assert.Equal(a.Select(t => t.Completion), SearchTraces.Make(problems, 5, ["systematic", "nearest", "random"]).Select(t => t.Completion));
         // Systematic traces open with the prompt's first pair added; a third of them plus chance matches.
         int systematicOpenings = a.Count(t => t.Completion.StartsWith($"{Math.Max(t.Problem.Nums[0], t.Problem.Nums[1])}+{Math.Min(t.Problem.Nums[0], t.Problem.Nums[1])}=", StringComparison.Ordinal));
         Assert.InRange(systematicOpenings, 600 / 3, 600 * 2 / 3);
