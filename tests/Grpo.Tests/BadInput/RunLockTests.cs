@@ -42,7 +42,8 @@ public sealed class RunLockTests : IDisposable
     public void Train_of_a_run_another_process_holds_is_refused_naming_its_process_id()
     {
         var run = Directory.CreateDirectory(Path.Combine(cli.WorkDir, "runs", "x")).FullName;
-        (GrpoConfig.Tiny with { OutputDir = "runs/x" }).Save(Path.Combine(run, "config.json"));   // so --resume gets as far as the lock
+        File.WriteAllText(Path.Combine(run, "config.json"),   // so that --resume gets as far as the lock
+            (Grpo.Pipeline.CountdownRunConfig.Tiny with { Grpo = GrpoConfig.Tiny with { OutputDir = "runs/x" } }).ToJson());
         var holder = HoldLock(Path.Combine(run, RunLock.FileName));
         try
         {

@@ -67,7 +67,7 @@ public sealed class SettingBoundsTests : IDisposable
             var config = GrpoConfig.Tiny with
             {
                 ModelNameOrPath = model.Dir, OutputDir = Path.Combine(root, "run"), MaxSteps = 1, PerDeviceTrainBatchSize = 8,
-                GradientAccumulationSteps = 1, NumGenerations = 4, MaxCompletionLength = 4, RewardFuncs = ["ones"],
+                GradientAccumulationSteps = 1, NumGenerations = 4, MaxCompletionLength = 4,
                 UsePeft = true, LoraR = 17, Beta = 0,
             };
             var prompts = Enumerable.Range(0, 8).Select(i => new TrainingPrompt([i + 1, i + 2])).ToList();
