@@ -40,6 +40,7 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         var run = s.Apply(CountdownRunConfig.ByName(s.Preset)).Validated();
         var config = run.Grpo;
         if (s.GenerationLevers && s.Levers) throw new BadInputException("--levers and --generation-levers: give one of them");
+        if (s.SaveGradients is not null) Grpo.Files.OutputPaths.CheckFile(s.SaveGradients, "--save-gradients");
         var variants = s.Levers ? StepBench.Levers(config) : [new StepVariant("as configured", config)];
         AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
             $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +

@@ -51,6 +51,8 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        Grpo.Files.OutputPaths.CheckFolder(settings.Out, "--out");
+        Grpo.Files.OutputPaths.CheckFolder(settings.Data, "--data");
         if (settings.Threads is int threads) TorchThreads.Set(threads);
         GlibcMalloc.ForDevice(TorchSharp.torch.CPU);   // the tiny model is built on the CPU
         var spec = settings.Smoke ? TinyModelSpec.Smoke : TinyModelSpec.Default;
@@ -84,7 +86,7 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
             evals.Add((name, result));
         }
         string command = "dotnet run --project cli -c Release -- " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-        File.WriteAllText(Path.Combine(settings.Out, "README.md"),
+        Grpo.Files.AtomicFile.WriteAllText(Path.Combine(settings.Out, "README.md"),
             ModelCard.Render(spec, build, evals, command.TrimEnd(), TorchSharp.torch.get_num_threads()));
         AnsiConsole.MarkupLineInterpolated($"[green]wrote {settings.Out}[/] ({build.Parameters:N0} parameters, {build.Minutes:F1} min)");
         return 0;

@@ -95,6 +95,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var config = ConfigFrom(settings);
         config.Validate();
         if (settings.Name is not null) Grpo.Files.InputPaths.PlainName(settings.Name, "--name");
+        if (settings.Out is not null) Grpo.Files.OutputPaths.CheckFile(settings.Out, "--out");
+        if (settings.Run is not null) Grpo.Files.OutputPaths.CheckFolder(new RunFolder(settings.Run).EvalDir(settings.EvalDir), "--eval-dir");
         var results = new List<(string Name, EvalResult Result, bool Skipped)>();
         AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(),
                 new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())

@@ -31,19 +31,19 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
         var config = ConfigFrom(s);
         PipelineSummary? summary = null;
         ProgressObserver? observer = null;
-        using var ctrlC = CtrlC.Listen(cancellationToken);
+        using var stop = StopSignals.Listen(cancellationToken);
         try
         {
             AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx => summary = PipelineRunner.Run(config, observer = new ProgressObserver(ctx), ctrlC.Token));
+                .Start(ctx => summary = PipelineRunner.Run(config, observer = new ProgressObserver(ctx), stop.Token));
         }
         catch (OperationCanceledException)
         {
             AnsiConsole.MarkupLine($"[yellow]Stopped during {Markup.Escape(observer?.CurrentStage ?? "start-up")}.[/] " +
                 "Run the same command again to continue (finished evaluations are kept).");
             AnsiConsole.MarkupLine($"  training then: {Markup.Escape(CountdownRun.Inspect(config.Run, resume: true).Describe())}");
-            return 130;
+            return stop.ExitCode;
         }
 
         var table = new Table().Title($"Run {Markup.Escape(summary!.Run.Root)} ({summary.Minutes:F1} min)")

@@ -38,11 +38,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var trainer = s.SyntheticToken is not null
             ? GrpoRun.Create(config, () => s.SyntheticTaskFor(config), s.Resume, warn)
             : CountdownRun.Create(runConfig, s.Resume, warn);
+        // A damaged newest checkpoint was set aside: the run continues from the one the trainer restored.
+        if (s.Resume && trainer.GlobalStep != start.Step) start = start with { CheckpointStep = trainer.GlobalStep > 0 ? trainer.GlobalStep : null };
         AnsiConsole.MarkupLine(Markup.Escape(start.Describe()));
         var started = DateTime.UtcNow;
         int firstStep = trainer.GlobalStep;
         GrpoProgress? last = null;
-        using var ctrlC = CtrlC.Listen(cancellationToken);
+        using var stop = StopSignals.Listen(cancellationToken);
         try
         {
             if (s.Quiet)
@@ -51,7 +53,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                     last = p;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"step {p.Step}/{p.MaxSteps} reward {p[MetricNames.Reward]:F3} len {p[MetricNames.MeanLength]:F1} step_time {p[MetricNames.StepTime]:F2}s rss {p[MetricNames.ProcessMemoryMb]:F0}MB{(p.CheckpointSaved is null ? "" : " saved " + p.CheckpointSaved)}"));
-                }), ctrlC.Token);
+                }), stop.Token);
             else
                 AnsiConsole.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -68,14 +70,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                                 $"step {p.Step}/{p.MaxSteps} reward {p[MetricNames.Reward]:F2} len {p[MetricNames.MeanLength]:F0} {p[MetricNames.StepTime]:F1}s/step");
                             if (p.CheckpointSaved is not null)
                                 AnsiConsole.MarkupLine($"[green]saved[/] {Markup.Escape(p.CheckpointSaved)}");
-                        }), ctrlC.Token);
+                        }), stop.Token);
                     });
         }
         catch (OperationCanceledException)
         {
             AnsiConsole.MarkupLine($"[yellow]Stopped at step {trainer.GlobalStep}.[/] Continue with: grpo train --run-dir {Markup.Escape(run.Root)} --resume");
             AnsiConsole.MarkupLine($"  (that is: {Markup.Escape(Inspect(resume: true).Describe())})");
-            return 130;
+            return stop.ExitCode;
         }
 
         var table = new Table().AddColumns("run", "steps", "reward (last step)", "checkpoints", "time");
@@ -94,6 +96,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var run = s.RunDir is not null ? new RunFolder(s.RunDir)
             : RunFolder.Named(s.Name ?? $"{s.Preset.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}", "--name");
         if (string.IsNullOrWhiteSpace(run.Root)) throw new BadInputException("--run-dir is empty");
+        Grpo.Files.OutputPaths.CheckFolder(run.Root, s.RunDir is not null ? "--run-dir" : "--name");
         CountdownRunConfig basis;
         if (s.Resume)
         {

@@ -52,6 +52,8 @@ public sealed record CountdownTaskConfig
         Require(Countdown.ProblemDistribution.All.Any(d => d.Name.Equals(Distribution, StringComparison.OrdinalIgnoreCase)),
             $"distribution must be easy or full (got '{Distribution}')");
         Require(NumTrainProblems > 0, $"num_train_problems must be > 0 (got {NumTrainProblems})");
+        Require(NumTrainProblems <= ProblemGenerator.MaxCount,
+            $"num_train_problems must be at most {ProblemGenerator.MaxCount} (got {NumTrainProblems})");
         Require(Countdown.PromptTemplate.All.Any(t => t.Name.Equals(PromptTemplate, StringComparison.OrdinalIgnoreCase)),
             $"prompt_template must be chinese or english (got '{PromptTemplate}')");
         Require(RewardFuncs.Count > 0, "reward_funcs is empty");

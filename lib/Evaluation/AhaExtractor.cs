@@ -64,8 +64,8 @@ public static class AhaExtractor
     /// <summary>The hit with up to <c>contextChars</c> characters on each side (never splitting a surrogate pair).</summary>
     public static string Context(string text, int index, int length, int contextChars)
     {
-        int start = Math.Max(0, index - contextChars);
-        int end = Math.Min(text.Length, index + length + contextChars);
+        int start = (int)Math.Max(0L, (long)index - contextChars);
+        int end = (int)Math.Min(text.Length, (long)index + length + contextChars);
         if (start > 0 && char.IsLowSurrogate(text[start])) start++;
         if (end < text.Length && char.IsLowSurrogate(text[end])) end--;
         return text[start..end];
@@ -169,13 +169,24 @@ public static class AhaExtractor
         AllowDuplicateProperties = false, RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
     };
 
+    /// <summary>Throws unless both files <see cref="Write"/> writes (aha.jsonl and aha_counts.json beside it) can be
+    /// written as regular files; <paramref name="source"/> names where the path came from.</summary>
+    public static void CheckOutputs(string jsonlPath, string source)
+    {
+        Grpo.Files.OutputPaths.CheckFile(jsonlPath, source);
+        Grpo.Files.OutputPaths.CheckFile(CountsPath(jsonlPath), source);
+    }
+
+    static string CountsPath(string jsonlPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!, RunFolder.AhaCountsFileName);
+
     /// <summary>Writes aha.jsonl (one hit per line) and, beside it, aha_counts.json (the per-step table).</summary>
     public static void Write(AhaResult result, string jsonlPath)
     {
+        CheckOutputs(jsonlPath, "aha output");
         var sb = new StringBuilder();
         foreach (var hit in result.Hits) sb.Append(JsonSerializer.Serialize(hit, JsonLine)).Append('\n');
         Grpo.Files.AtomicFile.WriteAllText(jsonlPath, sb.ToString());
-        var countsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!, RunFolder.AhaCountsFileName);
+        var countsPath = CountsPath(jsonlPath);
         Grpo.Files.AtomicFile.WriteAllText(countsPath, JsonSerializer.Serialize(result.Counts, new JsonSerializerOptions(JsonLine) { WriteIndented = true }));
     }
 

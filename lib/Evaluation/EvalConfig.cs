@@ -33,6 +33,10 @@ public sealed record EvalConfig(
     string Dtype = "float32",
     string Device = "cpu")
 {
+    /// <summary>The most samples per problem: every problem's k completions are generated as rows of one batch
+    /// sequence (pass@k is reported for k up to 256 in the literature).</summary>
+    public const int MaxSamples = 1024;
+
     /// <summary>The reference tutorials' evaluation: greedy, completions up to 1024 tokens, Chinese prompt.</summary>
     public static readonly EvalConfig Default = new();
 
@@ -55,9 +59,9 @@ public sealed record EvalConfig(
         void Require(bool ok, string message) { if (!ok) throw new BadInputException("eval: " + message); }
         Require(!string.IsNullOrWhiteSpace(TestFile), "the test file (--test) is empty");
         Require(NumProblems >= 0, $"num_problems (-n) must be >= 0 (0 = all), got {NumProblems}");
-        Require(BatchSize >= 1, $"batch_size must be >= 1, got {BatchSize}");
-        Require(MaxNewTokens >= 1, $"max_new_tokens must be >= 1, got {MaxNewTokens}");
-        Require(Samples >= 0, $"samples must be >= 0, got {Samples}");
+        Require(BatchSize is >= 1 and <= GrpoConfig.MaxSize, $"batch_size must be 1 to {GrpoConfig.MaxSize}, got {BatchSize}");
+        Require(MaxNewTokens is >= 1 and <= GrpoConfig.MaxSize, $"max_new_tokens must be 1 to {GrpoConfig.MaxSize}, got {MaxNewTokens}");
+        Require(Samples is >= 0 and <= MaxSamples, $"samples must be 0 to {MaxSamples}, got {Samples}");
         Require(Greedy || Samples > 0, "greedy decoding is off and samples is 0, so nothing would be generated");
         Require(Samples == 0 || float.IsFinite(Temperature) && Temperature > 0, $"temperature must be a number > 0 for sampling, got {Temperature}");
         Require(Samples == 0 || TopP is > 0 and <= 1, $"top_p must be in (0, 1], got {TopP}");

@@ -21,10 +21,13 @@ public static class StrictJson
         return node as JsonObject ?? throw new BadInputException($"{source}: expected a JSON object, got {Kind(node)}");
     }
 
-    /// <summary>Reads and parses a whole file (which must be a regular file).</summary>
+    /// <summary>The largest JSON file read whole: settings and model files are kilobytes (a model index ~100 KB).</summary>
+    public const long MaxFileBytes = 64L << 20;
+
+    /// <summary>Reads and parses a whole file (which must be a regular file of at most <see cref="MaxFileBytes"/>).</summary>
     public static JsonObject ReadObject(string path)
     {
-        InputPaths.RequireRegularFile(path, path);
+        InputPaths.RequireSizeAtMost(path, MaxFileBytes, path, "settings and model files are kilobytes");
         return ParseObject(File.ReadAllText(path), path);
     }
 

@@ -25,7 +25,8 @@ public static class PipelineRunner
         var clock = Stopwatch.StartNew();
         config.Validated();
         var run = config.Run.Grpo.Run;
-        Directory.CreateDirectory(run.Root);
+        // One process per run folder for the whole pipeline (the trainer takes the same lock again inside it).
+        using var runLock = RunLock.Acquire(run, note => observer?.Stage("run lock", note));
 
         var data = CountdownData.Ensure(config.DataRoot, config.DataSpec);
         var runConfig = config.Run with { Task = config.Run.Task with { TrainFile = config.Run.Task.TrainFile ?? data.TrainFile } };

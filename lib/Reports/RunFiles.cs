@@ -23,13 +23,18 @@ public static class RunFiles
         if (!File.Exists(path)) throw new FileNotFoundException($"Metrics file not found: {path}", path);
         Grpo.Files.InputPaths.RequireRegularFile(path, "metrics file");
         var rows = new List<MetricsRow>();
-        var lines = File.ReadAllText(path).Split('\n');
-        for (int lineNo = 1; lineNo <= lines.Length; lineNo++)
+        // Read line by line (a long run's file need not fit in memory as one string). A running (or killed) trainer
+        // may have written half of the last line: it has no newline yet.
+        bool endsWithNewline = EndsWithNewline(path);
+        int lineNo = 0;
+        using var lines = File.ReadLines(path).GetEnumerator();
+        for (bool more = lines.MoveNext(); more;)
         {
-            var line = lines[lineNo - 1];
+            var line = lines.Current;
+            lineNo++;
+            more = lines.MoveNext();
             if (line.Trim().Length == 0) continue;
-            // A running (or killed) trainer may have written half of the last line: it has no newline yet.
-            bool unterminated = lineNo == lines.Length;
+            bool unterminated = !more && !endsWithNewline;
             try
             {
                 using var doc = JsonDocument.Parse(line);
@@ -48,6 +53,14 @@ public static class RunFiles
             }
         }
         return rows;
+    }
+
+    static bool EndsWithNewline(string path)
+    {
+        using var stream = File.OpenRead(path);
+        if (stream.Length == 0) return true;
+        stream.Seek(-1, SeekOrigin.End);
+        return stream.ReadByte() == '\n';
     }
 
     /// <summary>The run's metrics.jsonl, or no rows when the run has not logged a step yet.</summary>

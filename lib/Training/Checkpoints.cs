@@ -42,6 +42,20 @@ public sealed record TrainerState
 
     public void Save(string dir) => AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json));
 
+    /// <summary>What is wrong with this state as the state of checkpoint-<paramref name="step"/>, or null: a step
+    /// other than the folder's (a state copied or edited by hand), a step outside 0..max_steps, a negative data
+    /// position or epoch, a learning rate that is not a number >= 0. A resume would otherwise train from the wrong
+    /// step and write checkpoints over good ones.</summary>
+    public string? Inconsistency(int step)
+    {
+        if (GlobalStep != step) return $"{FileName} says global_step {GlobalStep}, but the folder is {RunFolder.CheckpointName(step)}";
+        if (MaxSteps < 0 || GlobalStep < 0 || GlobalStep > MaxSteps) return $"{FileName}: global_step {GlobalStep} is outside 0..max_steps ({MaxSteps})";
+        if (DataEpoch < 0 || DataPosition < 0) return $"{FileName}: data_epoch {DataEpoch} and data_position {DataPosition} must be >= 0";
+        if (!double.IsFinite(LearningRate) || LearningRate < 0) return $"{FileName}: learning_rate {LearningRate} is not a number >= 0";
+        if (WarmupSteps < 0) return $"{FileName}: warmup_steps {WarmupSteps} is negative";
+        return null;
+    }
+
     public static TrainerState Load(string dir)
     {
         var path = Path.Combine(dir, FileName);
@@ -128,28 +142,32 @@ public static class Checkpoints
         foreach (var stale in Directory.GetDirectories(checkpointsDir, TempPrefix + "*"))
             Directory.Delete(stale, recursive: true);   // left by a run killed mid-write
         var final = run.CheckpointDir(step);
+        // A file or a loop of links named checkpoint-N cannot be replaced by a folder (a run refuses to start when it
+        // would meet one: RunFolder.RequireCheckpointFolders); checked before the weights are written.
+        OutputPaths.CheckFolder(final, "checkpoint");
         var temp = Path.Combine(checkpointsDir, $"{TempPrefix}{step}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
         try
         {
             write(temp);
             AtomicFile.FlushTree(temp);
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(temp, final);
         }
-        catch { Directory.Delete(temp, recursive: true); throw; }
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        Directory.Move(temp, final);
+        catch { if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); throw; }
         AtomicFile.FlushFolder(checkpointsDir);
         return final;
     }
 
     /// <summary>The deeper check a resume makes of a complete checkpoint (RunFolder.IsComplete): null when its files are
-    /// whole, i.e. trainer_state.json parses, config.json loads, and every safetensors file has a valid header whose
-    /// tensors lie inside the file; else what is wrong.</summary>
+    /// whole, i.e. trainer_state.json parses and agrees with the folder's step (TrainerState.Inconsistency), config.json
+    /// loads, and every safetensors file has a valid header whose tensors lie inside the file; else what is wrong.</summary>
     public static string? Verify(string dir)
     {
         try
         {
-            TrainerState.Load(dir);
+            var state = TrainerState.Load(dir);
+            if (RunFolder.StepOf(dir) is int step && state.Inconsistency(step) is { } inconsistent) return inconsistent;
             var files = Directory.GetFiles(dir, "*.safetensors", SearchOption.AllDirectories);
             if (!files.Any(f => Path.GetFileName(f) is "model.safetensors" or "adapter_model.safetensors")
                 && !File.Exists(Path.Combine(dir, "model.safetensors.index.json")))

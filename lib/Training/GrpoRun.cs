@@ -19,8 +19,28 @@ public static class GrpoRun
     {
         config.Validated();
         var run = config.Run;
+        // From here until the trainer is disposed, no other process works on this run folder.
+        var warnings = new List<string>();
+        var runLock = RunLock.Acquire(run, warnings.Add);
+        try
+        {
+            var trainer = CreateLocked(config, task, resume, warn, run, warnings);
+            trainer.HeldLock = runLock;
+            return trainer;
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The rest of <see cref="Create"/>, once the run folder's lock is held.</summary>
+    static GrpoTrainer CreateLocked(GrpoConfig config, Func<GrpoTask> task, bool resume, Action<string>? warn, RunFolder run, List<string> warnings)
+    {
         if (!resume && run.HoldsRun)
             throw new BadInputException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
+        run.RequireCheckpointFolders();
         var baseDir = config.ModelNameOrPath;
         InputPaths.RequireFolder(baseDir, "model_name_or_path");
         var device = TorchOptions.ParseDevice(config.Device);
@@ -29,10 +49,11 @@ public static class GrpoRun
         var grpoTask = task();
         if (grpoTask.Prompts.Count == 0) throw new BadInputException("the task has no training prompts");
         config.RequireRewardWeights(grpoTask.Rewards.Select(r => r.Name).ToList());
-        CheckPositions(config, grpoTask.Prompts, Qwen2Config.Load(baseDir));
+        var modelConfig = Qwen2Config.Load(baseDir);
+        CheckPositions(config, grpoTask.Prompts, modelConfig);
+        if (config.UsePeft) config.Lora.CheckFits(modelConfig, config.ModelNameOrPath);
 
         // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
-        var warnings = new List<string>();
         var latest = resume ? run.LatestValidCheckpoint(warnings.Add) : null;
 
         Qwen2ForCausalLM? policy = null, reference = null;

@@ -71,6 +71,8 @@ public sealed class GrpoTrainer : IDisposable
     readonly List<Dictionary<string, double>> history = [];
 
     public int GlobalStep { get; private set; }
+    /// <summary>The run folder's lock (RunLock) when GrpoRun made this trainer: released when the trainer is disposed.</summary>
+    internal IDisposable? HeldLock { get; set; }
     public GrpoConfig Config => config;
     public Qwen2ForCausalLM Policy => policy;
     public LoraAdapters? Lora => lora;
@@ -444,6 +446,7 @@ public sealed class GrpoTrainer : IDisposable
         trained.Dispose();
         referenceModel?.Dispose();
         policy.Dispose();
+        HeldLock?.Dispose();
     }
 
     // ------------------------------------------------------------------ batch tensors

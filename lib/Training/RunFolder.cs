@@ -34,6 +34,8 @@ public sealed partial record RunFolder(string Root)
     public string AhaPath => Path.Combine(Root, AhaFileName);
     public string AhaCountsPath => Path.Combine(Root, AhaCountsFileName);
     public string ReportPath => Path.Combine(Root, "report.html");
+    /// <summary>run.lock: held (RunLock) by the process training the run; absent otherwise.</summary>
+    public string LockPath => Path.Combine(Root, RunLock.FileName);
 
     /// <summary>charts/&lt;name&gt;.html: a chart a notebook saved as a page of its own.</summary>
     public string ChartPath(string name) => Path.Combine(Root, ChartsFolder, name + ".html");
@@ -107,6 +109,20 @@ public sealed partial record RunFolder(string Root)
             .Where(x => x.Step is not null && IsComplete(x.Dir))
             .Select(x => new Checkpoint(x.Dir, x.Step!.Value))
             .OrderBy(c => c.Step).ToList();
+    }
+
+    /// <summary>Throws when an entry named checkpoint-N is not a folder (a file, a loop of symbolic links): the run
+    /// would train up to step N and then fail to save its checkpoint there. Checked before a run starts.</summary>
+    public void RequireCheckpointFolders()
+    {
+        if (!Directory.Exists(CheckpointsDir)) return;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(CheckpointsDir).Order(StringComparer.Ordinal))
+        {
+            if (StepOf(entry) is null) continue;
+            try { InputPaths.RequireFolder(entry, "checkpoint"); }
+            catch (BadInputException e)
+            { throw new BadInputException($"{e.Message}; the run saves {Path.GetFileName(entry)} there: move it out of the way", e); }
+        }
     }
 
     /// <summary>The complete checkpoint with the highest step, or null.</summary>
