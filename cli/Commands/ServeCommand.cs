@@ -7,7 +7,6 @@ using Grpo.Cli.Serve;
 using Grpo.Files;
 using Grpo.Serving;
 using Grpo.Torch;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Grpo.Cli.Commands;
@@ -42,21 +41,24 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
         public long MaxRequestBytes { get; init; } = Defaults.MaxRequestBytes;
         [CommandOption("--threads <N>"), Description("torch intra-op threads (default: libtorch's choice).")]
         public int? Threads { get; init; }
+    }
 
-        public override ValidationResult Validate()
-        {
-            if (string.IsNullOrEmpty(Model)) return ValidationResult.Error("--model DIR is required");
-            if (!IPAddress.TryParse(Host, out _)) return ValidationResult.Error($"--host must be an IP address such as 127.0.0.1, got '{Host}'");
-            if (Port is < 0 or > 65535) return ValidationResult.Error($"--port must be in 0..65535, got {Port}");
-            if (MaxN < 1 || MaxRows < 1 || MaxTokens < 0 || MaxRequestBytes < 1024)
-                return ValidationResult.Error("--max-n and --max-rows must be >= 1, --max-tokens >= 0, --max-request-bytes >= 1024");
-            if (Threads is < 1) return ValidationResult.Error($"--threads must be >= 1, got {Threads}");
-            return ValidationResult.Success();
-        }
+    /// <summary>Flag values, each refused as bad input naming the flag (exit code 1, one line).</summary>
+    static void Check(Settings s)
+    {
+        if (string.IsNullOrEmpty(s.Model)) throw new BadInputException("--model DIR is required");
+        if (!IPAddress.TryParse(s.Host, out _)) throw new BadInputException($"--host must be an IP address such as 127.0.0.1, got '{s.Host}'");
+        if (s.Port is < 0 or > 65535) throw new BadInputException($"--port must be in 0..65535, got {s.Port}");
+        if (s.MaxN < 1) throw new BadInputException($"--max-n must be >= 1, got {s.MaxN}");
+        if (s.MaxRows < 1) throw new BadInputException($"--max-rows must be >= 1, got {s.MaxRows}");
+        if (s.MaxTokens < 0) throw new BadInputException($"--max-tokens must be >= 0, got {s.MaxTokens}");
+        if (s.MaxRequestBytes < 1024) throw new BadInputException($"--max-request-bytes must be >= 1024, got {s.MaxRequestBytes}");
+        if (s.Threads is < 1) throw new BadInputException($"--threads must be >= 1, got {s.Threads}");
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
+        Check(s);
         InputPaths.RequireFolder(s.Model, "--model");
         if (s.AdaptersRoot is not null) InputPaths.RequireFolder(s.AdaptersRoot, "--adapters-root");
         TorchOptions.ParseDtype(s.Dtype);

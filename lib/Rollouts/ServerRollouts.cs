@@ -108,8 +108,13 @@ public sealed class ServerRollouts : IRolloutSource
         else
             Run(settings.BaseUrls.Select(async url =>
             {
-                var text = await http.Post(url, SglangWire.UpdateWeightsPath, SglangWire.UpdateWeightsRequest(serverPath),
-                    $"reloading full weights from {serverPath} (vLLM has no such endpoint: with vLLM, train LoRA adapters (use_peft) or use SGLang)");
+                string text;
+                try { text = await http.Post(url, SglangWire.UpdateWeightsPath, SglangWire.UpdateWeightsRequest(serverPath), $"reloading full weights from {serverPath}"); }
+                catch (RolloutServerException e) when (e.Status == 404)
+                {
+                    throw new RolloutServerException($"{e.Message}; vLLM has no endpoint that reloads full weights from disk: with vLLM, " +
+                        "train LoRA adapters (use_peft true), or serve with SGLang or grpo serve", e, e.Status);
+                }
                 Read(url, SglangWire.UpdateWeightsPath, text, a => { SglangWire.RequireSuccess(a); return 0; });
             }));
 

@@ -143,9 +143,17 @@ public sealed class ServerRolloutsTests : IDisposable
         Assert.True(File.Exists(Path.Combine(weights, "step-2", "config.json")));
 
         using var failing = new FakeRolloutServer(_ => (400, """{"success": false, "message": "Failed to get weights iterator"}"""));
-        using var failed = new ServerRollouts(Settings("vllm", failing.Url));
-        var e = Assert.Throws<RolloutServerException>(() => failed.UsePolicy(new PolicyWeights(1, false, _ => { })));
-        Assert.Contains($"{failing.Url}/update_weights_from_disk answered 400", e.Message);
-        Assert.Contains("vLLM has no such endpoint", e.Message);
+        using (var failed = new ServerRollouts(Settings("sglang", failing.Url)))
+        {
+            var e = Assert.Throws<RolloutServerException>(() => failed.UsePolicy(new PolicyWeights(1, false, _ => { })));
+            Assert.Contains($"{failing.Url}/update_weights_from_disk answered 400", e.Message);
+            Assert.Contains("Failed to get weights iterator", e.Message);
+        }
+
+        // vLLM answers 404 Not Found to the path: the error says what to do instead.
+        using var vllm = new FakeRolloutServer(_ => (404, """{"detail": "Not Found"}"""));
+        using var noEndpoint = new ServerRollouts(Settings("vllm", vllm.Url));
+        var notFound = Assert.Throws<RolloutServerException>(() => noEndpoint.UsePolicy(new PolicyWeights(1, false, _ => { })));
+        Assert.Contains("vLLM has no endpoint that reloads full weights from disk", notFound.Message);
     }
 }
