@@ -101,7 +101,7 @@ public static class SglangWire
     /// <summary>A /generate request as `grpo serve` runs it; Single: the request named one input (answer with one object,
     /// not a list). Every input's sampling params must agree except sampling_seed (grpo serve samples a call with one
     /// setting); the k-th of n completions of an input with seed s is seeded s + k.</summary>
-    public static (CompletionCall Call, bool Single) ParseGenerateRequest(JsonObject request, int vocabSize)
+    public static (CompletionCall Call, bool Single, int MaxN) ParseGenerateRequest(JsonObject request, int vocabSize)
     {
         if (request["stream"] is { } stream && WireJson.Bool(stream, "stream")) throw new WireFormatException("stream: streaming is not supported by grpo serve");
         if (request["input_embeds"] is not null) throw new WireFormatException("input_embeds is not supported by grpo serve");
@@ -136,6 +136,7 @@ public static class SglangWire
         if (perInput.Count != inputs.Count) throw new WireFormatException($"sampling_params holds {perInput.Count} entries for {inputs.Count} inputs");
         SamplingCall? sampling = null;
         var rows = new List<CallRow>();
+        int maxN = 1;
         for (int i = 0; i < inputs.Count; i++)
         {
             string prefix = paramsNode is JsonArray ? $"sampling_params[{i}]." : "sampling_params.";
@@ -152,6 +153,7 @@ public static class SglangWire
             sampling = s;
             int n = WireJson.Optional(p, "n", WireJson.Int, prefix) ?? 1;
             if (n < 1) throw new WireFormatException($"{prefix}n must be >= 1, got {n}");
+            maxN = Math.Max(maxN, n);
             long? seed = WireJson.Optional(p, "sampling_seed", WireJson.Long, prefix);
             for (int k = 0; k < n; k++) rows.Add(new CallRow(inputs[i].Ids, inputs[i].Text, seed is { } x ? x + k : null));
         }
@@ -168,7 +170,7 @@ public static class SglangWire
             JsonArray list => list.Select((x, i) => WireJson.Bool(x, $"return_logprob[{i}]")).Any(b => b),
             var one => WireJson.Bool(one, "return_logprob"),
         };
-        return (new CompletionCall(adapter, rows, sampling!, logprob), single && rows.Count == 1);
+        return (new CompletionCall(adapter, rows, sampling!, logprob), single && rows.Count == 1, maxN);
     }
 
     static bool SameSampling(SamplingCall a, SamplingCall b) => a.MaxTokens == b.MaxTokens && a.Greedy == b.Greedy

@@ -58,9 +58,8 @@ public sealed class CompletionEngine : IDisposable
     /// <summary>POST /generate (SGLang's shape).</summary>
     public async Task<JsonNode> Generate(JsonObject request)
     {
-        var (call, single) = SglangWire.ParseGenerateRequest(request, model.Config.VocabSize);
-        if (call.Rows.Count > 0 && call.Rows.Count / Math.Max(1, call.Rows.Select(r => (r.PromptIds, r.PromptText)).Distinct().Count()) > options.MaxN)
-            throw new ServeException(400, $"n is above this server's limit {options.MaxN} (--max-n)");
+        var (call, single, n) = SglangWire.ParseGenerateRequest(request, model.Config.VocabSize);
+        if (n > options.MaxN) throw new ServeException(400, $"n {n} is above this server's limit {options.MaxN} (--max-n)");
         var rows = await Complete(call);
         return SglangWire.GenerateResponse(call, rows, single);
     }

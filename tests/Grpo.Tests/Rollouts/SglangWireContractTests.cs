@@ -92,7 +92,7 @@ public class SglangWireContractTests
     public void The_servers_parser_reads_the_docs_example_request_as_one_input()
     {
         // docs/basic_usage/sampling_params.md: {"text": "The capital of France is", "sampling_params": {"temperature": 0, "max_new_tokens": 32}}
-        var (call, single) = SglangWire.ParseGenerateRequest(
+        var (call, single, _) = SglangWire.ParseGenerateRequest(
             JsonNode.Parse("""{"text": "The capital of France is", "sampling_params": {"temperature": 0, "max_new_tokens": 32}}""")!.AsObject(), Vocab);
         Assert.True(single);
         Assert.Equal("The capital of France is", Assert.Single(call.Rows).PromptText);
@@ -103,7 +103,7 @@ public class SglangWireContractTests
     [Fact]
     public void Batched_input_ids_with_per_input_seeds_and_n_become_rows()
     {
-        var (call, single) = SglangWire.ParseGenerateRequest(JsonNode.Parse("""
+        var (call, single, _) = SglangWire.ParseGenerateRequest(JsonNode.Parse("""
             {"input_ids": [[1, 2], [3]], "return_logprob": true, "lora_path": "a",
              "sampling_params": [{"max_new_tokens": 4, "sampling_seed": 10, "n": 2, "top_k": -1}, {"max_new_tokens": 4, "sampling_seed": 20, "n": 2, "top_k": -1}]}
             """)!.AsObject(), Vocab);
