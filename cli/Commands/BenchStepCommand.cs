@@ -1,7 +1,8 @@
 // `bench-step`: one GRPO step of a Countdown run (the tiny default unless --preset/--set say otherwise) split into
 // generation, reference and update, with --levers comparing the update's levers one at a time, interleaved in one
 // process on the same generation batch (StepBench), and --generation-levers doing the same for the generation's levers
-// (GenerationBench). Prints medians and paired ratios to the first variant.
+// (GenerationBench), and --rollout-server comparing local rollouts with a server's (every step then includes the
+// weight sync a server run does after each update). Prints medians and paired ratios to the first variant.
 using System.ComponentModel;
 using System.Globalization;
 using Grpo.Model;
@@ -28,6 +29,8 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         public string? CompareGradients { get; init; }
         [CommandOption("--generation-levers"), Description("Instead of whole steps: the step's generation batch with the shared prefill and the dropping of finished rows off, one at a time, and on.")]
         public bool GenerationLevers { get; init; }
+        [CommandOption("--rollout-server <URL>"), Description("Compare the step with rollouts from this server (use_vllm, e.g. `grpo serve` of the same model, its --adapters-root holding vllm_sync_dir) against the local generator, interleaved.")]
+        public string? RolloutServer { get; init; }
 
         public override ValidationResult Validate() => Repetitions < 1 ? ValidationResult.Error($"--repetitions must be >= 1, got {Repetitions}")
             : Warmups < 0 ? ValidationResult.Error($"--warmups must be >= 0, got {Warmups}")
@@ -41,7 +44,11 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         var config = run.Grpo;
         if (s.GenerationLevers && s.Levers) throw new BadInputException("--levers and --generation-levers: give one of them");
         if (s.SaveGradients is not null) Grpo.Files.OutputPaths.CheckFile(s.SaveGradients, "--save-gradients");
-        var variants = s.Levers ? StepBench.Levers(config) : [new StepVariant("as configured", config)];
+        if (s.RolloutServer is not null && s.Levers) throw new BadInputException("--levers and --rollout-server: give one of them");
+        var variants = s.Levers ? StepBench.Levers(config)
+            : s.RolloutServer is { } url ? [new StepVariant("local rollouts", config),
+                new StepVariant("server rollouts", (config with { UseVllm = true, VllmServerBaseUrl = url }).Validated("--rollout-server"))]
+            : [new StepVariant("as configured", config)];
         AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
             $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +
             $"{s.Repetitions} timed round(s) after {s.Warmups} warm-up round(s)");

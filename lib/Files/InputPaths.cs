@@ -61,6 +61,20 @@ public static class InputPaths
         }
     }
 
+    /// <summary>The real path of the folder <paramref name="path"/> (relative paths count from <paramref name="root"/>),
+    /// which must exist and lie inside <paramref name="root"/> once every symbolic link is resolved, so that a name handed
+    /// over the network cannot reach other files (e.g. a LoRA adapter a server is asked to load).</summary>
+    public static string FolderInside(string root, string path, string source)
+    {
+        var realRoot = Posix.RealPath(root) ?? throw new BadInputException($"{source}: the allowed folder {root} does not exist");
+        var real = Posix.RealPath(Path.Combine(realRoot, path));
+        if (real is null || !Posix.IsDirectory(real)) throw new BadInputException($"{source}: folder not found: {path}");
+        var prefix = Path.TrimEndingDirectorySeparator(realRoot) + Path.DirectorySeparatorChar;
+        if (real != realRoot && !real.StartsWith(prefix, StringComparison.Ordinal))
+            throw new BadInputException($"{source}: {path} lies outside the allowed folder {realRoot}");
+        return real;
+    }
+
     /// <summary>A name that becomes one folder or file name (a run under runs/, a checkpoint label): not empty, not
     /// "." or "..", no path separators or control characters, so that it cannot point elsewhere.</summary>
     public static string PlainName(string name, string source)

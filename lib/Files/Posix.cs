@@ -71,6 +71,29 @@ static class Posix
     public static bool IsDirectory(string path) =>
         FileType(path) is int type ? type == Directory : System.IO.Directory.Exists(path);
 
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+    static extern IntPtr RealPathC([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    static extern void Free(IntPtr pointer);
+
+    /// <summary>The absolute path of an existing <paramref name="path"/> with every symbolic link and ".." resolved
+    /// (realpath(3)); null when it does not exist. Elsewhere than Linux and macOS: the full path with a final link
+    /// resolved, which is what .NET knows.</summary>
+    public static string? RealPath(string path)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            var resolved = RealPathC(path, IntPtr.Zero);
+            if (resolved == IntPtr.Zero) return null;
+            try { return Marshal.PtrToStringUTF8(resolved); }
+            finally { Free(resolved); }
+        }
+        var full = Path.GetFullPath(path);
+        if (!System.IO.Directory.Exists(full) && !File.Exists(full)) return null;
+        return new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+    }
+
     const int EINVAL = 22, ENOTSUP = 95;
 
     /// <summary>Flushes a file's data, or a folder's entries (new names, renames), to disk. Opens read-only, so files

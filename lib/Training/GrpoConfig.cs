@@ -237,6 +237,7 @@ public sealed partial record GrpoConfig
         Require(LogitsChunkSize >= 0, $"logits_chunk_size must be >= 0 (0 = unchunked; got {LogitsChunkSize})");
         Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {Got(CompletionSampleFraction)})");
         CheckUpperBounds(source);   // GrpoConfig.Bounds.cs
+        ValidateRollouts(Require);
         return this;
     }
 

@@ -2,6 +2,7 @@
 // (or the last checkpoint's weights on resume), LoRA and the reference model, and restores a resumed run.
 using Grpo.Files;
 using Grpo.Model;
+using Grpo.Rollouts;
 using Grpo.Torch;
 using Grpo.Training.Lora;
 
@@ -69,7 +70,9 @@ public static class GrpoRun
             else foreach (var p in policy.parameters()) p.requires_grad = true;
             if (config.Beta > 0 && lora is null) reference = Qwen2ForCausalLM.FromPretrained(baseDir, dtype, device);
 
-            var trainer = new GrpoTrainer(config, policy, grpoTask, run, baseDir, lora, reference);
+            // Servers are first asked anything at the first generation, inside the trainer's handling of their failures.
+            var rollouts = config.UseVllm ? new ServerRollouts(config.RolloutServerSettings(grpoTask.Tokens, policy.Config.VocabSize)) : null;
+            var trainer = new GrpoTrainer(config, policy, grpoTask, run, baseDir, lora, reference, rollouts);
             if (latest is { } ck) trainer.RestoreFrom(ck.Dir);
             else if (resume) trainer.StartOver();   // a run killed before its first checkpoint
             foreach (var w in warnings)

@@ -24,13 +24,19 @@
 // (sort_by_length; not for bnpo, whose loss depends on the cut), and gradient_checkpointing recomputes each decoder
 // layer in backward (ActivationCheckpoint).
 //
-// Not implemented: vLLM or any generation server, multi-GPU / distributed training, Liger kernels (the chunked LM
-// head above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn rollouts,
-// vision-language models; loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO),
-// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, importance-sampling correction for a separate
-// generator, sync_ref_model, disable_dropout; min_p and repetition_penalty in sampling.
+// Completions come from an IRolloutSource: the project's generator on the policy itself (LocalRollouts), or, with
+// use_vllm, inference servers (ServerRollouts: vLLM, SGLang, `grpo serve`) that are handed the policy's weights before
+// each generation that follows an update, and whose log-probs drive TRL's importance-sampling correction
+// (ImportanceSampling; vllm_importance_sampling_*) and the logged sampling/* mismatch.
+//
+// Not implemented: vLLM colocate mode and NCCL weight transfer, multi-GPU / distributed training, Liger kernels (the
+// chunked LM head above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn
+// rollouts, vision-language models; loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO),
+// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, sync_ref_model, disable_dropout; min_p and
+// repetition_penalty in sampling.
 using System.Diagnostics;
 using Grpo.Model;
+using Grpo.Rollouts;
 using Grpo.Torch;
 using Grpo.Training.Lora;
 using TorchSharp;
@@ -69,6 +75,9 @@ public sealed class GrpoTrainer : IDisposable
     readonly LearningRateSchedule schedule;
     readonly PromptSampler sampler;
     readonly List<Dictionary<string, double>> history = [];
+    readonly IRolloutSource rollouts;
+    int rolloutPolicyStep = -1;   // the step whose weights the rollout source samples from (-1: not handed any yet)
+    double weightSyncTime;
 
     public int GlobalStep { get; private set; }
     /// <summary>The run folder's lock (RunLock) when GrpoRun made this trainer: released when the trainer is disposed.</summary>
@@ -88,10 +97,11 @@ public sealed class GrpoTrainer : IDisposable
     /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given). task: prompts,
     /// reward functions, end tokens, the task log and the task's settings (written beside the trainer's in
     /// config.json). referenceModel: a frozen copy for the KL term when beta > 0 and there is no LoRA. tokenizerDir:
-    /// where the tokenizer files that checkpoints copy live (usually the base model folder).
+    /// where the tokenizer files that checkpoints copy live (usually the base model folder). rollouts: where completions
+    /// are sampled (default: the policy itself, in this process); the trainer disposes it.
     /// </summary>
     public GrpoTrainer(GrpoConfig config, Qwen2ForCausalLM policy, GrpoTask task, RunFolder run, string tokenizerDir,
-        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null)
+        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null, IRolloutSource? rollouts = null)
     {
         this.config = config.Validated();
         if (config.Beta > 0 && lora is null && referenceModel is null)
@@ -118,6 +128,7 @@ public sealed class GrpoTrainer : IDisposable
             : policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList(), config);
         schedule = LearningRateSchedule.FromConfig(config);
         sampler = new PromptSampler(prompts.Count, config.Seed);
+        this.rollouts = rollouts ?? new LocalRollouts(policy, tokens.EosIds, tokens.PadId);
     }
 
     // ------------------------------------------------------------------ the loop
@@ -145,8 +156,16 @@ public sealed class GrpoTrainer : IDisposable
     {
         var stepWatch = Stopwatch.StartNew();
         var watch = Stopwatch.StartNew();
-        var (generated, kept, draws) = GenerateAndScore();
-        double generationTime = watch.Elapsed.TotalSeconds;
+        var (epoch, position) = (sampler.Epoch, sampler.Position);
+        (Generation, Generation, int) batch;
+        try { batch = GenerateAndScore(); }
+        catch (RolloutServerException e)
+        {
+            sampler.Restore(epoch, position);   // the step's prompts are drawn again when the run continues
+            throw Stopped(e);
+        }
+        var (generated, kept, draws) = batch;
+        double generationTime = watch.Elapsed.TotalSeconds - weightSyncTime;
         PhaseEnded?.Invoke("generation");
         // Logged: everything generated (what the policy does). Trained on: the kept groups (all of them without
         // dynamic_sampling).
@@ -180,7 +199,7 @@ public sealed class GrpoTrainer : IDisposable
 
                 bool first = iteration == 0;
                 var times = new StepTimes(first ? generationTime : 0, first ? referenceTime : 0, updateTime,
-                    first ? stepWatch.Elapsed.TotalSeconds : updateTime);
+                    first ? stepWatch.Elapsed.TotalSeconds : updateTime, config.UseVllm ? (first ? weightSyncTime : 0) : null);
                 var metrics = StepMetrics.Build(rewardNames, generated.Scores.Total, generated.Scores.PerFunction, signal,
                     generated.Completions.Select(c => (c.Ids.Length, c.Finished)).ToList(), update, config.Beta > 0, times);
                 if (config.DynamicSampling)
@@ -222,6 +241,7 @@ public sealed class GrpoTrainer : IDisposable
     (Generation Generated, Generation Kept, int Draws) GenerateAndScore()
     {
         int b = config.PromptsPerStep, g = config.NumGenerations, draws = 0;
+        SyncRolloutPolicy();
         var completions = new List<Completion>();
         var scores = new List<Scores>();
         var keptRows = new List<int>();
@@ -248,18 +268,44 @@ public sealed class GrpoTrainer : IDisposable
     List<Completion> Generate(IReadOnlyList<TrainingPrompt> batch, int draw)
     {
         policy.eval();
-        var promptIds = new List<int[]>();
-        var owners = new List<TrainingPrompt>();
-        foreach (var p in batch)
+        // As TRL: prompts longer than max_prompt_length keep their last tokens.
+        var promptIds = batch.Select(p => p.Ids.Length > config.MaxPromptLength ? p.Ids[^config.MaxPromptLength..] : p.Ids).ToList();
+        var request = new RolloutRequest(promptIds, config.NumGenerations, config.MaxCompletionLength, config.Temperature,
+            config.TopP, config.TopK, Seed: (long)config.Seed * 1_000_003L + GlobalStep + draw * 1_000_000_007L);
+        var samples = rollouts.Sample(request);
+        if (samples.Count != batch.Count * config.NumGenerations)
+            throw new InvalidOperationException($"the rollout source returned {samples.Count} completions for {batch.Count} x {config.NumGenerations}");
+        return samples.Select((s, i) => new Completion(batch[i / config.NumGenerations], s.PromptIds, s.Ids, s.Finished, s.LogProbs)).ToList();
+    }
+
+    /// <summary>Hands the rollout source the policy when it changed since the last generation (and before the first), so a
+    /// server samples from the weights being trained; LocalRollouts samples from the policy itself and ignores it.</summary>
+    void SyncRolloutPolicy()
+    {
+        weightSyncTime = 0;
+        if (rolloutPolicyStep == GlobalStep) return;
+        var watch = Stopwatch.StartNew();
+        rollouts.UsePolicy(new PolicyWeights(GlobalStep, lora is not null, dir =>
         {
-            // As TRL: prompts longer than max_prompt_length keep their last tokens.
-            var ids = p.Ids.Length > config.MaxPromptLength ? p.Ids[^config.MaxPromptLength..] : p.Ids;
-            for (int g = 0; g < config.NumGenerations; g++) { promptIds.Add(ids); owners.Add(p); }
+            if (lora is not null) lora.Save(dir, config.ModelNameOrPath);
+            else policy.SavePretrained(dir);   // weights and config only: a server keeps its tokenizer
+        }));
+        rolloutPolicyStep = GlobalStep;
+        weightSyncTime = watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>A rollout server failed for good: everything trained so far is kept in a checkpoint (unless one holds it
+    /// already), and the error says where the run continues.</summary>
+    RolloutServerException Stopped(RolloutServerException e)
+    {
+        string where = "no step was trained yet";
+        if (GlobalStep > 0)
+        {
+            if (!RunFolder.IsComplete(run.CheckpointDir(GlobalStep))) SaveCheckpoint();
+            where = $"{RunFolder.CheckpointName(GlobalStep)} holds every step trained; resuming the run continues from it";
         }
-        var options = new GenerationOptions(config.MaxCompletionLength, Greedy: false, Temperature: config.Temperature,
-            TopP: config.TopP, TopK: config.TopK, Seed: (long)config.Seed * 1_000_003L + GlobalStep + draw * 1_000_000_007L);
-        var generated = Grpo.Model.Generator.Generate(policy, promptIds, options, tokens.EosIds, tokens.PadId);
-        return generated.Select((g, i) => new Completion(owners[i], g.PromptIds, g.Ids, g.Finished)).ToList();
+        log.Info($"stopped before step {GlobalStep + 1}: {e.Message}; {where}");
+        return new RolloutServerException($"{e.Message}; stopped before step {GlobalStep + 1} of {config.MaxSteps}: {where}", e, e.Status);
     }
 
     // ------------------------------------------------------------------ score
@@ -333,7 +379,8 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>The rows' micro-batches, sorted by completion length unless the loss type depends on the cut.</summary>
     List<MicroBatch> MicroBatches(IReadOnlyList<int> rows, IReadOnlyList<Completion> completions, double[] advantages) =>
         MicroBatch.Cut(rows, r => completions[r].Ids.Length, config.PerDeviceTrainBatchSize, config.SortByLength && config.LossType != "bnpo")
-            .Select(cut => MicroBatch.Build(cut.Select(r => new UpdateRow(completions[r].PromptIds, completions[r].Ids, advantages[r])).ToList(),
+            .Select(cut => MicroBatch.Build(cut.Select(r => new UpdateRow(completions[r].PromptIds, completions[r].Ids, advantages[r],
+                    completions[r].SamplerLogProbs)).ToList(),
                 tokens, config.MaskTruncatedCompletions, policy.Device))
             .ToList();
 
@@ -350,12 +397,20 @@ public sealed class GrpoTrainer : IDisposable
         trained.ZeroGrad();
         double totalTokens = microBatches.Sum(mb => mb.TokenCount);
         double loss = 0, kl = 0, entropy = 0, low = 0, high = 0;
+        SamplerMismatch? mismatch = null;
         foreach (var mb in microBatches)
         {
             using var scope = NewDisposeScope();
             var (logp, ent) = LogProbsAndEntropy(policy, mb, withEntropy: true);
             var old = mb.OldLogProbs ?? logp.detach();
             var perToken = GrpoLoss.ClippedSurrogate(logp, old, mb.Advantages, config.Epsilon, config.EffectiveEpsilonHigh);
+            if (mb.SamplerLogProbs is { } samplerLogp)
+            {
+                var weights = config.VllmImportanceSamplingCorrection ? ImportanceSampling.Weights(old, samplerLogp, mb.CompletionMask,
+                    config.VllmImportanceSamplingMode, config.VllmImportanceSamplingClipMin, config.ImportanceSamplingMax) : null;
+                if (weights is not null) perToken = perToken * weights;   // before the KL term, as TRL
+                (mismatch ??= new SamplerMismatch()).Add(old, samplerLogp, mb.CompletionMask, weights);
+            }
             Tensor? klTokens = null;
             if (config.Beta > 0)
             {
@@ -377,7 +432,7 @@ public sealed class GrpoTrainer : IDisposable
         }
         double gradNorm = trained.ClipAndStep(config.MaxGradNorm);
         double tokens = Math.Max(1.0, totalTokens);
-        return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
+        return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false, mismatch?.Metrics());
     }
 
     /// <summary>TRL's sync_ref_model (SyncRefModelCallback, after TR-DPO): the reference moves towards the policy,
@@ -443,6 +498,7 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>The trainer owns the models it was given and disposes them with the optimizer.</summary>
     public void Dispose()
     {
+        rollouts.Dispose();
         trained.Dispose();
         referenceModel?.Dispose();
         policy.Dispose();
@@ -451,5 +507,5 @@ public sealed class GrpoTrainer : IDisposable
 
     // ------------------------------------------------------------------ batch tensors
 
-    sealed record Completion(TrainingPrompt Prompt, int[] PromptIds, int[] Ids, bool Finished);
+    sealed record Completion(TrainingPrompt Prompt, int[] PromptIds, int[] Ids, bool Finished, float[]? SamplerLogProbs);
 }

@@ -18,7 +18,8 @@ public sealed partial record RunFolder(string Root)
     public const string AhaFileName = "aha.jsonl", AhaCountsFileName = "aha_counts.json";
     const string CheckpointPrefix = "checkpoint-";
     // The run's own folders; an eval folder may take none of these names.
-    const string CheckpointsFolder = "checkpoints", LogsFolder = "logs", SamplesFolder = "completion_samples", ChartsFolder = "charts";
+    const string CheckpointsFolder = "checkpoints", LogsFolder = "logs", SamplesFolder = "completion_samples", ChartsFolder = "charts",
+        RolloutWeightsFolder = "rollout_weights";
 
     /// <summary>runs/&lt;name&gt; in the working folder; the name must be a plain folder name (<paramref name="source"/>
     /// names where it came from, e.g. --name).</summary>
@@ -36,6 +37,8 @@ public sealed partial record RunFolder(string Root)
     public string ReportPath => Path.Combine(Root, "report.html");
     /// <summary>run.lock: held (RunLock) by the process training the run; absent otherwise.</summary>
     public string LockPath => Path.Combine(Root, RunLock.FileName);
+    /// <summary>rollout_weights/step-N: the policy written for rollout servers to load (use_vllm; the latest step only).</summary>
+    public string RolloutWeightsDir => Path.Combine(Root, RolloutWeightsFolder);
 
     /// <summary>charts/&lt;name&gt;.html: a chart a notebook saved as a page of its own.</summary>
     public string ChartPath(string name) => Path.Combine(Root, ChartsFolder, name + ".html");
@@ -49,7 +52,8 @@ public sealed partial record RunFolder(string Root)
 
     /// <summary>Whether <paramref name="name"/> can name an eval folder: a plain name, not one of the run's other folders.</summary>
     public static bool IsEvalDirName(string name) =>
-        name.Length > 0 && name.IndexOfAny(['/', '\\']) < 0 && name is not ("." or ".." or CheckpointsFolder or LogsFolder or SamplesFolder or ChartsFolder);
+        name.Length > 0 && name.IndexOfAny(['/', '\\']) < 0 && name is not ("." or ".." or CheckpointsFolder or LogsFolder or SamplesFolder or ChartsFolder
+            or RolloutWeightsFolder);
 
     public string CheckpointDir(int step) => Path.Combine(CheckpointsDir, CheckpointName(step));
 

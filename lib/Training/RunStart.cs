@@ -7,9 +7,14 @@ namespace Grpo.Training;
 public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? CheckpointStep, int LoggedSteps,
                               IReadOnlyList<(string Field, string Saved, string Now)> ChangedSettings)
 {
-    /// <summary>Fields a resumed run may change: how far it goes, how often it saves, where it runs.</summary>
-    public static readonly IReadOnlySet<string> ResumableFields =
-        new HashSet<string> { "max_steps", "save_steps", "output_dir", "device", "completion_sample_fraction" };
+    /// <summary>Fields a resumed run may change: how far it goes, how often it saves, where it runs (its rollout servers
+    /// included: a restarted server may come back elsewhere).</summary>
+    public static readonly IReadOnlySet<string> ResumableFields = new HashSet<string>
+    {
+        "max_steps", "save_steps", "output_dir", "device", "completion_sample_fraction",
+        "vllm_server_base_url", "vllm_server_base_urls", "vllm_server_host", "vllm_server_port", "vllm_server_timeout",
+        "vllm_server_retries", "vllm_sync_dir", "vllm_sync_server_dir",
+    };
 
     /// <summary>The step training starts from (what <see cref="GrpoRun.Create"/> will restore).</summary>
     public int Step => Resume ? CheckpointStep ?? 0 : 0;

@@ -17,6 +17,12 @@ public static class MetricNames
     public const string StepTime = "step_time", GenerationTime = "time/generation", ReferenceTime = "time/reference",
         UpdateTime = "time/update", TokensPerSecond = "tokens_per_second", ProcessMemoryMb = "process_memory_mb";
     public const string DynamicSamplingDraws = "dynamic_sampling/draws", DynamicSamplingGroupsTrained = "dynamic_sampling/groups_trained";
+    // Rollouts from a server (use_vllm): how far its log-probs are from the trainer's, and the weight sync's time.
+    public const string SamplingLogpDifferenceMean = "sampling/sampling_logp_difference/mean",
+        SamplingLogpDifferenceMax = "sampling/sampling_logp_difference/max", SamplingKl = "sampling/kl",
+        ImportanceSamplingRatioMin = "sampling/importance_sampling_ratio/min",
+        ImportanceSamplingRatioMean = "sampling/importance_sampling_ratio/mean",
+        ImportanceSamplingRatioMax = "sampling/importance_sampling_ratio/max", WeightSyncTime = "time/weight_sync";
 
     const string RewardPrefix = "rewards/", RewardSuffix = "/mean";
 
@@ -29,12 +35,14 @@ public static class MetricNames
             && key.EndsWith(RewardSuffix, StringComparison.Ordinal) ? key[RewardPrefix.Length..^RewardSuffix.Length] : null;
 }
 
-/// <summary>What the update of one optimizer step measured (token means over the micro-batches).</summary>
+/// <summary>What the update of one optimizer step measured (token means over the micro-batches); Sampling: the
+/// sampler/trainer mismatch when a server sampled (SamplerMismatch).</summary>
 internal sealed record UpdateResult(double Loss, double GradNorm, double Kl, double Entropy, double ClipLow, double ClipHigh,
-    double LearningRate, bool Skipped);
+    double LearningRate, bool Skipped, IReadOnlyList<KeyValuePair<string, double>>? Sampling = null);
 
-/// <summary>Seconds each part of a step took (generation and reference count on the first step of a generation batch).</summary>
-internal sealed record StepTimes(double Generation, double Reference, double Update, double Step);
+/// <summary>Seconds each part of a step took (generation and reference count on the first step of a generation batch);
+/// WeightSync: handing a rollout server the weights (null without one).</summary>
+internal sealed record StepTimes(double Generation, double Reference, double Update, double Step, double? WeightSync = null);
 
 internal static class StepMetrics
 {
@@ -52,6 +60,7 @@ internal static class StepMetrics
             m.Add(new(MetricNames.RewardMean(rewardNames[f]), perFunction[f].Average()));
         m.Add(new(MetricNames.FracRewardZeroStd, adv.FracZeroStd));
         if (withKl) m.Add(new(MetricNames.Kl, u.Kl));
+        if (u.Sampling is not null) m.AddRange(u.Sampling);
         var lengths = completions.Select(c => (double)c.Length).ToArray();
         var terminated = completions.Where(c => c.Finished).Select(c => (double)c.Length).ToArray();
         m.Add(new(MetricNames.MeanLength, lengths.Average()));
@@ -71,6 +80,7 @@ internal static class StepMetrics
         m.Add(new(MetricNames.GenerationTime, t.Generation));
         m.Add(new(MetricNames.ReferenceTime, t.Reference));
         m.Add(new(MetricNames.UpdateTime, t.Update));
+        if (t.WeightSync is { } sync) m.Add(new(MetricNames.WeightSyncTime, sync));
         // Generated completion tokens per second of the whole step (the generation batch counts on its first step).
         m.Add(new(MetricNames.TokensPerSecond, t.Generation > 0 ? lengths.Sum() / t.Step : 0));
         using (var self = Process.GetCurrentProcess()) m.Add(new(MetricNames.ProcessMemoryMb, self.WorkingSet64 / 1048576.0));
