@@ -38,6 +38,11 @@ public sealed record BehaviourSummary(
 {
     public const string MetricPrefix = "behaviour/";
 
+    /// <summary>100 x correct completions that reject no attempt / completions: solved by the first attempt tried.
+    /// Beside recoveries it tells a search that got better at where to start from one that got better at turning back.</summary>
+    [JsonIgnore]
+    public double? FirstTrySolvesPer100 => Completions == 0 ? null : 100.0 * (Correct - Recoveries) / Completions;
+
     public static BehaviourSummary Of(IReadOnlyList<AnalysedCompletion> items)
     {
         var a = items.Select(i => i.Analysis).ToList();
@@ -76,6 +81,7 @@ public sealed record BehaviourSummary(
         Metric("reflection_rate_problems", ReflectionRateProblems),
         Metric("attempts_per_completion", AttemptsPerCompletion),
         Metric("recoveries_per_100", RecoveriesPer100),
+        Metric("first_try_solves_per_100", FirstTrySolvesPer100),
         Metric("faithful_steps", FaithfulSteps),
         Metric("answer_follows_reasoning", AnswerFollowsReasoning),
         Metric("length_correct", LengthCorrect),

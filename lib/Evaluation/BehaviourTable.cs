@@ -30,6 +30,7 @@ public static class BehaviourTable
         new("  problems %", s => s.ReflectionRateProblems, "%"),
         new("attempts / completion", s => s.AttemptsPerCompletion, "F2"),
         new("recoveries / 100", s => s.RecoveriesPer100, "F1"),
+        new("first-try solves / 100", s => s.FirstTrySolvesPer100, "F1"),
         new("faithful steps %", s => s.FaithfulSteps, "%"),
         new("answer follows %", s => s.AnswerFollowsReasoning, "%"),
         new("length correct", s => s.LengthCorrect, "F1"),

@@ -16,6 +16,7 @@ public static partial class Charts
         ("answer follows reasoning %", s => 100 * s.AnswerFollowsReasoning),
         ("reflection rate %", s => 100 * s.ReflectionRate),
         ("recoveries per 100 completions", s => s.RecoveriesPer100),
+        ("first-try solves per 100 completions", s => s.FirstTrySolvesPer100),
     ];
 
     /// <summary>One panel per decoding (greedy, sampled), checkpoints in the order given (base first, as

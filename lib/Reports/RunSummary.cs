@@ -135,6 +135,7 @@ public sealed record RunSummary(IReadOnlyList<string> Sentences, IReadOnlyList<P
         return $"Behaviour of the {decoding} completions ({b.Completions} for the base model, {f.Completions} for {finalName}): " +
                $"faithful arithmetic steps {Pair(s => s.FaithfulSteps, Pct)}; " +
                $"recoveries per 100 completions {Pair(s => s.RecoveriesPer100, N)}; " +
+               $"first-try solves per 100 {Pair(s => s.FirstTrySolvesPer100, N)}; " +
                $"reflection rate {Pair(s => s.ReflectionRate, Pct)}; " +
                $"answer follows the reasoning {Pair(s => s.AnswerFollowsReasoning, Pct)}; " +
                $"length of correct completions {Pair(s => s.LengthCorrect, N)} {unit}, of wrong ones {Pair(s => s.LengthWrong, N)} {unit}.";

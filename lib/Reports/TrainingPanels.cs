@@ -37,7 +37,8 @@ public static class TrainingPanels
             new("behaviour per step (shares; docs/behaviour-metrics.md)",
                 [new("behaviour/reflection_rate", "reflection rate"), new("behaviour/faithful_steps", "faithful steps"),
                  new("behaviour/answer_follows_reasoning", "answer follows reasoning")]),
-            new("recoveries per 100 completions", [new("behaviour/recoveries_per_100", "recoveries / 100")]),
+            new("recoveries and first-try solves per 100 completions", [new("behaviour/recoveries_per_100", "recoveries / 100"),
+                new("behaviour/first_try_solves_per_100", "first-try solves / 100")]),
         };
         return panels.Select(p => p with { Series = p.Series.Where(s => present.Contains(s.Metric)).ToList() })
             .Where(p => p.Series.Count > 0).ToList();

@@ -37,6 +37,7 @@ public class BehaviourSummaryTests
         Assert.Equal(2.0 / 5, s.RejectedAttemptsPerCompletion);
         Assert.Equal(1, s.Recoveries);                      // only completion 1 rejects an attempt and answers correctly
         Assert.Equal(20.0, s.RecoveriesPer100);
+        Assert.Equal(20.0, s.FirstTrySolvesPer100);         // completion 3: correct, nothing rejected
         Assert.Equal(14, s.ArithmeticSteps);                // 4 + 2 + 2 + 2 + 4
         Assert.Equal(13.0 / 14, s.FaithfulSteps);           // all but 12+5=18
         Assert.Equal(5, s.WithAcceptedAttempt);
@@ -76,6 +77,7 @@ public class BehaviourSummaryTests
         Assert.Equal(0, empty.Completions);
         Assert.Null(empty.ReflectionRate);
         Assert.Null(empty.RecoveriesPer100);
+        Assert.Null(empty.FirstTrySolvesPer100);
     }
 
     [Fact]
@@ -87,10 +89,11 @@ public class BehaviourSummaryTests
         [
             "behaviour/reflection_rate", "behaviour/reflection_rate_correct", "behaviour/reflection_rate_wrong",
             "behaviour/reflection_rate_problems", "behaviour/attempts_per_completion", "behaviour/recoveries_per_100",
-            "behaviour/faithful_steps", "behaviour/answer_follows_reasoning", "behaviour/length_correct", "behaviour/length_wrong",
+            "behaviour/first_try_solves_per_100", "behaviour/faithful_steps", "behaviour/answer_follows_reasoning", "behaviour/length_correct", "behaviour/length_wrong",
         ], metrics.Keys);
         Assert.Equal(0.4, metrics["behaviour/reflection_rate"], 12);
         Assert.Equal(20.0, metrics["behaviour/recoveries_per_100"], 12);
+        Assert.Equal(20.0, metrics["behaviour/first_try_solves_per_100"], 12);
         Assert.Equal(13.0 / 14, metrics["behaviour/faithful_steps"], 12);
         Assert.Equal(0.8, metrics["behaviour/answer_follows_reasoning"], 12);
         Assert.Equal(30.0, metrics["behaviour/length_correct"], 12);
@@ -101,7 +104,7 @@ public class BehaviourSummaryTests
     public void A_step_without_wrong_completions_reports_NaN_for_their_rates_and_keeps_every_key()
     {
         var metrics = BehaviourSummary.ForStep([new StepCompletion(0, P1, "3+4=7 7*5=35 ok</think>\n<answer>(3+4)*5</answer>", 9)], Tiny);
-        Assert.Equal(10, metrics.Count);
+        Assert.Equal(11, metrics.Count);
         Assert.True(double.IsNaN(metrics.Single(kv => kv.Key == "behaviour/reflection_rate_wrong").Value));
         Assert.True(double.IsNaN(metrics.Single(kv => kv.Key == "behaviour/length_wrong").Value));
         Assert.Equal(9.0, metrics.Single(kv => kv.Key == "behaviour/length_correct").Value);

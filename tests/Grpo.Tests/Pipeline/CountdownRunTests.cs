@@ -57,7 +57,7 @@ public class CountdownRunTests
                 Assert.True(metrics.TryGetProperty(key, out _), key);
             // the task log's behaviour metrics, every one BehaviourSummary.ToMetrics names (null where undefined)
             var behaviour = BehaviourSummary.Of([]).ToMetrics().Select(kv => kv.Key).ToList();
-            Assert.Equal(10, behaviour.Count);
+            Assert.Equal(11, behaviour.Count);
             foreach (var key in behaviour)
                 Assert.True(metrics.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.Number or JsonValueKind.Null, key);
             Assert.Contains("step 1/1", File.ReadAllText(Path.Combine(run, "logs", "train.log")));

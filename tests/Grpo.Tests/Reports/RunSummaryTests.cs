@@ -53,7 +53,7 @@ public sealed class RunSummaryTests
             "pass@2 rose from 20.0% to 100.0% (+80.0 points; 8 problems went unsolved → solved, 0 solved → unsolved; sign test p = 0.008).",
             "Format (greedy) fell from 100.0% to 40.0% (-60.0 points; 0 problems gained the format, 6 lost it; sign test p = 0.031).",
             "Behaviour of the sampled completions (20 for the base model, 20 for checkpoint-200): faithful arithmetic steps 92.1% → 90.3%; " +
-            "recoveries per 100 completions 5.0 → 15.0; reflection rate 10.0% → 25.0%; answer follows the reasoning 50.0% → n/a; " +
+            "recoveries per 100 completions 5.0 → 15.0; first-try solves per 100 20.0 → 10.0; reflection rate 10.0% → 25.0%; answer follows the reasoning 50.0% → n/a; " +
             "length of correct completions 40.0 → 45.5 tokens, of wrong ones 70.0 → 80.0 tokens.",
         ], summary.Sentences);
         Assert.Equal(["rose", "unchanged", "rose", "fell"], summary.Changes.Select(c => c.Verdict));

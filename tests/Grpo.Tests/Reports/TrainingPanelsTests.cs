@@ -20,7 +20,7 @@ public sealed class TrainingPanelsTests
             Row(2, ("reward", 1.2), ("kl", 0), ("behaviour/length_wrong", 70)),
         };
         var panels = TrainingPanels.For(rows);
-        Assert.Equal(["reward", "frac_reward_zero_std", "entropy", "completion length", "recoveries per 100 completions"],
+        Assert.Equal(["reward", "frac_reward_zero_std", "entropy", "completion length", "recoveries and first-try solves per 100 completions"],
             panels.Select(p => p.Title.Split(':')[0].Split(" (")[0]));
         Assert.Equal(["reward (sum)", "format_reward", "equation_reward"], panels[0].Series.Select(s => s.Label));
         Assert.Equal(["behaviour/length_wrong"], panels[3].Series.Select(s => s.Metric));   // only what was logged
