@@ -40,7 +40,7 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var run = s.Apply(CountdownRunConfig.ByName(s.Preset)).Validated();
+        var run = s.Apply(s.PresetRun()).Validated();
         var config = run.Grpo;
         if (s.GenerationLevers && s.Levers) throw new BadInputException("--levers and --generation-levers: give one of them");
         if (s.SaveGradients is not null) Grpo.Files.OutputPaths.CheckFile(s.SaveGradients, "--save-gradients");

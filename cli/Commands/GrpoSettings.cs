@@ -49,6 +49,12 @@ public abstract class GrpoSettings : CommandSettings
     [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID, or of the ids FIRST-LAST (for models without a tokenizer, e.g. benchmarks; not for pipeline).")]
     public string? SyntheticToken { get; init; }
 
+    /// <summary>The --preset's run settings. With --synthetic-token the trainer's preset alone: the Countdown preset's
+    /// reward weights belong to its reward functions, and the synthetic task has one reward.</summary>
+    public CountdownRunConfig PresetRun() => SyntheticToken is null
+        ? CountdownRunConfig.ByName(Preset)
+        : CountdownRunConfig.ByName(Preset) with { Grpo = GrpoConfig.ByName(Preset) };
+
     /// <summary>The synthetic task of --synthetic-token for the config's model.</summary>
     public GrpoTask SyntheticTaskFor(GrpoConfig config) =>
         SyntheticTask.ForModel(config.ModelNameOrPath, SyntheticToken!, config.Seed, "--synthetic-token");

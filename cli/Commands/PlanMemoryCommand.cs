@@ -33,7 +33,7 @@ public sealed class PlanMemoryCommand : Command<PlanMemoryCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         // Validated as `train` would run it, but the device is only a name here: a CPU machine plans a CUDA run.
-        var run = s.Apply(CountdownRunConfig.ByName(s.Preset)).Validated();
+        var run = s.Apply(s.PresetRun()).Validated();
         var config = run.Grpo;
         var model = LoadShape(s.ModelConfig ?? config.ModelNameOrPath, s.ModelConfig is null ? "model_name_or_path" : "--model-config");
         var gpus = ParseSizes(s.GpuMemory);

@@ -107,7 +107,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 throw new BadInputException($"--resume: {run.ConfigPath} not found; a run cannot be resumed without the config it was started with");
             basis = CountdownRunConfig.Load(run.ConfigPath, validate: false);
         }
-        else basis = CountdownRunConfig.ByName(s.Preset);
+        else basis = s.PresetRun();
         var config = s.Apply(basis);
         return (config with { Grpo = config.Grpo with { OutputDir = run.Root } }).Validated();
     }

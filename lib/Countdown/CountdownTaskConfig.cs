@@ -26,8 +26,14 @@ public sealed record CountdownTaskConfig
     /// <summary>How many of the training problems (the first ones) the base model is sampled on for the band.</summary>
     public int CompetenceProblems { get; init; } = 4096;
 
-    /// <summary>The embedded tiny model's problems: 3 numbers of 1-20, the Chinese prompt it was trained on.</summary>
-    public static CountdownTaskConfig Easy { get; } = new() { Distribution = "easy", PromptTemplate = "chinese" };
+    /// <summary>The embedded tiny model's problems: 3 numbers of 1-20, the Chinese prompt it was trained on. The equation
+    /// reward is process-verified: with the reference tutorial's, the tiny model learned to answer right after wrong
+    /// steps (docs/recipe.md).</summary>
+    public static CountdownTaskConfig Easy { get; } = new()
+    {
+        Distribution = "easy", PromptTemplate = "chinese",
+        RewardFuncs = [CountdownRewards.FormatRewardName, CountdownRewards.VerifiedEquationRewardName],
+    };
 
     /// <summary>The reference tutorial's: the full Countdown-Tasks-3to4 distribution, the Chinese prompt.</summary>
     public static CountdownTaskConfig Full { get; } = new() { Distribution = "full", PromptTemplate = "chinese" };

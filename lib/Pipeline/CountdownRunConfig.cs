@@ -15,8 +15,15 @@ public sealed record CountdownRunConfig
     public GrpoConfig Grpo { get; init; } = new();
     public CountdownTaskConfig Task { get; init; } = new();
 
-    /// <summary>The embedded tiny model on easy problems (GrpoConfig.Tiny, CountdownTaskConfig.Easy).</summary>
-    public static CountdownRunConfig Tiny { get; } = new() { Grpo = GrpoConfig.Tiny, Task = CountdownTaskConfig.Easy };
+    /// <summary>The embedded tiny model on easy problems (GrpoConfig.Tiny, CountdownTaskConfig.Easy). The weights of the
+    /// task's two rewards are set here, where trainer and task meet: format 0.1 against 1 for the equation (TinyZero's
+    /// split); at 1 / 1 a well-formed answer pays half the maximum and the tiny model learned to stop searching
+    /// (docs/recipe.md).</summary>
+    public static CountdownRunConfig Tiny { get; } = new()
+    {
+        Grpo = GrpoConfig.Tiny with { RewardWeights = [0.1, 1.0] },
+        Task = CountdownTaskConfig.Easy,
+    };
 
     /// <summary>The reference tutorial's Qwen2.5-7B-Instruct run on the full distribution.</summary>
     public static CountdownRunConfig Qwen25_7B { get; } = new() { Grpo = GrpoConfig.Qwen25_7B, Task = CountdownTaskConfig.Full };

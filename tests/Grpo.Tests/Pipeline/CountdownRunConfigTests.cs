@@ -87,7 +87,7 @@ public sealed class CountdownRunConfigTests : IDisposable
     {
         var config = CountdownRunConfig.Tiny with { Grpo = GrpoConfig.Tiny with { RewardWeights = [1.0, 0.5, 2.0] } };
         var e = Assert.Throws<BadInputException>(() => config.Validated("my.json"));
-        Assert.Equal("my.json: reward_weights has 3 entries but there are 2 reward functions (format_reward, equation_reward)", e.Message);
-        (config with { Task = config.Task with { RewardFuncs = ["format_reward", "equation_reward", "format_reward"] } }).Validated();
+        Assert.Equal("my.json: reward_weights has 3 entries but there are 2 reward functions (format_reward, verified_equation_reward)", e.Message);
+        (config with { Task = config.Task with { RewardFuncs = ["format_reward", "equation_reward", "verified_equation_reward"] } }).Validated();
     }
 }

@@ -51,7 +51,7 @@ public class CountdownRunTests
             Assert.Equal(config.ToJson(), CountdownRunConfig.Load(Path.Combine(run, "config.json")).ToJson());
             Assert.Equal(20, JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("num_train_problems").GetInt32());
             var metrics = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Single();
-            foreach (var key in new[] { "reward", "reward_std", "rewards/format_reward/mean", "rewards/equation_reward/mean",
+            foreach (var key in new[] { "reward", "reward_std", "rewards/format_reward/mean", "rewards/verified_equation_reward/mean",
                          "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio", "clip_ratio", "entropy",
                          "learning_rate", "loss", "grad_norm", "step_time", "time/generation", "time/reference", "time/update", "tokens_per_second" })
                 Assert.True(metrics.TryGetProperty(key, out _), key);
