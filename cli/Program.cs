@@ -6,6 +6,7 @@ using Spectre.Console.Cli;
 // Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs): applied once a command has
 // chosen a CPU device (a CUDA run's host keeps glibc's defaults); no-op if MALLOC_* is set.
 TorchOptions.DeviceChosen += device => GlibcMalloc.ForDevice(device);
+Grpo.Cli.ConsoleWidth.WidenWhenRedirected();
 
 if (Grpo.Cli.MissingFlagValues.Find(args) is { } flag)
 {
