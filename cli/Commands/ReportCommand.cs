@@ -1,4 +1,5 @@
-// `report`: writes runs/<name>/report.html (self-contained) from a run folder's eval, metrics, samples and aha files.
+// `report`: writes runs/<name>/report.html (self-contained) from a run folder's eval, metrics, samples and aha files;
+// further --run folders are overlaid on the first run's accuracy and behaviour per checkpoint.
 using System.ComponentModel;
 using Grpo.Notebook;
 using Grpo.Reports;
@@ -11,23 +12,26 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--run <DIR>"), Description("Run folder (e.g. runs/countdown-tiny); report.html is written there.")]
-        public string Run { get; init; } = "";
+        [CommandOption("--run <DIR>"), Description("Run folder (e.g. runs/countdown-tiny); report.html is written there. Repeat it to " +
+            "compare runs: the others' accuracy and behaviour per checkpoint are overlaid on the first's, each named with the settings that differ.")]
+        public string[] Run { get; init; } = [];
 
         [CommandOption("--samples <N>"), Description("Sample completions shown in the table (default 12).")]
         public int Samples { get; init; } = 12;
 
         public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("Give --run DIR.")
-            : !Directory.Exists(Run) ? ValidationResult.Error($"Run folder not found: {Run}")
+            Run.Length == 0 || Run.Any(string.IsNullOrWhiteSpace) ? ValidationResult.Error("Give --run DIR.")
+            : Run.FirstOrDefault(r => !Directory.Exists(r)) is { } missing ? ValidationResult.Error($"Run folder not found: {missing}")
             : Samples < 0 ? ValidationResult.Error($"--samples must be >= 0, got {Samples}")
             : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var path = RunReport.Write(settings.Run, settings.Samples);
-        foreach (var sentence in RunSummary.ForRun(settings.Run)?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
+        var path = RunReport.Write(settings.Run[0], settings.Samples, settings.Run[1..]);
+        foreach (var sentence in RunSummary.ForRun(settings.Run[0])?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
+        if (settings.Run.Length > 1)
+            foreach (var run in RunComparison.Of(settings.Run)) AnsiConsole.WriteLine($"compared: {run.Label}");
         AnsiConsole.MarkupLine($"report: [green]{Markup.Escape(path)}[/] ({new FileInfo(path).Length / 1024} KiB)");
         return 0;
     }

@@ -109,6 +109,24 @@ public static class ReportSections
         return html.Append("</table>\n").ToString();
     }
 
+    /// <summary>One row per compared run: its name, the settings that differ between the runs, and what it holds to
+    /// compare (checkpoints evaluated, the last one's greedy and sampled accuracy).</summary>
+    public static string RunsTable(IReadOnlyList<ComparedRun> runs)
+    {
+        var html = new StringBuilder("<table><tr><th>run</th><th>settings that differ between these runs (config.json)</th>" +
+            "<th>evaluated</th><th>last checkpoint: greedy</th><th>sampled</th></tr>\n");
+        foreach (var run in runs)
+        {
+            var last = run.Evals.Where(e => e.Checkpoint != "base").MaxBy(e => e.Step);
+            html.Append("<tr><td class=\"text\">").Append(E(run.Name)).Append("</td><td class=\"text\">")
+                .Append(E(run.Differences.Count == 0 ? "none" : string.Join(", ", run.Differences)))
+                .Append("</td><td class=\"text\">").Append(E(run.Evals.Count == 0 ? "nothing yet" : string.Join(", ", run.Evals.Select(e => e.Checkpoint))))
+                .Append("</td><td>").Append(last is null ? "" : E($"{Pct(last.Accuracy)} ({last.Checkpoint})"))
+                .Append("</td><td>").Append(last?.Sampled is { } s ? Pct(s.MeanAccuracy) : "").Append("</td></tr>\n");
+        }
+        return html.Append("</table>\n").ToString();
+    }
+
     /// <summary>Re-thinking markers, marker hits and recoveries of every series beside its base rate (AhaBaseline).</summary>
     public static string AhaBaselineTable(IReadOnlyList<AhaBaselineRow> rows)
     {

@@ -1,6 +1,7 @@
 // Writes runs/<name>/report.html from the run folder's files: a plain-language summary (base against the last checkpoint),
 // accuracy and behaviour per checkpoint, the same problems answered before and after, smoothed training curves, sample
-// completions and aha moments against their base rate. Self-contained: plotly.js is inlined once, no CDN.
+// completions and aha moments against their base rate; with other runs to compare, their accuracy and behaviour overlaid
+// on this run's. Self-contained: plotly.js is inlined once, no CDN.
 using System.Text;
 using Grpo.Evaluation;
 using Grpo.Training;
@@ -10,18 +11,20 @@ namespace Grpo.Reports;
 public static class RunReport
 {
     /// <summary>Builds the report from whatever the run folder holds (sections without data say so) and writes it
-    /// to runs/&lt;name&gt;/report.html. Returns the path.</summary>
-    public static string Write(string runDir, int maxSamples = 12)
+    /// to runs/&lt;name&gt;/report.html. <paramref name="compareWith"/>: other run folders whose accuracy and behaviour
+    /// per checkpoint are overlaid on this run's. Returns the path.</summary>
+    public static string Write(string runDir, int maxSamples = 12, IReadOnlyList<string>? compareWith = null)
     {
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
         if (maxSamples < 0) throw new BadInputException($"report: the number of samples shown must be >= 0, got {maxSamples}");
         var path = new RunFolder(runDir).ReportPath;
-        Grpo.Files.AtomicFile.WriteAllText(path, Build(runDir, maxSamples));
+        Grpo.Files.AtomicFile.WriteAllText(path, Build(runDir, maxSamples, compareWith));
         return path;
     }
 
-    public static string Build(string runDir, int maxSamples = 12)
+    public static string Build(string runDir, int maxSamples = 12, IReadOnlyList<string>? compareWith = null)
     {
+        var compared = compareWith is { Count: > 0 } ? RunComparison.Of([runDir, .. compareWith]) : null;
         string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/', '\\'));
         var run = new RunFolder(runDir);
         var evals = RunFiles.ReadEvals(runDir);
@@ -41,6 +44,14 @@ public static class RunReport
             .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(runDir))).Append("</p>\n");
 
         html.Append("<h2>Summary: base model against the last checkpoint</h2>\n").Append(ReportSections.Summary(RunSummary.ForRun(runDir, evals)));
+
+        if (compared is not null)
+            html.Append("<h2>Runs side by side</h2>\n<p>This run first, then the runs it is compared with; each legend names the ")
+                .Append("settings (config.json) that differ between them. Every run is evaluated on its own eval/*.json: compare ")
+                .Append("runs evaluated on the same test set and number of problems.</p>\n")
+                .Append(ReportSections.RunsTable(compared))
+                .Append(ChartHtml.Fragment(Charts.AccuracyOverlay(compared)))
+                .Append(ChartHtml.Fragment(Charts.BehaviourOverlay(compared)));
 
         html.Append("<h2>Accuracy per checkpoint</h2>\n");
         if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
