@@ -36,6 +36,6 @@ app.Configure(config =>
     config.AddCommand<BuildTinyCommand>("build-tiny").WithDescription("Build the embedded tiny Qwen2 Countdown model (data/models/countdown-tiny) and its card.");
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases and recoveries from a run (aha.jsonl) and print counts per step.");
     config.AddCommand<BehaviourCommand>("behaviour").WithDescription("Behaviour metrics (reflection, recoveries, faithful steps …) of a run's eval files, base first.");
-    config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder.");
+    config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder; repeat --run to overlay other runs.");
 });
 return app.Run(args);

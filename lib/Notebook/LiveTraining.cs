@@ -1,6 +1,8 @@
 // Progress sinks for notebook cells: a training view that redraws the curves in place after each step, and an
-// evaluation status line; both report at once, on the cell's thread (SyncProgress).
+// evaluation status line; both report at once, on the cell's thread (SyncProgress). LiveTraining.Run is notebook 03's
+// training cell.
 using Grpo.Evaluation;
+using Grpo.Pipeline;
 using Grpo.Reports;
 using Grpo.Training;
 using Plotly.NET;
@@ -19,6 +21,23 @@ public sealed class LiveTraining(Action<GenericChart> showChart, Action<string> 
     int firstStep = -1;
 
     public IReadOnlyList<MetricsRow> Rows => rows;
+
+    /// <summary>Trains the run of <paramref name="config"/> (its output_dir) with the curves redrawn in place: says first
+    /// whether it starts, resumes from a checkpoint (<paramref name="resume"/>) or finds the run finished (then only the
+    /// saved curves show). A run folder trained with other settings stops here, naming the fields: training on would
+    /// mix them. <paramref name="show"/> displays a value in the cell and returns what replaces it (a notebook passes
+    /// <c>value => KernelInvocationContext.Current.Display(value).Update</c>).</summary>
+    public static void Run(GrpoConfig config, bool resume, Func<object, Action<object>> show)
+    {
+        var start = RunStart.Inspect(config, resume).RequireSameSettings();
+        using var trainer = CountdownRun.Create(config, resume: resume);
+        var history = RunFiles.ReadMetricsIfAny(config.OutputDir);   // a resumed run's steps up to its checkpoint
+        Console.WriteLine(start.Describe() + (start.Finished
+            ? ": the chart shows the saved run. Raise maxSteps to train on, or change runDir to start a new run." : ""));
+        var chart = show(Charts.TrainingCurves(history));
+        var status = show(start.Finished ? "nothing to train" : "the first step is running…");
+        trainer.Train(new LiveTraining(c => chart(c), s => status(s), history: history));
+    }
 
     /// <summary>The chart of the steps so far (the history of a resumed run, or empty).</summary>
     public GenericChart Chart() => Charts.TrainingCurves(rows);

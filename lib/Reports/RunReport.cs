@@ -89,10 +89,14 @@ public static class RunReport
         html.Append("<h2>Aha moments</h2>\n");
         if (File.Exists(run.AhaCountsPath))
         {
-            var rates = AhaBaseline.Rows(AhaExtractor.ReadCounts(run.AhaCountsPath), RunFiles.SaveSteps(runDir));
-            html.Append("<p>Re-thinking markers and recoveries against the base rate: the base model's eval, and the first step " +
-                        "with training samples (normally step 1, generated before any update).</p>\n")
-                .Append(ReportSections.AhaBaselineTable(rates));
+            var counts = AhaExtractor.ReadCounts(run.AhaCountsPath);
+            html.Append(ReportSections.AhaSummary(AhaSummary.ForRun(runDir, counts, RunFiles.SaveSteps(runDir))))
+                .Append("<p>Re-thinking markers and recoveries against the base rate. Evaluations: the same held-out problems, ")
+                .Append("the base model's eval first.</p>\n")
+                .Append(ReportSections.AhaBaselineTable(AhaBaseline.EvaluationRows(counts)))
+                .Append("<p>Training samples: the completions kept while training, against the first step that has them ")
+                .Append("(normally step 1, generated before any update).</p>\n")
+                .Append(ReportSections.AhaBaselineTable(AhaBaseline.TrainingRows(counts, RunFiles.SaveSteps(runDir))));
         }
         if (aha.Count == 0)
             html.Append(File.Exists(run.AhaPath)

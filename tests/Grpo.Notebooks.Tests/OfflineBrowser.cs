@@ -68,6 +68,36 @@ public static partial class OfflineBrowser
         return new ChartCheck(expected, drawn, console);
     }
 
+    // require.js (classic Jupyter, and nbconvert pages that reach its CDN) makes a bare anonymous define() throw.
+    const string AmdLoader =
+        "<script>window.define = function () { throw new Error('Mismatched anonymous define() module'); }; window.define.amd = {};</script>";
+
+    /// <summary>A copy of the page with an AMD loader in its head (as classic Jupyter has); returns the copy's path.</summary>
+    public static string WithAmdLoader(string htmlPath)
+    {
+        var html = File.ReadAllText(htmlPath);
+        int head = html.IndexOf("<head>", StringComparison.Ordinal);
+        if (head < 0) throw new InvalidDataException($"{htmlPath}: no <head>");
+        var path = Path.ChangeExtension(htmlPath, ".amd.html");
+        File.WriteAllText(path, html.Insert(head + "<head>".Length, AmdLoader));
+        return path;
+    }
+
+    /// <summary>An executed notebook's charts as a user sees them offline: its nbconvert HTML export opened with the
+    /// network blocked, plain and with an AMD loader on the page. Expected: the notebook's chart outputs.</summary>
+    public static (ChartCheck Plain, ChartCheck WithAmd) CheckExecutedNotebook(string executedPath, string htmlDir)
+    {
+        var executed = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(executedPath))!.AsObject();
+        int expected = ChartOutputs(new NotebookRun(0, "", "", executed, TimeSpan.Zero));
+        var html = ExportHtml(executedPath, htmlDir);
+        ChartCheck Open(string page)
+        {
+            var (dom, console) = OpenOffline(page);
+            return CheckCharts(dom, console, expected);
+        }
+        return (Open(html), Open(WithAmdLoader(html)));
+    }
+
     /// <summary>Outputs that ask Plotly to draw a chart (Plotly.NET.Interactive's and this project's formatter both
     /// do), not counting the output that carries plotly.js itself (its source mentions Plotly.newPlot too).</summary>
     public static int ChartOutputs(NotebookRun run) =>

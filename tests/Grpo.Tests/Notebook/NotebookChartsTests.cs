@@ -31,7 +31,7 @@ public sealed class NotebookChartsTests
         var chart = Charts.TrainingCurves([new MetricsRow(1, new Dictionary<string, double> { ["reward"] = 0.5 }),
                                            new MetricsRow(2, new Dictionary<string, double> { ["reward"] = 0.75 })]);
         var html = NotebookCharts.Html(chart);
-        var id = Regex.Match(html, "<div class=\"grpo-chart\" id=\"(grpo-chart-[0-9a-f]{32})\" style=\"width:900px;height:330px\">").Groups[1].Value;
+        var id = Regex.Match(html, "<div class=\"grpo-chart\" id=\"(grpo-chart-[0-9a-f]{32})\" style=\"width:1000px;height:330px\">").Groups[1].Value;
         Assert.NotEmpty(id);
         Assert.Contains($"Plotly.newPlot('{id}', figure.data, figure.layout, figure.config)", html);
         Assert.Contains("\"x\":[1,2],\"y\":[0.5,0.75]", html);
@@ -59,6 +59,33 @@ public sealed class NotebookChartsTests
         // With hits, bars and no note.
         var hit = new AhaHit("completion_samples", 2, "wait", "x wait y", true, null);
         Assert.DoesNotContain("No aha phrase", GenericChart.toJson(Charts.AhaCountsPerStep([hit])));
+    }
+
+    [Fact]
+    public void Aha_charts_keep_evaluations_and_training_samples_in_panels_of_their_own()
+    {
+        AhaHit[] hits =
+        [
+            new("completion_samples", 20, "wait", "x", true, null), new("completion_samples", 20, "wait", "x", false, null),
+            new("eval/checkpoint-20", 20, "wait", "x", true, 3), new("eval/base/sampled", 0, "wait", "x", false, 4),
+        ];
+        var figure = System.Text.Json.Nodes.JsonNode.Parse(GenericChart.toJson(Charts.AhaCountsPerStep(hits)))!;
+        var bars = figure["data"]!.AsArray();
+        Assert.Equal(4, bars.Count);                       // correct and wrong, in each of the two panels
+        Assert.Equal(2, bars.Select(b => (string?)b!["yaxis"] ?? "y").Distinct().Count());
+        // Step 20 of the training samples: one correct and one wrong hit, not mixed with checkpoint-20's eval hit.
+        var trainingPanel = bars.Where(b => ((string?)b!["yaxis"] ?? "y") == ((string?)bars[^1]!["yaxis"] ?? "y")).ToList();
+        Assert.Equal([1, 1], trainingPanel.Select(b => (int)b!["y"]![0]!));
+        var json = figure.ToJsonString();
+        Assert.Contains("evaluations: held-out problems", json);
+        Assert.Contains("training samples: completions sampled while training", json);
+
+        AhaStepCount Count(string source, int step, int with) => new(source, step, 10, with, with, 0, new Dictionary<string, int>());
+        var rate = System.Text.Json.Nodes.JsonNode.Parse(GenericChart.toJson(Charts.AhaHitRate(
+            [Count("eval/base", 0, 1), Count("eval/checkpoint-20", 20, 3), Count("completion_samples", 1, 2), Count("completion_samples", 20, 4)])))!;
+        // One line for the greedy evals across checkpoints (not one per eval file), one for the training samples.
+        Assert.Equal([AhaBaseline.EvalGreedy, AhaBaseline.TrainingSamples], rate["data"]!.AsArray().Select(t => (string?)t!["name"]));
+        Assert.Equal([0, 20], rate["data"]![0]!["x"]!.AsArray().Select(x => (int)x!));
     }
 
     [Fact]
