@@ -20,7 +20,7 @@ need python3 "Python 3" "Debian/Ubuntu: apt-get install python3"
 need jupyter "Jupyter" "Debian/Ubuntu: apt-get install jupyter-core (comes with jupyter-nbconvert); conda: environment.yml"
 need jupyter-kernelspec "jupyter kernelspec" "Debian/Ubuntu: apt-get install jupyter-client; conda/pip: jupyter_client"
 need jupyter-nbconvert "jupyter nbconvert" "Debian/Ubuntu: apt-get install jupyter-nbconvert; conda/pip: nbconvert"
-if command -v dotnet >/dev/null && ! dotnet --list-sdks | grep -q '^10\.'; then
+if command -v dotnet >/dev/null && ! grep -q '^10\.' <<<"$(dotnet --list-sdks 2>/dev/null)"; then
   missing+=("the .NET 10 SDK (dotnet --list-sdks shows no 10.x): https://dot.net")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -68,7 +68,8 @@ dotnet dotnet-interactive jupyter install
 # interface, so add it to each installed kernel's argv. Jupyter starts the kernel, not this script, so the telemetry
 # opt-outs go into the kernel's env. The kernels run `dotnet interactive`, which finds the local tool through
 # .config/dotnet-tools.json as long as the notebook lives inside this repository.
-specs=$(jupyter kernelspec list --json)
+# Its stderr warns about kernels this project does not use (python3 without ipykernel); a failure is reported.
+specs=$(jupyter kernelspec list --json 2>/dev/null) || { echo "setup-jupyter: \`jupyter kernelspec list --json\` failed" >&2; exit 1; }
 TELEMETRY_OFF="$telemetry_off" python3 -c '
 import json, os, sys
 specs = json.loads(sys.argv[1])["kernelspecs"]
