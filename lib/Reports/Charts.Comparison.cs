@@ -19,11 +19,11 @@ public static partial class Charts
             measures.Add(("sampled accuracy (mean of the k samples)", e => e.Sampled?.MeanAccuracy));
             measures.Add(("pass@k", e => e.Sampled?.PassAtK));
         }
-        var panels = measures.Select((m, panel) => Chart.Combine(runs.Select((run, i) =>
+        var panels = measures.Select((m, panel) => FixedRange(Chart.Combine(runs.Select((run, i) =>
         {
             var points = Ordered(run.Evals).Where(e => m.Value(e) is not null).ToList();
             return RunLine(points.Select(e => e.Step).ToArray(), points.Select(e => m.Value(e)!.Value).ToArray(), run, i, panel == 0);
-        }))).ToList();
+        })), 0, 1)).ToList();
         var grid = Chart.Grid(panels, 1, panels.Count, SubPlotTitles: measures.Select(m => m.Title).ToArray(),
             Pattern: StyleParam.LayoutGridPattern.Independent);
         return LegendBelow(Titled(grid, "Accuracy per checkpoint, runs side by side (x: step; the base model at 0)", null, null,
@@ -41,16 +41,25 @@ public static partial class Charts
             foreach (var decoding in decodings)
             {
                 titles.Add($"{label}, {decoding}");
-                panels.Add(Chart.Combine(runs.Select((run, i) =>
+                panels.Add(FixedRange(Chart.Combine(runs.Select((run, i) =>
                 {
                     var points = run.Behaviour.Where(b => b.Decoding == decoding && value(b.Summary) is not null).OrderBy(b => b.Step).ToList();
                     return RunLine(points.Select(b => b.Step).ToArray(), points.Select(b => value(b.Summary)!.Value).ToArray(), run, i, panels.Count == 0);
-                })));
+                })), 0, 100));
             }
         var grid = Chart.Grid(panels, BehaviourLines.Length, decodings.Count, SubPlotTitles: titles.ToArray(),
             Pattern: StyleParam.LayoutGridPattern.Independent, YGap: 0.45);
         return LegendBelow(Titled(grid, "Behaviour per checkpoint, runs side by side (x: step; docs/behaviour-metrics.md)", null, null,
             Math.Max(700, 480 * decodings.Count), 260 * BehaviourLines.Length + 160));
+    }
+
+    /// <summary>The panel's y axis over the whole scale of its measure, so that flat lines do not fill the panel and
+    /// panels compare at a glance.</summary>
+    static GenericChart FixedRange(GenericChart panel, double min, double max)
+    {
+        double pad = (max - min) * 0.02;
+        return Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(panel,
+            MinMax: new Tuple<double, double>(min - pad, max + pad));
     }
 
     /// <summary>A run's line in one panel: its colour everywhere, listed once in the legend, toggled in all panels at once.</summary>

@@ -14,6 +14,10 @@ public sealed record ChartCheck(int Expected, int Drawn, string Console)
 public static partial class OfflineBrowser
 {
     public static string? Chromium { get; } = Find("chromium", "chromium-browser", "google-chrome");
+
+    /// <summary>How long nbconvert or Chromium may take before it counts as hung: a page with plotly.js inlined takes
+    /// seconds, but minutes on a machine busy with other jobs.</summary>
+    static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(5);
     public static string? NbConvert { get; } = Find("jupyter-nbconvert");
 
     /// <summary>Null when both tools are installed, else what to install (CI installs both: .ci/run).</summary>
@@ -26,7 +30,7 @@ public static partial class OfflineBrowser
     {
         Directory.CreateDirectory(outDir);
         var name = Path.GetFileNameWithoutExtension(executedNotebook);
-        var (code, output) = Run(NbConvert!, ["--to", "html", "--output-dir", outDir, "--output", name, executedNotebook], TimeSpan.FromMinutes(2));
+        var (code, output) = Run(NbConvert!, ["--to", "html", "--output-dir", outDir, "--output", name, executedNotebook], HangGuard);
         var html = Path.Combine(outDir, name + ".html");
         if (code != 0 || !File.Exists(html)) throw new InvalidOperationException($"nbconvert failed ({code}):\n{output}");
         return html;
@@ -46,7 +50,7 @@ public static partial class OfflineBrowser
                 $"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
                 "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", "--dump-dom",
                 new Uri(Path.GetFullPath(htmlPath)).AbsoluteUri,
-            ], TimeSpan.FromMinutes(2), splitStreams: true);
+            ], HangGuard, splitStreams: true);
             var dom = output.Stdout;
             if (code != 0 || !dom.Contains("</html>")) throw new InvalidOperationException($"chromium failed ({code}):\n{output.Stderr}");
             var console = string.Join("\n", output.Stderr.Split('\n').Where(l => l.Contains("CONSOLE")));

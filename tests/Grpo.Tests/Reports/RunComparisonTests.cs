@@ -79,8 +79,14 @@ public sealed class RunComparisonTests : IDisposable
         Assert.Equal([0, 4], ofB[0]["x"]!.AsArray().Select(x => (int)x!));
         Assert.Equal([0.5, 0.0], ofB[0]["y"]!.AsArray().Select(y => (double)y!));
 
-        var behaviour = JsonNode.Parse(GenericChart.toJson(Charts.BehaviourOverlay(runs)))!["data"]!.AsArray();
-        Assert.Equal(4 * 2 * 2, behaviour.Count);              // 4 measures x greedy/sampled x 2 runs
+        // Every panel spans its measure's whole scale (0-1), so flat lines do not fill it and panels compare at a glance.
+        var layout = JsonNode.Parse(GenericChart.toJson(Charts.AccuracyOverlay(runs)))!["layout"]!;
+        foreach (var axis in new[] { "yaxis", "yaxis2", "yaxis3" })
+            Assert.Equal([-0.02, 1.02], layout[axis]!["range"]!.AsArray().Select(v => (double)v!));
+
+        var behaviour = JsonNode.Parse(GenericChart.toJson(Charts.BehaviourOverlay(runs)))!;
+        Assert.Equal(4 * 2 * 2, behaviour["data"]!.AsArray().Count);   // 4 measures x greedy/sampled x 2 runs
+        Assert.Equal([-2.0, 102.0], behaviour["layout"]!["yaxis8"]!["range"]!.AsArray().Select(v => (double)v!));
     }
 
     [Fact]
