@@ -1,7 +1,7 @@
 // How the CLI reports a failure. Bad input (BadInputException, and the file-format and I/O errors the library raises
 // with the file named) is one line on stderr and exit code 1, no stack trace; so is a flag value that does not convert
-// (--max-steps abc), named with its flag; any other flag Spectre cannot parse keeps Spectre's own message; anything
-// else is a bug and shows its stack trace.
+// (--max-steps abc), named with its flag; any other flag or command Spectre cannot parse keeps Spectre's own message
+// (which points at it), also exit code 1; anything else is a bug and shows its stack trace (exit code 255).
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Spectre.Console;
@@ -24,9 +24,10 @@ static partial class CliErrors
         }
         if (e is CommandAppException app)
         {
+            // An unknown command or flag (Spectre's message points at it) or a failed settings check: user errors.
             if (app.Pretty is { } pretty) AnsiConsole.Console.Write(pretty);
             else Console.Error.WriteLine($"error: {OneLine(app.Message)}");
-            return -1;
+            return BadInputExitCode;
         }
         if (IsBadInput(e))
         {

@@ -36,6 +36,7 @@ app.Configure(config =>
     config.AddCommand<BuildTinyCommand>("build-tiny").WithDescription("Build the embedded tiny Qwen2 Countdown model (data/models/countdown-tiny) and its card.");
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases and recoveries from a run (aha.jsonl) and print counts per step.");
     config.AddCommand<BehaviourCommand>("behaviour").WithDescription("Behaviour metrics (reflection, recoveries, faithful steps …) of a run's eval files, base first.");
+    config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model folder behind vLLM's /v1/completions and SGLang's /generate (loopback by default), with LoRA adapters and weight reloads from --adapters-root.");
     config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder; repeat --run to overlay other runs.");
 });
 return app.Run(args);

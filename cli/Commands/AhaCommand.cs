@@ -39,16 +39,20 @@ public sealed class AhaCommand : Command<AhaCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var markers = settings.Markers is { } m ? (File.Exists(m) ? ReasoningMarkers.Load(m) : ReasoningMarkers.ForModel(m))
-            : settings.Run is not null ? RunCheckpoints.Markers(settings.Run) : ReasoningMarkers.Default;
+        if (settings.Phrase.FirstOrDefault(string.IsNullOrWhiteSpace) is { } blank)
+            throw new BadInputException($"--phrase: \"{blank}\" is blank; give the text to search for");
+        var run = settings.Run is null ? null : new RunFolder(settings.Run);
+        var markers = settings.Markers is { } m ? ReasoningMarkers.FromPath(m, "--markers")
+            : run is not null ? RunCheckpoints.Markers(run) : ReasoningMarkers.Default;
         if (settings.Phrase.Length > 0) markers = markers with { Phrases = settings.Phrase };
         var config = new AhaConfig(markers);
         if (settings.Context is int c) config = config with { ContextChars = c };
         config.Validate();   // before reading any file
+        var outPath = settings.Out ?? run?.AhaPath ?? RunFolder.AhaFileName;
+        AhaExtractor.CheckOutputs(outPath, settings.Out is null ? "aha output" : "--out");
 
-        var docs = settings.Run is not null ? AhaExtractor.RunDocuments(settings.Run) : AhaExtractor.FileDocuments(settings.Input);
+        var docs = run is not null ? AhaExtractor.RunDocuments(run) : AhaExtractor.FileDocuments(settings.Input);
         var result = AhaExtractor.Extract(docs, config);
-        var outPath = settings.Out ?? (settings.Run is not null ? new RunFolder(settings.Run).AhaPath : "aha.jsonl");
         AhaExtractor.Write(result, outPath);
 
         var table = new Table().Title("Aha-moment phrases and recoveries per step")

@@ -32,25 +32,18 @@ public sealed class BehaviourCommand : Command<BehaviourCommand.Settings>
                 : ValidationResult.Success();
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
-    {
-        try { return Show(settings); }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException)
-        {
-            // Bad input is the user's to fix: say where, without a stack trace.
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
-    }
+    // Bad input (a missing or malformed eval file) throws naming the file; CliErrors prints it as one line, exit 1.
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) => Show(settings);
 
     static int Show(Settings settings)
     {
-        var evals = settings.Run is not null ? BehaviourTable.RunEvals(settings.Run, settings.EvalDir) : settings.Input.Select(EvalResult.Load).ToList();
+        var run = settings.Run is null ? null : new RunFolder(settings.Run);
+        var evals = run is not null ? BehaviourTable.RunEvals(run, settings.EvalDir) : settings.Input.Select(EvalResult.Load).ToList();
         if (evals.Count == 0) throw new InvalidDataException("No eval files to read.");
         // Markers and tokenizer of the model that wrote the texts: the run's base model (checkpoints share it).
-        var modelDir = settings.Run is not null ? new RunFolder(settings.Run).BaseModelDir() : evals[0].ModelDir;
-        var markers = settings.Markers is { } m ? (File.Exists(m) ? ReasoningMarkers.Load(m) : ReasoningMarkers.ForModel(m))
-            : settings.Run is not null ? RunCheckpoints.Markers(settings.Run) : RunCheckpoints.MarkersForModel(modelDir ?? "");
+        var modelDir = run is not null ? run.BaseModelDir() : evals[0].ModelDir;
+        var markers = settings.Markers is { } m ? ReasoningMarkers.FromPath(m, "--markers")
+            : run is not null ? RunCheckpoints.Markers(run) : RunCheckpoints.MarkersForModel(modelDir ?? "");
         Func<string, int>? tokens = null;
         if (modelDir is not null && File.Exists(Path.Combine(modelDir, "tokenizer.json")))
         {

@@ -5,6 +5,7 @@
 // GlibcMalloc (see docs/benchmarks.md).
 using System.ComponentModel;
 using Grpo.Countdown;
+using Grpo.Evaluation;
 using Grpo.Model;
 using Grpo.Pipeline;
 using Grpo.Torch;
@@ -51,9 +52,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string[] PartList => Parts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         public override ValidationResult Validate() =>
-            new[] { Prompts, PromptLength, NewTokens, TrainBatch, TrainSeq, TrainIters, Steps, EvalProblems }.Any(n => n < 1)
-                ? ValidationResult.Error("--prompts, --prompt-length, --new-tokens, --train-batch, --train-seq, --train-iters, --steps and --eval-problems must be >= 1")
-            : EvalSamples < 0 ? ValidationResult.Error($"--eval-samples must be >= 0, got {EvalSamples}")
+            new[] { Prompts, PromptLength, NewTokens, TrainBatch, TrainSeq, TrainIters, Steps, EvalProblems }.Any(n => n is < 1 or > GrpoConfig.MaxSize)
+                ? ValidationResult.Error($"--prompts, --prompt-length, --new-tokens, --train-batch, --train-seq, --train-iters, --steps and --eval-problems must be 1 to {GrpoConfig.MaxSize}")
+            : EvalSamples is < 0 or > EvalConfig.MaxSamples ? ValidationResult.Error($"--eval-samples must be 0 to {EvalConfig.MaxSamples}, got {EvalSamples}")
             : Threads is < 1 ? ValidationResult.Error($"--threads must be >= 1, got {Threads}")
             : ModelPart is not ("both" or "generate" or "train") ? ValidationResult.Error($"--model-part must be generate, train or both, got '{ModelPart}'")
             : LogitsChunk < 0 ? ValidationResult.Error($"--logits-chunk must be >= 0, got {LogitsChunk}")
@@ -78,6 +79,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var modelDtypes = s.Dtype == "both" ? ["float32", "bfloat16"] : new[] { s.Dtype };
         if (s.SaveModel is not null)
         {
+            Grpo.Files.OutputPaths.CheckFolder(s.SaveModel, "--save-model");
             using var random = new Qwen2ForCausalLM(s.Model is null ? Qwen2Config.Qwen25_05B : Qwen2Config.Load(s.Model), TorchOptions.ParseDtype(modelDtypes[0]), device);
             random.InitWeights(0);
             random.SavePretrained(s.SaveModel);
@@ -91,7 +93,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
         // The yardstick: every dtype a later part computes in (the tiny preset runs in its own dtype).
         var peaks = new Dictionary<string, double>();
-        var tiny = GrpoConfig.Tiny with { ModelNameOrPath = s.TinyModel ?? GrpoConfig.Tiny.ModelNameOrPath };
+        var tinyRun = CountdownRunConfig.Tiny with { Grpo = GrpoConfig.Tiny with { ModelNameOrPath = s.TinyModel ?? GrpoConfig.Tiny.ModelNameOrPath } };
+        var tiny = tinyRun.Grpo;
         var peakDtypes = (parts.Contains("tiny") ? [tiny.Dtype] : Array.Empty<string>()).Concat(parts.Contains("model") ? modelDtypes : [])
             .Concat(parts.Contains("peak") ? ["float32", "bfloat16"] : []).Distinct().ToList();
         foreach (var name in peakDtypes)
@@ -108,9 +111,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (parts.Contains("tiny"))
         {
             Log($"tiny: {s.Steps} GRPO steps of the tiny preset ({tiny.PromptsPerStep} prompts x {tiny.NumGenerations}, <= {tiny.MaxCompletionLength} tokens, {tiny.Dtype}), after one untimed");
-            var step = DefaultRunBench.GrpoSteps(tiny, s.Steps);
+            var step = DefaultRunBench.GrpoSteps(tinyRun, s.Steps);
             Json(step);
-            var data = CountdownData.Ensure(new PipelineConfig().DataRoot, CountdownDataSpec.ByName(tiny.Distribution));
+            var data = CountdownData.Ensure(new PipelineConfig().DataRoot, CountdownDataSpec.ByName(tinyRun.Task.Distribution));
             var eval = new PipelineConfig { EvalProblems = s.EvalProblems, EvalSamples = s.EvalSamples }.EvalFor(data.TestFile);
             Log($"tiny: evaluation of {eval.NumProblems} problems, greedy + {eval.Samples} samples, <= {eval.MaxNewTokens} tokens, batches of {eval.BatchSize}");
             var ev = DefaultRunBench.Evaluation(tiny.ModelNameOrPath, eval);

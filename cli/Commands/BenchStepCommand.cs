@@ -1,7 +1,8 @@
 // `bench-step`: one GRPO step of a Countdown run (the tiny default unless --preset/--set say otherwise) split into
 // generation, reference and update, with --levers comparing the update's levers one at a time, interleaved in one
 // process on the same generation batch (StepBench), and --generation-levers doing the same for the generation's levers
-// (GenerationBench). Prints medians and paired ratios to the first variant.
+// (GenerationBench), and --rollout-server comparing local rollouts with a server's (every step then includes the
+// weight sync a server run does after each update). Prints medians and paired ratios to the first variant.
 using System.ComponentModel;
 using System.Globalization;
 using Grpo.Model;
@@ -22,14 +23,14 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
         public int Warmups { get; init; } = 1;
         [CommandOption("--levers"), Description("Compare the update's levers (chunked logits, sorted rows, shared prompt) one at a time against all off, and all on.")]
         public bool Levers { get; init; }
-        [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID, or of the ids FIRST-LAST (models without a tokenizer).")]
-        public string? SyntheticToken { get; init; }
         [CommandOption("--save-gradients <FILE>"), Description("Write the trained parameters' gradients after the (last) step to FILE (safetensors); one variant only.")]
         public string? SaveGradients { get; init; }
         [CommandOption("--compare-gradients <FILE>"), Description("Compare the gradients after the (last) step with FILE from --save-gradients (max absolute difference); one variant only.")]
         public string? CompareGradients { get; init; }
         [CommandOption("--generation-levers"), Description("Instead of whole steps: the step's generation batch with the shared prefill and the dropping of finished rows off, one at a time, and on.")]
         public bool GenerationLevers { get; init; }
+        [CommandOption("--rollout-server <URL>"), Description("Compare the step with rollouts from this server (use_vllm, e.g. `grpo serve` of the same model, its --adapters-root holding vllm_sync_dir) against the local generator, interleaved.")]
+        public string? RolloutServer { get; init; }
 
         public override ValidationResult Validate() => Repetitions < 1 ? ValidationResult.Error($"--repetitions must be >= 1, got {Repetitions}")
             : Warmups < 0 ? ValidationResult.Error($"--warmups must be >= 0, got {Warmups}")
@@ -39,14 +40,19 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var config = s.Apply(GrpoConfig.ByName(s.Preset)).Validated();
+        var run = s.Apply(CountdownRunConfig.ByName(s.Preset)).Validated();
+        var config = run.Grpo;
         if (s.GenerationLevers && s.Levers) throw new BadInputException("--levers and --generation-levers: give one of them");
-        var variants = s.Levers ? StepBench.Levers(config) : [new StepVariant("as configured", config)];
+        if (s.SaveGradients is not null) Grpo.Files.OutputPaths.CheckFile(s.SaveGradients, "--save-gradients");
+        if (s.RolloutServer is not null && s.Levers) throw new BadInputException("--levers and --rollout-server: give one of them");
+        var variants = s.Levers ? StepBench.Levers(config)
+            : s.RolloutServer is { } url ? [new StepVariant("local rollouts", config),
+                new StepVariant("server rollouts", (config with { UseVllm = true, VllmServerBaseUrl = url }).Validated("--rollout-server"))]
+            : [new StepVariant("as configured", config)];
         AnsiConsole.MarkupLine($"GRPO step: {Markup.Escape(config.ModelNameOrPath)}, B={config.PromptsPerStep} x G={config.NumGenerations}, " +
             $"<= {config.MaxCompletionLength} tokens, beta {config.Beta:G3}, {config.Dtype}, threads {TorchSharp.torch.get_num_threads()}; " +
             $"{s.Repetitions} timed round(s) after {s.Warmups} warm-up round(s)");
-        var task = s.SyntheticToken is { } tokens
-            ? SyntheticTask.ForModel(config.ModelNameOrPath, tokens, config.Seed, "--synthetic-token") : StepBench.CountdownTask(config);
+        var task = s.SyntheticToken is not null ? s.SyntheticTaskFor(config) : StepBench.CountdownTask(run);
         if (s.GenerationLevers) return GenerationLevers(config, task, s);
         if (s.CompareGradients is not null) Grpo.Files.InputPaths.RequireRegularFile(s.CompareGradients, "--compare-gradients");
         GradientComparison? comparison = null;
@@ -59,7 +65,7 @@ public sealed class BenchStepCommand : Command<BenchStepCommand.Settings>
 
         string F(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
         var table = new Table().AddColumns("variant", "generation (s)", "reference (s)", "update (s)", "step (s)",
-            $"update / {variants[0].Name}", $"step / {variants[0].Name}", "loss", "grad_norm");
+            $"update / {variants[0].Name}", $"step / {variants[0].Name}", MetricNames.Loss, MetricNames.GradNorm);
         foreach (var v in variants)
             table.AddRow(Markup.Escape(v.Name), F(StepBench.Median(timings, v.Name, t => t.Generation)),
                 F(StepBench.Median(timings, v.Name, t => t.Reference)), F(StepBench.Median(timings, v.Name, t => t.Update)),

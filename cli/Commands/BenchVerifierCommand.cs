@@ -18,7 +18,7 @@ public sealed class BenchVerifierCommand : Command<BenchVerifierCommand.Settings
         [DefaultValue(2.0)] public double Seconds { get; init; }
 
         public override ValidationResult Validate() =>
-            Problems < 1 ? ValidationResult.Error($"--problems must be >= 1, got {Problems}")
+            Problems is < 1 or > ProblemGenerator.MaxCount ? ValidationResult.Error($"--problems must be 1 to {ProblemGenerator.MaxCount}, got {Problems}")
             : !(double.IsFinite(Seconds) && Seconds > 0) ? ValidationResult.Error($"--seconds must be a number > 0, got {Seconds}")
             : ValidationResult.Success();
     }

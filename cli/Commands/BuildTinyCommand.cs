@@ -39,18 +39,28 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
         [CommandOption("--sloppy-rate <P>"), Description("Share of traces that answer with a failed attempt (experiments; default 0).")]
         public double? SloppyRate { get; init; }
 
+        [CommandOption("--traces <STYLE>"), Description("Cold-start traces: search (several search strategies with backtracking) or attempts (0-2 random failed attempts).")]
+        public string? Traces { get; init; }
+
+        [CommandOption("--strategies <LIST>"), Description("Search strategies the traces mix, comma-separated: systematic, cyclic, nearest, random.")]
+        public string? Strategies { get; init; }
+
         [CommandOption("--smoke"), Description("A seconds-long toy build (tests): same code, tiny data and model.")]
         public bool Smoke { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        Grpo.Files.OutputPaths.CheckFolder(settings.Out, "--out");
+        Grpo.Files.OutputPaths.CheckFolder(settings.Data, "--data");
         if (settings.Threads is int threads) TorchThreads.Set(threads);
         GlibcMalloc.ForDevice(TorchSharp.torch.CPU);   // the tiny model is built on the CPU
         var spec = settings.Smoke ? TinyModelSpec.Smoke : TinyModelSpec.Default;
         spec = spec with
         {
             SloppyAnswerRate = settings.SloppyRate ?? spec.SloppyAnswerRate,
+            Traces = settings.Traces ?? spec.Traces,
+            SearchStrategies = settings.Strategies?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? spec.SearchStrategies,
             Sft = spec.Sft with
             {
                 MaxSteps = settings.Steps ?? spec.Sft.MaxSteps, MaxMinutes = settings.Minutes ?? spec.Sft.MaxMinutes,
@@ -76,7 +86,7 @@ public sealed class BuildTinyCommand : Command<BuildTinyCommand.Settings>
             evals.Add((name, result));
         }
         string command = "dotnet run --project cli -c Release -- " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-        File.WriteAllText(Path.Combine(settings.Out, "README.md"),
+        Grpo.Files.AtomicFile.WriteAllText(Path.Combine(settings.Out, "README.md"),
             ModelCard.Render(spec, build, evals, command.TrimEnd(), TorchSharp.torch.get_num_threads()));
         AnsiConsole.MarkupLineInterpolated($"[green]wrote {settings.Out}[/] ({build.Parameters:N0} parameters, {build.Minutes:F1} min)");
         return 0;

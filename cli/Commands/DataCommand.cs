@@ -1,6 +1,7 @@
 // `data`: writes a seeded train/test Parquet split of generated Countdown problems, or splits real files (--from).
 using System.ComponentModel;
 using Grpo.Countdown;
+using Grpo.Files;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -31,6 +32,8 @@ public sealed class DataCommand : Command<DataCommand.Settings>
         public override ValidationResult Validate()
         {
             if (From.Length == 0 && Count < 1) return ValidationResult.Error("--count must be at least 1.");
+            if (From.Length == 0 && Count > ProblemGenerator.MaxCount)
+                return ValidationResult.Error($"--count must be at most {ProblemGenerator.MaxCount:N0} (got {Count:N0}; Countdown-Tasks-3to4 has 490,364 rows).");
             if (TestSize < 0) return ValidationResult.Error("--test-size must not be negative.");
             if (From.Length == 0 && TestSize > Count) return ValidationResult.Error($"--test-size {TestSize} exceeds --count {Count}.");
             if (!ProblemDistribution.All.Any(d => string.Equals(d.Name, Distribution, StringComparison.OrdinalIgnoreCase)))
@@ -41,6 +44,10 @@ public sealed class DataCommand : Command<DataCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        string trainPath = Path.Combine(settings.Out, "train.parquet"), testPath = Path.Combine(settings.Out, "test.parquet");
+        OutputPaths.CheckFolder(settings.Out, "--out");
+        OutputPaths.CheckFile(trainPath, "--out");
+        OutputPaths.CheckFile(testPath, "--out");
         IReadOnlyList<CountdownProblem> all;
         string source;
         if (settings.From.Length > 0)
@@ -58,7 +65,6 @@ public sealed class DataCommand : Command<DataCommand.Settings>
         }
 
         var (train, test) = DatasetSplit.Split(all, settings.TestSize, settings.Seed);
-        string trainPath = Path.Combine(settings.Out, "train.parquet"), testPath = Path.Combine(settings.Out, "test.parquet");
         CountdownParquet.Write(trainPath, train);
         CountdownParquet.Write(testPath, test);
 

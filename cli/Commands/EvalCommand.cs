@@ -80,8 +80,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     public static EvalConfig ConfigFrom(Settings s)
     {
         var runFolder = s.Run is not null ? new RunFolder(s.Run) : s.Model is null ? null : RunFolder.OfCheckpoint(s.Model);
-        var run = runFolder?.LoadConfig();
-        var d = run is null ? EvalConfig.Default : EvalConfig.FromRun(run);
+        var d = (runFolder is null ? null : EvalConfig.FromRun(runFolder)) ?? EvalConfig.Default;
         return d with
         {
             TestFile = s.Test ?? d.TestFile, NumProblems = s.N ?? d.NumProblems, BatchSize = s.BatchSize ?? d.BatchSize,
@@ -96,6 +95,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var config = ConfigFrom(settings);
         config.Validate();
         if (settings.Name is not null) Grpo.Files.InputPaths.PlainName(settings.Name, "--name");
+        if (settings.Out is not null) Grpo.Files.OutputPaths.CheckFile(settings.Out, "--out");
+        if (settings.Run is not null) Grpo.Files.OutputPaths.CheckFolder(new RunFolder(settings.Run).EvalDir(settings.EvalDir), "--eval-dir");
         var results = new List<(string Name, EvalResult Result, bool Skipped)>();
         AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(),
                 new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -110,7 +111,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 });
                 if (settings.Run is not null)
                 {
-                    foreach (var (c, r, skipped) in Evaluator.EvaluateRun(settings.Run, config, settings.Base, settings.Force, progress, cancellationToken, settings.EvalDir))
+                    foreach (var (c, r, skipped) in Evaluator.EvaluateRun(new RunFolder(settings.Run), config, settings.Base, settings.Force, progress, cancellationToken, settings.EvalDir))
                         results.Add((c.Name, r, skipped));
                     return;
                 }

@@ -1,8 +1,10 @@
-// The GRPO settings `train` and `pipeline` share, defined once: a preset, --config FILE, --set FIELD=VALUE and the
-// common flags, applied in one order (basis, then --config, then each --set, then the named flags).
+// The GRPO settings `train`, `pipeline`, `bench-step` and `plan-memory` share, defined once: a preset, --config FILE,
+// --set FIELD=VALUE and the common flags, applied in one order (basis, then --config, then each --set, then the named
+// flags), and the task (Countdown, or --synthetic-token). RunSettings adds the run's name for the commands that write a run.
 using System.ComponentModel;
 using System.Text.Json.Nodes;
 using Grpo.Files;
+using Grpo.Pipeline;
 using Grpo.Training;
 using Spectre.Console.Cli;
 
@@ -44,34 +46,46 @@ public abstract class GrpoSettings : CommandSettings
     public int? Seed { get; init; }
     [CommandOption("--lora <BOOL>"), Description("use_peft: true or false.")]
     public bool? Lora { get; init; }
+    [CommandOption("--synthetic-token <ID>"), Description("Instead of Countdown: random id prompts, reward = share of token ID, or of the ids FIRST-LAST (for models without a tokenizer, e.g. benchmarks; not for pipeline).")]
+    public string? SyntheticToken { get; init; }
+
+    /// <summary>The synthetic task of --synthetic-token for the config's model.</summary>
+    public GrpoTask SyntheticTaskFor(GrpoConfig config) =>
+        SyntheticTask.ForModel(config.ModelNameOrPath, SyntheticToken!, config.Seed, "--synthetic-token");
 
     /// <summary><paramref name="basis"/> (a preset or a run's saved config) with --config, then each --set, then the
-    /// named flags over it; not yet validated (the caller sets the run folder, then validates once).</summary>
-    public GrpoConfig Apply(GrpoConfig basis)
+    /// named flags over it; not yet validated (the caller sets the run folder, then validates once). A --config file's
+    /// output_dir gives way to the run folder the command chooses; --set output_dir is refused, as it would too.</summary>
+    public CountdownRunConfig Apply(CountdownRunConfig basis)
     {
         var config = basis;
         if (ConfigFile is not null)
         {
             InputPaths.RequireRegularFile(ConfigFile, "--config");
-            config = GrpoConfig.Overlay(config, File.ReadAllText(ConfigFile), ConfigFile, validate: false);
+            config = CountdownRunConfig.Overlay(config, File.ReadAllText(ConfigFile), ConfigFile, validate: false);
         }
         foreach (var assignment in Set)
         {
             int eq = assignment.IndexOf('=');
             if (eq <= 0) throw new BadInputException($"--set expects FIELD=VALUE, got '{assignment}'");
             var field = assignment[..eq].Trim();
+            if (field == "output_dir")
+                throw new BadInputException("--set output_dir: the run folder is chosen by --name (train also --run-dir), not by a config field");
             var text = assignment[(eq + 1)..];
             JsonNode? value;
             try { value = JsonNode.Parse(text); }
             catch (System.Text.Json.JsonException) { value = JsonValue.Create(text); }   // a plain string
-            config = GrpoConfig.Overlay(config, new JsonObject { [field] = value }.ToJsonString(), $"--set {field}", validate: false);
+            config = CountdownRunConfig.Overlay(config, new JsonObject { [field] = value }, $"--set {field}", validate: false);
         }
-        return config with
+        return config with { Grpo = ApplyFlags(config.Grpo), Task = config.Task with { TrainFile = TrainFile ?? config.Task.TrainFile } };
+    }
+
+    GrpoConfig ApplyFlags(GrpoConfig config) =>
+        config with
         {
             ModelNameOrPath = Model ?? config.ModelNameOrPath,
             Device = Device ?? config.Device,
             Dtype = Dtype ?? config.Dtype,
-            TrainFile = TrainFile ?? config.TrainFile,
             MaxSteps = MaxSteps ?? config.MaxSteps,
             SaveSteps = SaveSteps ?? config.SaveSteps,
             LearningRate = LearningRate ?? config.LearningRate,
@@ -83,5 +97,11 @@ public abstract class GrpoSettings : CommandSettings
             Seed = Seed ?? config.Seed,
             UsePeft = Lora ?? config.UsePeft,
         };
-    }
+}
+
+/// <summary>The GRPO settings plus the name of the run folder, for the commands that write a run.</summary>
+public abstract class RunSettings : GrpoSettings
+{
+    [CommandOption("--name <NAME>"), Description("Run name: the run folder is runs/<NAME> (default: train <preset>-<time>, pipeline <preset>).")]
+    public string? Name { get; init; }
 }

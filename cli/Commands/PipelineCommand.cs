@@ -13,15 +13,17 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
 {
     /// <summary>The GRPO flags of <see cref="GrpoSettings"/> (a rerun continues the run: give it the same ones) plus
     /// the evaluation's.</summary>
-    public sealed class Settings : GrpoSettings
+    public sealed class Settings : RunSettings
     {
-        [CommandOption("--name <NAME>"), Description("Run folder name under runs/ (default: the preset's name).")]
-        public string? Name { get; init; }
         [CommandOption("--test-file <FILE>"), Description("Parquet of held-out problems (default: the distribution's test.parquet).")]
         public string? TestFile { get; init; }
         [CommandOption("--eval-problems <N>"), Description("Held-out problems each evaluation scores (default 500).")] public int? EvalProblems { get; init; }
         [CommandOption("--eval-samples <K>"), Description("Sampled completions per problem in evaluation (0 = greedy only).")]
         public int? EvalSamples { get; init; }
+
+        public override ValidationResult Validate() => SyntheticToken is not null
+            ? ValidationResult.Error("--synthetic-token: the pipeline trains and evaluates Countdown; use train --synthetic-token")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -29,29 +31,29 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
         var config = ConfigFrom(s);
         PipelineSummary? summary = null;
         ProgressObserver? observer = null;
-        using var ctrlC = CtrlC.Listen(cancellationToken);
+        using var stop = StopSignals.Listen(cancellationToken);
         try
         {
             AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx => summary = PipelineRunner.Run(config, observer = new ProgressObserver(ctx), ctrlC.Token));
+                .Start(ctx => summary = PipelineRunner.Run(config, observer = new ProgressObserver(ctx), stop.Token));
         }
         catch (OperationCanceledException)
         {
             AnsiConsole.MarkupLine($"[yellow]Stopped during {Markup.Escape(observer?.CurrentStage ?? "start-up")}.[/] " +
                 "Run the same command again to continue (finished evaluations are kept).");
-            AnsiConsole.MarkupLine($"  training then: {Markup.Escape(RunStart.Inspect(config.Grpo, resume: true).Describe())}");
-            return 130;
+            AnsiConsole.MarkupLine($"  training then: {Markup.Escape(CountdownRun.Inspect(config.Run, resume: true).Describe())}");
+            return stop.ExitCode;
         }
 
-        var table = new Table().Title($"Run {Markup.Escape(summary!.RunDir)} ({summary.Minutes:F1} min)")
+        var table = new Table().Title($"Run {Markup.Escape(summary!.Run.Root)} ({summary.Minutes:F1} min)")
             .AddColumns("checkpoint", "step", "greedy accuracy", "sampled accuracy", "pass@k", "format rate");
         foreach (var r in summary.Evals)
             table.AddRow(r.Checkpoint, r.Step.ToString(), $"{r.Accuracy:P1}", r.Sampled is { } sm ? $"{sm.MeanAccuracy:P1}" : "-",
                 r.Sampled is { } sp ? $"{sp.PassAtK:P1} (k={sp.K})" : "-", $"{r.FormatRate:P1}");
         AnsiConsole.Write(table);
         // The report's summary in the terminal too: what rose, what fell, and whether it is more than noise.
-        foreach (var sentence in RunSummary.ForRun(summary.RunDir)?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
+        foreach (var sentence in RunSummary.ForRun(summary.Run)?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
         AnsiConsole.MarkupLineInterpolated($"aha-moment hits: {summary.AhaHits}; report: [link]{summary.ReportPath}[/]");
         return 0;
     }
@@ -61,9 +63,10 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
     public static PipelineConfig ConfigFrom(Settings s)
     {
         var config = PipelineConfig.ForPreset(s.Preset, s.Name);
+        var run = s.Apply(config.Run);
         return config with
         {
-            Grpo = s.Apply(config.Grpo) with { OutputDir = config.Grpo.OutputDir },
+            Run = run with { Grpo = run.Grpo with { OutputDir = config.Run.Grpo.OutputDir } },
             TestFile = s.TestFile ?? config.TestFile,
             EvalProblems = s.EvalProblems ?? config.EvalProblems,
             EvalSamples = s.EvalSamples ?? config.EvalSamples,
@@ -99,7 +102,7 @@ public sealed class PipelineCommand : Command<PipelineCommand.Settings>
             if (grpoBase < 0) grpoBase = p.Step - 1;
             var t = Task("grpo", p.MaxSteps - grpoBase);
             t.MoveTo(p.Step - grpoBase);
-            t.Description = Markup.Escape($"grpo step {p.Step}/{p.MaxSteps} reward {p["reward"]:F2}");
+            t.Description = Markup.Escape($"grpo step {p.Step}/{p.MaxSteps} reward {p[MetricNames.Reward]:F2}");
             if (p.CheckpointSaved is { } c) AnsiConsole.MarkupLineInterpolated($"[grey]saved {c}[/]");
         }
     }

@@ -4,6 +4,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Grpo.Model;
+using Grpo.Pipeline;
 using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -22,9 +23,6 @@ public sealed class PlanMemoryCommand : Command<PlanMemoryCommand.Settings>
         public string GpuMemory { get; init; } = "24,40,80";
         [CommandOption("--runtime-mib <MIB>"), Description("What the process holds before any model (default: measured .NET + libtorch on cpu, a 1 GiB allowance on cuda).")]
         public double? RuntimeMib { get; init; }
-        [CommandOption("--synthetic-task"), Description("No Countdown tokenizer and prompts in memory (a --synthetic-token run).")]
-        public bool SyntheticTask { get; init; }
-
         public override ValidationResult Validate() => PromptLength is < 1 ? ValidationResult.Error($"--prompt-length must be >= 1, got {PromptLength}")
             : RuntimeMib is < 0 || RuntimeMib is double r && !double.IsFinite(r) ? ValidationResult.Error($"--runtime-mib must be a number >= 0, got {RuntimeMib}")
             : ValidationResult.Success();
@@ -35,12 +33,14 @@ public sealed class PlanMemoryCommand : Command<PlanMemoryCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         // Validated as `train` would run it, but the device is only a name here: a CPU machine plans a CUDA run.
-        var config = s.Apply(GrpoConfig.ByName(s.Preset)).Validated();
+        var run = s.Apply(CountdownRunConfig.ByName(s.Preset)).Validated();
+        var config = run.Grpo;
         var model = LoadShape(s.ModelConfig ?? config.ModelNameOrPath, s.ModelConfig is null ? "model_name_or_path" : "--model-config");
         var gpus = ParseSizes(s.GpuMemory);
         var options = new MemoryPlanOptions
         {
-            PromptLength = s.PromptLength, CountdownTask = !s.SyntheticTask,
+            // A --synthetic-token run holds no tokenizer and few prompts; a Countdown run its tokenized problems.
+            PromptLength = s.PromptLength, TokenizedPrompts = s.SyntheticToken is null ? run.Task.NumTrainProblems : null,
             RuntimeBytes = s.RuntimeMib is double mib ? (long)(mib * (1 << 20)) : null,
         };
         var plan = MemoryPlan.For(model, config, options);

@@ -1,8 +1,10 @@
 // `report`: writes runs/<name>/report.html (self-contained) from a run folder's eval, metrics, samples and aha files;
 // further --run folders are overlaid on the first run's accuracy and behaviour per checkpoint.
 using System.ComponentModel;
+using Grpo.Files;
 using Grpo.Notebook;
 using Grpo.Reports;
+using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -21,17 +23,19 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
 
         public override ValidationResult Validate() =>
             Run.Length == 0 || Run.Any(string.IsNullOrWhiteSpace) ? ValidationResult.Error("Give --run DIR.")
-            : Run.FirstOrDefault(r => !Directory.Exists(r)) is { } missing ? ValidationResult.Error($"Run folder not found: {missing}")
             : Samples < 0 ? ValidationResult.Error($"--samples must be >= 0, got {Samples}")
             : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var path = RunReport.Write(settings.Run[0], settings.Samples, settings.Run[1..]);
-        foreach (var sentence in RunSummary.ForRun(settings.Run[0])?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
-        if (settings.Run.Length > 1)
-            foreach (var run in RunComparison.Of(settings.Run)) AnsiConsole.WriteLine($"compared: {run.Label}");
+        foreach (var dir in settings.Run) InputPaths.RequireFolder(dir, "--run");
+        var runs = settings.Run.Select(dir => new RunFolder(dir)).ToList();
+        OutputPaths.CheckFile(runs[0].ReportPath, "--run");
+        var path = RunReport.Write(runs[0], settings.Samples, runs[1..]);
+        foreach (var sentence in RunSummary.ForRun(runs[0])?.Sentences ?? []) AnsiConsole.WriteLine(sentence);
+        if (runs.Count > 1)
+            foreach (var run in RunComparison.Of(runs)) AnsiConsole.WriteLine($"compared: {run.Label}");
         AnsiConsole.MarkupLine($"report: [green]{Markup.Escape(path)}[/] ({new FileInfo(path).Length / 1024} KiB)");
         return 0;
     }

@@ -58,8 +58,8 @@ public static class CompletionScoring
     /// leaves no output and an existing output file untouched).</summary>
     public static int ScoreFile(string inputPath, string outputPath)
     {
-        if (!File.Exists(inputPath)) throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);
         InputPaths.RequireRegularFile(inputPath, "--input");
+        OutputPaths.CheckFile(outputPath, "--output");
         if (Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
             throw new BadInputException($"--output {outputPath} is the input file; write the scores elsewhere");
         int count = 0;

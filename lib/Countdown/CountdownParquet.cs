@@ -47,7 +47,14 @@ public static class CountdownParquet
             var nums = await ReadLists(group, numsField, path, problems.Count);
             if (targets.Count != nums.Count)
                 throw new InvalidDataException($"{path}: row group {g} has {targets.Count} targets but {nums.Count} nums lists.");
-            for (int i = 0; i < targets.Count; i++) problems.Add(new CountdownProblem(nums[i], targets[i]));
+            for (int i = 0; i < targets.Count; i++)
+            {
+                // docs/countdown-rules.md: a problem has 3 or 4 numbers (the prompt and the rewards assume it).
+                if (nums[i].Count is < 3 or > 4)
+                    throw new InvalidDataException($"{path}: row {problems.Count}: nums holds {nums[i].Count} number{(nums[i].Count == 1 ? "" : "s")} " +
+                        $"[{string.Join(", ", nums[i])}]; a Countdown problem has 3 or 4 (docs/countdown-rules.md)");
+                problems.Add(new CountdownProblem(nums[i], targets[i]));
+            }
         }
         return problems;
     }

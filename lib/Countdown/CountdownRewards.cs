@@ -9,6 +9,20 @@ public sealed record EquationResult(double Reward, double? Value, string? Answer
 
 public static class CountdownRewards
 {
+    /// <summary>The names reward_funcs (and metrics.jsonl's rewards/&lt;name&gt;/mean) give the two rewards.</summary>
+    public const string FormatRewardName = "format_reward", EquationRewardName = "equation_reward";
+    /// <summary>Levers beyond the reference's two (docs/countdown-rules.md, "Reward levers"): the format reward paid only
+    /// to completions that end with an end token, the process-verified equation reward, and DAPO's soft overlong
+    /// punishment (a task-free function, lib/Training's StandardRewards).</summary>
+    public const string TerminatedFormatRewardName = "terminated_format_reward", VerifiedEquationRewardName = "verified_equation_reward",
+        SoftOverlongPunishmentName = "soft_overlong_punishment", AcceptCheckRewardName = "accept_check_reward";
+    /// <summary>The reference tutorial's rewards, the default.</summary>
+    public static IReadOnlyList<string> DefaultRewardNames { get; } = [FormatRewardName, EquationRewardName];
+    /// <summary>Every reward function reward_funcs may name.</summary>
+    public static IReadOnlyList<string> RewardNames { get; } =
+        [FormatRewardName, EquationRewardName, TerminatedFormatRewardName, VerifiedEquationRewardName, SoftOverlongPunishmentName,
+         AcceptCheckRewardName];
+
     /// <summary>End-of-sequence tokens a decoder may leave at the very end of a completion; ignored by both rewards.</summary>
     public static readonly string[] EndTokens = ["<|im_end|>", "<|endoftext|>"];
 
@@ -53,6 +67,30 @@ public static class CountdownRewards
         // |value - target| < 1e-5, decided exactly on the rational rather than on the rounded double.
         bool correct = sameNumbers && value.IsWithin(target, 100_000);
         return new EquationResult(correct ? 1 : 0, reported, answer);
+    }
+
+    /// <summary>A process-verified equation reward: the equation reward, paid only when every arithmetic step the
+    /// reasoning writes is right ("12*3=36", checked exactly; ArithmeticSteps), so a right answer reached through a
+    /// wrong step earns nothing (the process-verified reward of arXiv 2512.07783).</summary>
+    public static double VerifiedEquationReward(string completion, IReadOnlyList<int> nums, int target)
+    {
+        if (EquationReward(completion, nums, target).Reward < 1) return 0;
+        var reasoning = ReasoningAnalysis.Trace(StripEndTokens(completion), ReasoningMarkers.Default);
+        return reasoning.Steps.All(s => s.Right) ? 1 : 0;
+    }
+
+    /// <summary>A process check of the reasoning's verdict: -1 when the attempt the reasoning accepts (ReasoningAnalysis:
+    /// the last one not rejected) does not check out, i.e. one of its steps is wrong or its result is not the target;
+    /// 0 otherwise, also with no accepted attempt or reasoning that never closes (cut off mid-search). Accepting an unchecked attempt is how a search gives up ("answer
+    /// anything"); this makes it cost more than searching on, while a slip in a rejected attempt costs nothing.</summary>
+    public static double AcceptCheckReward(string completion, int target, ReasoningMarkers markers)
+    {
+        var text = StripEndTokens(completion);
+        if (!text.Contains(ThinkClose, StringComparison.Ordinal)) return 0;
+        var accepted = ReasoningAnalysis.Trace(text, markers).Accepted;
+        if (accepted is null) return 0;
+        bool checksOut = accepted.Steps.All(s => s.Right) && accepted.Steps[^1].Stated == Rational.FromInteger(target);
+        return checksOut ? 0 : -1;
     }
 
     /// <summary>Removes end tokens (repeated, in any order) from the very end of a completion.</summary>

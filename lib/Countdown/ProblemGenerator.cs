@@ -3,10 +3,15 @@ namespace Grpo.Countdown;
 
 public static class ProblemGenerator
 {
+    /// <summary>The most problems one call generates: twice Countdown-Tasks-3to4's 490,364 rows (a million problems
+    /// take about 100 MB); callers refuse larger counts naming their flag or field.</summary>
+    public const int MaxCount = 1_000_000;
+
     /// <summary>count problems drawn from d; the same seed gives the same problems on every machine.</summary>
     public static IReadOnlyList<CountdownProblem> Generate(int count, int seed, ProblemDistribution d)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxCount);
         Validate(d);
         var rng = new Random(seed);   // seeded System.Random has a fixed algorithm across .NET versions
         var problems = new List<CountdownProblem>(count);

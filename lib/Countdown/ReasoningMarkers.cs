@@ -50,6 +50,15 @@ public sealed record ReasoningMarkers(
         return File.Exists(path) ? Load(path) : Default;
     }
 
+    /// <summary>A markers file, or a model folder's markers (<see cref="ForModel"/>), as a person names either;
+    /// anything else (a FIFO, which would block the read, a device) is refused naming <paramref name="source"/>.</summary>
+    public static ReasoningMarkers FromPath(string path, string source)
+    {
+        if (Directory.Exists(path)) return ForModel(path);
+        Grpo.Files.InputPaths.RequireRegularFile(path, source);
+        return Load(path);
+    }
+
     sealed record FileFields(
         [property: JsonPropertyName("phrases")] List<string>? Phrases,
         [property: JsonPropertyName("reject_markers")] List<string>? RejectMarkers,
@@ -64,6 +73,7 @@ public sealed record ReasoningMarkers(
     /// <summary>Reads a markers file; a field it leaves out keeps the default. Errors name the file.</summary>
     public static ReasoningMarkers Load(string path)
     {
+        Grpo.Files.InputPaths.RequireSizeAtMost(path, Grpo.Files.StrictJson.MaxFileBytes, "reasoning markers file", "a few lists of words");
         FileFields fields;
         try { fields = JsonSerializer.Deserialize<FileFields>(File.ReadAllText(path), Json) ?? throw new JsonException("the file holds null"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a reasoning markers file: {e.Message}", e); }
@@ -79,7 +89,7 @@ public sealed record ReasoningMarkers(
     public void Save(string modelDir)
     {
         var phrases = Phrases.SequenceEqual(Default.Phrases) ? null : Phrases.ToList();
-        File.WriteAllText(Path.Combine(modelDir, FileName),
+        Grpo.Files.AtomicFile.WriteAllText(Path.Combine(modelDir, FileName),
             JsonSerializer.Serialize(new FileFields(phrases, RejectMarkers.ToList(), AcceptMarkers.ToList()),
                 new JsonSerializerOptions(Json) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull }) + "\n");
     }

@@ -70,22 +70,17 @@ public static class AhaBaseline
     static AhaRate Pool(string label, IReadOnlyList<AhaStepCount> c) => new(label, c[0].Step, c[^1].Step,
         c.Sum(x => x.Completions), c.Sum(x => x.CompletionsWithHit), c.Sum(x => x.Hits), c.Sum(x => x.Recoveries));
 
-    /// <summary>The series a source belongs to: eval, greedy / eval, sampled / training samples / … that solved it.</summary>
-    public static string SeriesOf(string source) => source switch
+    /// <summary>The series a source label belongs to: eval, greedy / eval, sampled / training samples / … that solved it.</summary>
+    public static string SeriesOf(string label) => AhaSource.Parse(label) switch
     {
-        AhaExtractor.SamplesSource => TrainingSamples,
-        AhaExtractor.SuccessSource => TrainingSuccesses,
-        _ when source.StartsWith("eval/", StringComparison.Ordinal) => source.EndsWith("/sampled", StringComparison.Ordinal) ? EvalSampled : EvalGreedy,
-        _ => source,
+        { IsEval: true, Sampled: var sampled } => sampled ? EvalSampled : EvalGreedy,
+        { Name: AhaExtractor.SamplesSource } => TrainingSamples,
+        { Name: AhaExtractor.SuccessSource } => TrainingSuccesses,
+        var other => other.Name,
     };
 
     /// <summary>eval/checkpoint-50/sampled -> checkpoint-50; any other source names itself.</summary>
-    static string LabelOf(string source)
-    {
-        if (!source.StartsWith("eval/", StringComparison.Ordinal)) return source;
-        var rest = source["eval/".Length..];
-        return rest.EndsWith("/sampled", StringComparison.Ordinal) ? rest[..^"/sampled".Length] : rest;
-    }
+    static string LabelOf(string label) => AhaSource.Parse(label) is { Checkpoint: { } checkpoint } ? checkpoint : label;
 
     static int Order(string series) => series switch { EvalGreedy => 0, EvalSampled => 1, TrainingSamples => 2, TrainingSuccesses => 3, _ => 4 };
 }

@@ -11,10 +11,15 @@ public sealed record AhaConfig(ReasoningMarkers Markers, int ContextChars = 60)
     /// <summary>The default phrases (<see cref="ReasoningMarkers.Default"/>), no verdict words.</summary>
     public static readonly AhaConfig Default = new(ReasoningMarkers.Default);
 
-    /// <summary>Rejects an empty marker set, blank markers and a negative window, naming the bad value.</summary>
+    /// <summary>The widest context kept around a hit: a person reads it, and a whole completion fits many times over.</summary>
+    public const int MaxContextChars = 100_000;
+
+    /// <summary>Rejects an empty marker set, blank markers and a window out of range, naming the bad value.</summary>
     public void Validate()
     {
-        Markers.Validate("AhaConfig.Markers");
-        if (ContextChars < 0) throw new BadInputException($"aha: --context must be >= 0, got {ContextChars}.");
+        try { Markers.Validate("aha markers (--phrase, --markers)"); }
+        catch (ArgumentException e) { throw new BadInputException(e.Message, e); }
+        if (ContextChars is < 0 or > MaxContextChars)
+            throw new BadInputException($"aha: --context must be 0 to {MaxContextChars:N0} characters, got {ContextChars}.");
     }
 }

@@ -64,8 +64,8 @@ public static class AhaExtractor
     /// <summary>The hit with up to <c>contextChars</c> characters on each side (never splitting a surrogate pair).</summary>
     public static string Context(string text, int index, int length, int contextChars)
     {
-        int start = Math.Max(0, index - contextChars);
-        int end = Math.Min(text.Length, index + length + contextChars);
+        int start = (int)Math.Max(0L, (long)index - contextChars);
+        int end = (int)Math.Min(text.Length, (long)index + length + contextChars);
         if (start > 0 && char.IsLowSurrogate(text[start])) start++;
         if (end < text.Length && char.IsLowSurrogate(text[end])) end--;
         return text[start..end];
@@ -79,7 +79,8 @@ public static class AhaExtractor
     /// ones (eval/&lt;checkpoint&gt;/sampled), each with its own score.</summary>
     public static IEnumerable<AhaDocument> FromEval(EvalResult eval)
     {
-        var source = "eval/" + eval.Checkpoint;
+        var source = AhaSource.Eval(eval.Checkpoint).Label;
+        var sampledSource = AhaSource.Eval(eval.Checkpoint, sampled: true).Label;
         foreach (var r in eval.Records) yield return new AhaDocument(source, eval.Step, r.Generation, r.Score >= 1, r.TestId);
         foreach (var r in eval.Records)
         {
@@ -87,7 +88,7 @@ public static class AhaExtractor
             if (r.SampledScores is not { } scores || scores.Count != texts.Count)
                 throw new InvalidDataException($"{source}: record {r.TestId} has {texts.Count} sampled_generations but " +
                     $"{r.SampledScores?.Count ?? 0} sampled_scores.");
-            for (int j = 0; j < texts.Count; j++) yield return new AhaDocument(source + "/sampled", eval.Step, texts[j], scores[j] >= 1, r.TestId);
+            for (int j = 0; j < texts.Count; j++) yield return new AhaDocument(sampledSource, eval.Step, texts[j], scores[j] >= 1, r.TestId);
         }
     }
 
@@ -140,15 +141,14 @@ public static class AhaExtractor
     static MarkerHit? Recovery(ReasoningTrace trace, bool correct) => correct ? trace.LastRejection : null;
 
     /// <summary>Eval files (eval/&lt;checkpoint&gt;, eval/&lt;checkpoint&gt;/sampled), not training samples.</summary>
-    public static bool IsEvalSource(string source) => source.StartsWith("eval/", StringComparison.Ordinal);
+    public static bool IsEvalSource(string source) => AhaSource.Parse(source).IsEval;
 
     static int SourceOrder(string source) => source switch { SamplesSource => 0, SuccessSource => 1, _ => 2 };
 
     /// <summary>The documents of a run folder: both completion sample files (when present) and every eval/*.json.</summary>
-    public static IReadOnlyList<AhaDocument> RunDocuments(string runDir)
+    public static IReadOnlyList<AhaDocument> RunDocuments(RunFolder run)
     {
-        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
-        var run = new RunFolder(runDir);
+        if (!Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"Run folder not found: {run.Root}");
         var docs = new List<AhaDocument>();
         foreach (var (source, path) in new[] { (SamplesSource, run.CompletionSamplesPath), (SuccessSource, run.SuccessSamplesPath) })
             if (File.Exists(path)) docs.AddRange(FromSamples(CompletionSamplesFile.Read(path), source));
@@ -184,13 +184,24 @@ public static class AhaExtractor
         AllowDuplicateProperties = false, RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
     };
 
+    /// <summary>Throws unless both files <see cref="Write"/> writes (aha.jsonl and aha_counts.json beside it) can be
+    /// written as regular files; <paramref name="source"/> names where the path came from.</summary>
+    public static void CheckOutputs(string jsonlPath, string source)
+    {
+        Grpo.Files.OutputPaths.CheckFile(jsonlPath, source);
+        Grpo.Files.OutputPaths.CheckFile(CountsPath(jsonlPath), source);
+    }
+
+    static string CountsPath(string jsonlPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!, RunFolder.AhaCountsFileName);
+
     /// <summary>Writes aha.jsonl (one hit per line) and, beside it, aha_counts.json (the per-step table).</summary>
     public static void Write(AhaResult result, string jsonlPath)
     {
+        CheckOutputs(jsonlPath, "aha output");
         var sb = new StringBuilder();
         foreach (var hit in result.Hits) sb.Append(JsonSerializer.Serialize(hit, JsonLine)).Append('\n');
         Grpo.Files.AtomicFile.WriteAllText(jsonlPath, sb.ToString());
-        var countsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonlPath))!, RunFolder.AhaCountsFileName);
+        var countsPath = CountsPath(jsonlPath);
         Grpo.Files.AtomicFile.WriteAllText(countsPath, JsonSerializer.Serialize(result.Counts, new JsonSerializerOptions(JsonLine) { WriteIndented = true }));
     }
 

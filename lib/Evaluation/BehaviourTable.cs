@@ -37,9 +37,9 @@ public static class BehaviourTable
     ];
 
     /// <summary>The eval/*.json files of a run, base (step 0) first, then by step.</summary>
-    public static IReadOnlyList<EvalResult> RunEvals(string runDir, string evalDir = RunFolder.DefaultEvalDir)
+    public static IReadOnlyList<EvalResult> RunEvals(RunFolder run, string evalDir = RunFolder.DefaultEvalDir)
     {
-        var dir = new RunFolder(runDir).EvalDir(evalDir);
+        var dir = run.EvalDir(evalDir);
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"No eval folder in the run: {dir} (run `eval --run` first).");
         return Directory.GetFiles(dir, "*.json").Select(EvalResult.Load)
             .OrderBy(e => e.Step).ThenBy(e => e.Checkpoint == "base" ? 0 : 1).ThenBy(e => e.Checkpoint, StringComparer.Ordinal).ToList();

@@ -80,7 +80,8 @@ public static partial class CompletionSamplesFile
     public static IReadOnlyList<CompletionSample> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Completion samples file not found: {path}", path);
-        InputPaths.RequireRegularFile(path, "completion samples file");
+        InputPaths.RequireSizeAtMost(path, EvalResult.MaxFileBytes, "completion samples file",
+            "a 200-step run writes a few MB; 1,000 steps of 32 completions of 1,024 tokens about 13 MB");
         return Parse(File.ReadAllText(path), path);
     }
 

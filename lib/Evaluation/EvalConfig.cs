@@ -33,16 +33,25 @@ public sealed record EvalConfig(
     string Dtype = "float32",
     string Device = "cpu")
 {
+    /// <summary>The most samples per problem: every problem's k completions are generated as rows of one batch
+    /// sequence (pass@k is reported for k up to 256 in the literature).</summary>
+    public const int MaxSamples = 1024;
+
     /// <summary>The reference tutorials' evaluation: greedy, completions up to 1024 tokens, Chinese prompt.</summary>
     public static readonly EvalConfig Default = new();
 
     /// <summary>The decoding a GRPO run trained with: its prompt template, completion length, sampling temperature
     /// and top_p, dtype and device; everything else from <paramref name="basis"/>.</summary>
-    public static EvalConfig FromRun(GrpoConfig run, EvalConfig? basis = null) => (basis ?? Default) with
+    public static EvalConfig FromRun(GrpoConfig run, CountdownTaskConfig task, EvalConfig? basis = null) => (basis ?? Default) with
     {
-        Template = run.PromptTemplate, MaxNewTokens = run.MaxCompletionLength, Temperature = run.Temperature,
+        Template = task.PromptTemplate, MaxNewTokens = run.MaxCompletionLength, Temperature = run.Temperature,
         TopP = run.TopP, Dtype = run.Dtype, Device = run.Device,
     };
+
+    /// <summary>The same from a run folder's config.json; null when the run has none yet.</summary>
+    public static EvalConfig? FromRun(RunFolder run, EvalConfig? basis = null) => run.LoadConfigJson() is { } json
+        ? FromRun(GrpoConfig.FromRunJson(json, run.ConfigPath), CountdownTaskConfig.FromRunJson(json, run.ConfigPath), basis)
+        : null;
 
     /// <summary>Rejects settings out of range (NaN fails every check), naming the setting as the CLI flag does.</summary>
     public void Validate()
@@ -50,9 +59,9 @@ public sealed record EvalConfig(
         void Require(bool ok, string message) { if (!ok) throw new BadInputException("eval: " + message); }
         Require(!string.IsNullOrWhiteSpace(TestFile), "the test file (--test) is empty");
         Require(NumProblems >= 0, $"num_problems (-n) must be >= 0 (0 = all), got {NumProblems}");
-        Require(BatchSize >= 1, $"batch_size must be >= 1, got {BatchSize}");
-        Require(MaxNewTokens >= 1, $"max_new_tokens must be >= 1, got {MaxNewTokens}");
-        Require(Samples >= 0, $"samples must be >= 0, got {Samples}");
+        Require(BatchSize is >= 1 and <= GrpoConfig.MaxSize, $"batch_size must be 1 to {GrpoConfig.MaxSize}, got {BatchSize}");
+        Require(MaxNewTokens is >= 1 and <= GrpoConfig.MaxSize, $"max_new_tokens must be 1 to {GrpoConfig.MaxSize}, got {MaxNewTokens}");
+        Require(Samples is >= 0 and <= MaxSamples, $"samples must be 0 to {MaxSamples}, got {Samples}");
         Require(Greedy || Samples > 0, "greedy decoding is off and samples is 0, so nothing would be generated");
         Require(Samples == 0 || float.IsFinite(Temperature) && Temperature > 0, $"temperature must be a number > 0 for sampling, got {Temperature}");
         Require(Samples == 0 || TopP is > 0 and <= 1, $"top_p must be in (0, 1], got {TopP}");

@@ -147,16 +147,16 @@ public static class Evaluator
 
     /// <summary>Evaluates the base model and every checkpoint of a run, writing eval/&lt;checkpoint&gt;.json for each;
     /// checkpoints whose eval file exists are skipped unless force. Returns the results (loaded when skipped).</summary>
-    public static IReadOnlyList<(CheckpointRef Checkpoint, EvalResult Result, bool Skipped)> EvaluateRun(string runDir,
+    public static IReadOnlyList<(CheckpointRef Checkpoint, EvalResult Result, bool Skipped)> EvaluateRun(RunFolder run,
         EvalConfig config, string? baseModelDir = null, bool force = false, IProgress<EvalProgress>? progress = null,
         CancellationToken ct = default, string evalDir = RunFolder.DefaultEvalDir)
     {
         var results = new List<(CheckpointRef, EvalResult, bool)>();
-        var markers = RunCheckpoints.Markers(runDir, baseModelDir);   // the base model's, for every checkpoint alike
+        var markers = RunCheckpoints.Markers(run, baseModelDir);   // the base model's, for every checkpoint alike
         using var models = new ReusableModel();                       // one model object; each checkpoint's weights load into it
-        foreach (var c in RunCheckpoints.Discover(runDir, baseModelDir))
+        foreach (var c in RunCheckpoints.Discover(run, baseModelDir))
         {
-            var path = new RunFolder(runDir).EvalPath(c.Name, evalDir);
+            var path = run.EvalPath(c.Name, evalDir);
             if (!force && File.Exists(path)) { results.Add((c, EvalResult.Load(path), true)); continue; }
             var result = EvaluateModel(c.ModelDir, config, c.Name, c.Step, progress, ct, markers, models);
             result.Save(path);

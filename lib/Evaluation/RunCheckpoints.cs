@@ -11,10 +11,9 @@ public sealed record CheckpointRef(string Name, int Step, string ModelDir);
 public static class RunCheckpoints
 {
     /// <summary>The base model (when known) then every complete checkpoint, ordered by N.</summary>
-    public static IReadOnlyList<CheckpointRef> Discover(string runDir, string? baseModelDir = null)
+    public static IReadOnlyList<CheckpointRef> Discover(RunFolder run, string? baseModelDir = null)
     {
-        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
-        var run = new RunFolder(runDir);
+        if (!Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"Run folder not found: {run.Root}");
         var list = new List<CheckpointRef>();
         var baseDir = baseModelDir ?? run.BaseModelDir();
         if (baseDir is not null)
@@ -25,16 +24,16 @@ public static class RunCheckpoints
         }
         list.AddRange(run.CompleteCheckpoints().Select(c => new CheckpointRef(c.Name, c.Step, c.Dir)));
         if (list.Count == 0)
-            throw new BadInputException($"Nothing to evaluate in {runDir}: no complete checkpoints/checkpoint-N folders and no base " +
+            throw new BadInputException($"Nothing to evaluate in {run.Root}: no complete checkpoints/checkpoint-N folders and no base " +
                 "model (config.json names none; pass the base model folder explicitly).");
         return list;
     }
 
     /// <summary>The reasoning markers of a run: its base model folder's reasoning_markers.json (checkpoints are written
     /// without one and write as their base does), else the defaults.</summary>
-    public static ReasoningMarkers Markers(string runDir, string? baseModelDir = null)
+    public static ReasoningMarkers Markers(RunFolder run, string? baseModelDir = null)
     {
-        var baseDir = baseModelDir ?? new RunFolder(runDir).BaseModelDir();
+        var baseDir = baseModelDir ?? run.BaseModelDir();
         return baseDir is not null && Directory.Exists(baseDir) ? ReasoningMarkers.ForModel(baseDir) : ReasoningMarkers.Default;
     }
 
@@ -42,6 +41,6 @@ public static class RunCheckpoints
     public static ReasoningMarkers MarkersForModel(string modelDir)
     {
         if (File.Exists(Path.Combine(modelDir, ReasoningMarkers.FileName))) return ReasoningMarkers.ForModel(modelDir);
-        return RunFolder.OfCheckpoint(modelDir) is { } run ? Markers(run.Root) : ReasoningMarkers.Default;
+        return RunFolder.OfCheckpoint(modelDir) is { } run ? Markers(run) : ReasoningMarkers.Default;
     }
 }

@@ -10,9 +10,11 @@ public static class AtomicFile
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> into a temporary file, then renames it into
-    /// place. If write throws, the target is untouched and the temporary file removed.</summary>
+    /// place. If write throws, the target is untouched and the temporary file removed. A target that is not a regular
+    /// file (a device, a FIFO, a folder) is refused before anything is written (<see cref="OutputPaths.CheckFile"/>).</summary>
     public static void Write(string path, Action<Stream> write)
     {
+        OutputPaths.CheckFile(path, "output");
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
@@ -40,6 +42,7 @@ public static class AtomicFile
     /// <summary>Appends text and flushes it to disk before returning (the file is created when missing).</summary>
     public static void AppendAllText(string path, string text)
     {
+        OutputPaths.CheckFile(path, "output");   // appending to a FIFO would wait for a reader
         bool created = !File.Exists(path);
         using (var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read))
         {

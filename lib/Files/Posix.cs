@@ -27,16 +27,40 @@ static class Posix
 
     /// <summary>The file type bits of <paramref name="path"/> after following symbolic links, or null when unknown
     /// (not Linux, or the call failed: callers then rely on File.Exists).</summary>
-    static int? FileType(string path)
+    static int? FileType(string path) => Stat(path, follow: true, out _);
+
+    const int AtSymlinkNoFollow = 0x100, ENOENT = 2, ENOTDIR = 20, ELOOP = 40;
+
+    /// <summary>statx's file type bits (following symbolic links or not), or null with errno (0 when statx cannot be
+    /// called here: not Linux, or glibc before 2.28).</summary>
+    static int? Stat(string path, bool follow, out int errno)
     {
+        errno = 0;
         if (!OperatingSystem.IsLinux()) return null;
         var buffer = new byte[256];   // sizeof(struct statx)
         try
         {
-            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0) return null;
+            if (Statx(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow, StatxType, buffer) != 0)
+            {
+                errno = Marshal.GetLastPInvokeError();
+                return null;
+            }
         }
-        catch (EntryPointNotFoundException) { return null; }   // glibc before 2.28
+        catch (EntryPointNotFoundException) { return null; }
         return BitConverter.ToUInt16(buffer, StatxModeOffset) & FileTypeMask;
+    }
+
+    /// <summary>What <paramref name="path"/> is once symbolic links are followed; a link that leads nowhere is
+    /// <see cref="PathKind.Missing"/> (writing there replaces the link), a loop of links is <see cref="PathKind.LinkLoop"/>.</summary>
+    public static PathKind Kind(string path)
+    {
+        if (Stat(path, follow: true, out int errno) is int type)
+            return type == RegularFile ? PathKind.RegularFile : type == Directory ? PathKind.Folder : PathKind.Special;
+        if (errno == ELOOP) return PathKind.LinkLoop;
+        if (errno is ENOENT or ENOTDIR) return PathKind.Missing;
+        if (errno != 0) return PathKind.Unreadable;
+        // Not Linux: what .NET knows (it reports FIFOs and devices as files, so they count as regular files there).
+        return System.IO.Directory.Exists(path) ? PathKind.Folder : File.Exists(path) ? PathKind.RegularFile : PathKind.Missing;
     }
 
     /// <summary>True for a regular file (a symbolic link counts by its target); false for FIFOs, devices, sockets
@@ -46,6 +70,29 @@ static class Posix
 
     public static bool IsDirectory(string path) =>
         FileType(path) is int type ? type == Directory : System.IO.Directory.Exists(path);
+
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+    static extern IntPtr RealPathC([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    static extern void Free(IntPtr pointer);
+
+    /// <summary>The absolute path of an existing <paramref name="path"/> with every symbolic link and ".." resolved
+    /// (realpath(3)); null when it does not exist. Elsewhere than Linux and macOS: the full path with a final link
+    /// resolved, which is what .NET knows.</summary>
+    public static string? RealPath(string path)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            var resolved = RealPathC(path, IntPtr.Zero);
+            if (resolved == IntPtr.Zero) return null;
+            try { return Marshal.PtrToStringUTF8(resolved); }
+            finally { Free(resolved); }
+        }
+        var full = Path.GetFullPath(path);
+        if (!System.IO.Directory.Exists(full) && !File.Exists(full)) return null;
+        return new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+    }
 
     const int EINVAL = 22, ENOTSUP = 95;
 
@@ -65,3 +112,7 @@ static class Posix
         finally { Close(fd); }
     }
 }
+
+/// <summary>What a path names once symbolic links are followed.</summary>
+enum PathKind { Missing, RegularFile, Folder, Special, LinkLoop, Unreadable }
+

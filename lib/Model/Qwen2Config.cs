@@ -33,6 +33,35 @@ public sealed record Qwen2Config
 
     public int HeadDim => HiddenSize / NumAttentionHeads;
 
+    public const int MaxVocabSize = 1 << 20, MaxHiddenSize = 1 << 16, MaxIntermediateSize = 1 << 18, MaxLayers = 1024;
+    public const long MaxRotaryTable = 1L << 27;
+
+    /// <summary>Every parameter's Hugging Face name and shape, as Qwen2ForCausalLM's state dict holds them, computed
+    /// from the config alone: a weights file can be checked against them before anything is allocated.</summary>
+    public IReadOnlyDictionary<string, long[]> ParameterShapes()
+    {
+        long h = HiddenSize, kv = (long)NumKeyValueHeads * HeadDim, i = IntermediateSize;
+        var shapes = new Dictionary<string, long[]> { ["model.embed_tokens.weight"] = [VocabSize, h], ["model.norm.weight"] = [h] };
+        for (int l = 0; l < NumHiddenLayers; l++)
+        {
+            var p = $"model.layers.{l}.";
+            shapes[p + "input_layernorm.weight"] = [h];
+            shapes[p + "post_attention_layernorm.weight"] = [h];
+            shapes[p + "self_attn.q_proj.weight"] = [h, h];
+            shapes[p + "self_attn.q_proj.bias"] = [h];
+            shapes[p + "self_attn.k_proj.weight"] = [kv, h];
+            shapes[p + "self_attn.k_proj.bias"] = [kv];
+            shapes[p + "self_attn.v_proj.weight"] = [kv, h];
+            shapes[p + "self_attn.v_proj.bias"] = [kv];
+            shapes[p + "self_attn.o_proj.weight"] = [h, h];
+            shapes[p + "mlp.gate_proj.weight"] = [i, h];
+            shapes[p + "mlp.up_proj.weight"] = [i, h];
+            shapes[p + "mlp.down_proj.weight"] = [h, i];
+        }
+        if (!TieWordEmbeddings) shapes["lm_head.weight"] = [VocabSize, h];
+        return shapes;
+    }
+
     /// <summary>The shape of Qwen2.5-0.5B(-Instruct), used by the benchmark with random weights.</summary>
     public static Qwen2Config Qwen25_05B => new() { BosTokenId = 151643, EosTokenId = [151645, 151643], PadTokenId = 151643, TorchDtype = "bfloat16", SlidingWindow = 32768 };
 
@@ -113,6 +142,12 @@ public sealed record Qwen2Config
         Require(HiddenSize > 0, $"hidden_size must be > 0 (got {HiddenSize})");
         Require(IntermediateSize > 0, $"intermediate_size must be > 0 (got {IntermediateSize})");
         Require(NumHiddenLayers > 0, $"num_hidden_layers must be > 0 (got {NumHiddenLayers})");
+        // Upper bounds (docs/bad-input.md): far above any Qwen2 (vocabulary 152,064, hidden 8,192, intermediate 29,568,
+        // 80 layers), low enough that no size libtorch is handed overflows.
+        Require(VocabSize <= MaxVocabSize, $"vocab_size must be at most {MaxVocabSize} (got {VocabSize})");
+        Require(HiddenSize <= MaxHiddenSize, $"hidden_size must be at most {MaxHiddenSize} (got {HiddenSize})");
+        Require(IntermediateSize <= MaxIntermediateSize, $"intermediate_size must be at most {MaxIntermediateSize} (got {IntermediateSize})");
+        Require(NumHiddenLayers <= MaxLayers, $"num_hidden_layers must be at most {MaxLayers} (got {NumHiddenLayers})");
         Require(NumAttentionHeads > 0, $"num_attention_heads must be > 0 (got {NumAttentionHeads})");
         Require(NumKeyValueHeads > 0, $"num_key_value_heads must be > 0 (got {NumKeyValueHeads})");
         Require(HiddenSize % NumAttentionHeads == 0, $"hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
@@ -120,6 +155,9 @@ public sealed record Qwen2Config
             $"num_attention_heads {NumAttentionHeads} is not a multiple of num_key_value_heads {NumKeyValueHeads}");
         Require(HeadDim % 2 == 0, $"hidden_size / num_attention_heads = {HeadDim} must be even (rotary embeddings rotate pairs)");
         Require(MaxPositionEmbeddings > 0, $"max_position_embeddings must be > 0 (got {MaxPositionEmbeddings})");
+        // The rotary tables hold max_position_embeddings x head_dim floats each (Qwen2.5-7B-Instruct-1M: 1,010,000 x 128).
+        Require((long)MaxPositionEmbeddings * HeadDim <= MaxRotaryTable,
+            $"max_position_embeddings {MaxPositionEmbeddings} x head size {HeadDim} must be at most {MaxRotaryTable} (the rotary tables' size)");
         Require(double.IsFinite(RopeTheta) && RopeTheta > 0, $"rope_theta must be a number > 0 (got {Got(RopeTheta)})");
         Require(double.IsFinite(RmsNormEps) && RmsNormEps > 0, $"rms_norm_eps must be a number > 0 (got {Got(RmsNormEps)})");
         Require(AttentionDropout is >= 0 and < 1, $"attention_dropout must be in [0, 1) (got {Got(AttentionDropout)})");

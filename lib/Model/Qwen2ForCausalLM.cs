@@ -206,11 +206,36 @@ public sealed class Qwen2ForCausalLM : Module<Tensor, Tensor, Tensor, Tensor>
     {
         InputPaths.RequireFolder(modelDir, "model");
         var config = Qwen2Config.Load(modelDir);
+        CheckWeightShapes(config, modelDir);   // before the model is allocated from config.json's sizes
         var m = new Qwen2ForCausalLM(config, dtype, device);
         try { m.LoadWeights(modelDir); }
         catch { m.Dispose(); throw; }
         m.eval();
         return m;
+    }
+
+    /// <summary>Throws unless the weight files hold every parameter config.json implies, in its shape: a config whose
+    /// sizes disagree with the weights (a vocab_size edited to 2^31-1) is refused before libtorch is asked for memory,
+    /// so the model's allocation is never larger than the weights on disk.</summary>
+    static void CheckWeightShapes(Qwen2Config config, string modelDir)
+    {
+        var expected = config.ParameterShapes();
+        var found = new HashSet<string>();
+        foreach (var file in WeightFiles(modelDir))
+            foreach (var entry in SafeTensors.ReadHeader(file, out _))
+            {
+                if (!expected.TryGetValue(entry.Name, out var shape)) continue;   // LoadWeights names unknown tensors
+                if (!shape.SequenceEqual(entry.Shape))
+                    throw new InvalidDataException($"{file}: tensor \"{entry.Name}\" has shape [{string.Join(", ", entry.Shape)}], but " +
+                        $"{Path.Combine(modelDir, "config.json")} implies [{string.Join(", ", shape)}] (vocab_size {config.VocabSize}, " +
+                        $"hidden_size {config.HiddenSize}, intermediate_size {config.IntermediateSize}, num_key_value_heads {config.NumKeyValueHeads})");
+                found.Add(entry.Name);
+            }
+        var missing = expected.Keys.Where(k => !found.Contains(k)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException($"{modelDir}: the weights lack {missing.Count} tensors that config.json implies " +
+                $"(num_hidden_layers {config.NumHiddenLayers}, tie_word_embeddings {config.TieWordEmbeddings.ToString().ToLowerInvariant()}), " +
+                $"e.g. {string.Join(", ", missing.Take(3))}");
     }
 
     /// <summary>Loads model.safetensors, or the shards listed by model.safetensors.index.json, into this model.</summary>

@@ -5,6 +5,7 @@ using System.Globalization;
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Reports;
+using Grpo.Training;
 using Microsoft.Data.Analysis;
 
 namespace Grpo.Notebook;
@@ -83,7 +84,8 @@ public static class Frames
     public static DataFrame Metrics(IEnumerable<MetricsRow> rows, params string[] metrics)
     {
         var list = rows.OrderBy(r => r.Step).ToList();
-        if (metrics.Length == 0) metrics = ["reward", "rewards/equation_reward/mean", "completions/mean_length", "kl"];
+        if (metrics.Length == 0)
+            metrics = [MetricNames.Reward, MetricNames.RewardMean(CountdownRewards.EquationRewardName), MetricNames.MeanLength, MetricNames.Kl];
         var columns = new List<DataFrameColumn> { new Int32DataFrameColumn("step", list.Select(r => r.Step)) };
         foreach (var m in metrics) columns.Add(new DoubleDataFrameColumn(m, list.Select(r => Significant(r[m]))));
         return new DataFrame(columns);

@@ -8,10 +8,10 @@ public static class NotebookAha
 {
     /// <summary>Scans the run's completion samples and every eval file with its base model's markers, writes aha.jsonl
     /// and aha_counts.json, and returns the hits and counts.</summary>
-    public static AhaResult Extract(string runDir, int contextChars)
+    public static AhaResult Extract(RunFolder run, int contextChars)
     {
-        var result = AhaExtractor.Extract(AhaExtractor.RunDocuments(runDir), new AhaConfig(RunCheckpoints.Markers(runDir), contextChars));
-        AhaExtractor.Write(result, new RunFolder(runDir).AhaPath);
+        var result = AhaExtractor.Extract(AhaExtractor.RunDocuments(run), new AhaConfig(RunCheckpoints.Markers(run), contextChars));
+        AhaExtractor.Write(result, run.AhaPath);
         return result;
     }
 }

@@ -9,11 +9,11 @@ namespace Grpo.Notebook;
 public static class NotebookEval
 {
     /// <summary>Evaluates <paramref name="modelDir"/> as the run's base model and writes eval/base.json into
-    /// <paramref name="runDir"/>, where 04 compares every checkpoint with it. <paramref name="status"/> shows progress.</summary>
-    public static EvalResult Base(string modelDir, string runDir, EvalConfig config, Action<string> status)
+    /// <paramref name="run"/>, where 04 compares every checkpoint with it. <paramref name="status"/> shows progress.</summary>
+    public static EvalResult Base(string modelDir, RunFolder run, EvalConfig config, Action<string> status)
     {
         var result = Evaluator.EvaluateModel(modelDir, config, "base", 0, EvalStatus.To(status));
-        result.Save(new RunFolder(runDir).EvalPath("base"));
+        result.Save(run.EvalPath("base"));
         status($"done: {result.NumProblems} problems");
         return result;
     }
@@ -22,15 +22,15 @@ public static class NotebookEval
     /// template, completion length, temperature, dtype, device from its config.json) and the problems and sizes of
     /// <paramref name="basis"/>; the first run's base model is <paramref name="baseModelDir"/>, the others' the one their
     /// config.json names. Returns the runs side by side (the first is the one the notebook is about).</summary>
-    public static IReadOnlyList<ComparedRun> Runs(IReadOnlyList<string> runDirs, string baseModelDir, EvalConfig basis, Action<string> status)
+    public static IReadOnlyList<ComparedRun> Runs(IReadOnlyList<RunFolder> runs, string baseModelDir, EvalConfig basis, Action<string> status)
     {
-        for (int i = 0; i < runDirs.Count; i++)
+        for (int i = 0; i < runs.Count; i++)
         {
-            var config = new RunFolder(runDirs[i]).LoadConfig()
-                ?? throw new BadInputException($"No config.json in {runDirs[i]}: train it first (notebook 03 or the train command)");
-            Evaluator.EvaluateRun(runDirs[i], EvalConfig.FromRun(config, basis), i == 0 ? baseModelDir : null, progress: EvalStatus.To(status));
+            var config = EvalConfig.FromRun(runs[i], basis)
+                ?? throw new BadInputException($"No config.json in {runs[i].Root}: train it first (notebook 03 or the train command)");
+            Evaluator.EvaluateRun(runs[i], config, i == 0 ? baseModelDir : null, progress: EvalStatus.To(status));
         }
-        status($"done: {runDirs.Count} run{(runDirs.Count == 1 ? "" : "s")} evaluated");
-        return RunComparison.Of(runDirs);
+        status($"done: {runs.Count} run{(runs.Count == 1 ? "" : "s")} evaluated");
+        return RunComparison.Of(runs);
     }
 }

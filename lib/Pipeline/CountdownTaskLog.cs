@@ -13,18 +13,18 @@ public sealed class CountdownTaskLog(RunFolder run, int seed, double sampleFract
 {
     public void Write(ScoredBatch batch)
     {
-        int format = Index(batch, CountdownRewardFunctions.Format), equation = Index(batch, CountdownRewardFunctions.Equation);
         // Not HashCode.Combine: it is randomised per process, and a resumed run must pick the same samples.
         var rng = new Random(unchecked(seed * 1_000_003 + batch.Step * 7919 + 0x5a3b1e));
         var all = new List<CompletionSample>();
         var successes = new List<CompletionSample>();
         foreach (var c in batch.Completions)
         {
-            var p = c.Prompt.Example as CountdownProblem;
-            var entry = new CompletionSample(batch.Step, p?.Nums ?? [], p?.Target ?? 0, c.Reward,
-                format >= 0 ? (int)c.PerFunction[format] : 0, equation >= 0 ? (int)c.PerFunction[equation] : 0, c.Text);
+            // Scored here by the task's own rules, whichever reward functions the run trains with.
+            var p = Problem(c);
+            int format = (int)CountdownRewards.FormatReward(c.Text), correct = (int)CountdownRewards.EquationReward(c.Text, p.Nums, p.Target).Reward;
+            var entry = new CompletionSample(batch.Step, p.Nums, p.Target, c.Reward, format, correct, c.Text);
             if (rng.NextDouble() < sampleFraction) all.Add(entry);
-            if (equation >= 0 && c.PerFunction[equation] >= 1) successes.Add(entry);
+            if (correct == 1) successes.Add(entry);
         }
         CompletionSamplesFile.Append(run.CompletionSamplesPath, all);
         CompletionSamplesFile.Append(run.SuccessSamplesPath, successes);
@@ -38,8 +38,6 @@ public sealed class CountdownTaskLog(RunFolder run, int seed, double sampleFract
         CompletionSamplesFile.TruncateAfter(run.CompletionSamplesPath, step);
         CompletionSamplesFile.TruncateAfter(run.SuccessSamplesPath, step);
     }
-
-    static int Index(ScoredBatch batch, RewardFunction f) => batch.RewardNames.ToList().IndexOf(f.Name);
 
     static CountdownProblem Problem(ScoredCompletion c) => c.Prompt.Example as CountdownProblem
         ?? throw new InvalidOperationException("a Countdown run's prompts carry their Countdown problem");

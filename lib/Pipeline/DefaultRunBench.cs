@@ -22,31 +22,31 @@ public static class DefaultRunBench
 {
     /// <summary>steps + 1 GRPO steps of <paramref name="config"/> in a temporary run folder (deleted after); the first
     /// step (start-up, first-call costs) is not counted.</summary>
-    public static GrpoStepBench GrpoSteps(GrpoConfig config, int steps)
+    public static GrpoStepBench GrpoSteps(CountdownRunConfig run, int steps)
     {
         var dir = Directory.CreateTempSubdirectory("grpo-bench-").FullName;
         try
         {
-            config = config with { OutputDir = dir, MaxSteps = steps + 1, SaveSteps = steps + 1 };
+            var config = run.Grpo with { OutputDir = dir, MaxSteps = steps + 1, SaveSteps = steps + 1 };
             var metrics = new List<Dictionary<string, double>>();
-            using (var trainer = CountdownRun.Create(config))
+            using (var trainer = CountdownRun.Create(run with { Grpo = config }))
                 trainer.Train(new SyncProgress<GrpoProgress>(p => metrics.Add(p.Metrics.ToDictionary(kv => kv.Key, kv => kv.Value))));
             var timed = metrics.Skip(1).ToList();
             double Median(string name) => MedianOf(timed.Select(m => m[name]));
 
             var model = Qwen2Config.Load(config.ModelNameOrPath);
-            double prompt = CountdownRun.Prompts(config, QwenTokenizer.FromFolder(config.ModelNameOrPath))
+            double prompt = CountdownRun.Prompts(run.Task, config.Seed, QwenTokenizer.FromFolder(config.ModelNameOrPath))
                 .Average(p => Math.Min(p.Ids.Length, config.MaxPromptLength));
             int rows = config.PromptsPerStep * config.NumGenerations;
-            double completion = Median("completions/mean_length"), completionTokens = rows * completion;
-            double updateRows = config.DropZeroStdGroups ? rows * (1 - Median("frac_reward_zero_std")) : rows;
+            double completion = Median(MetricNames.MeanLength), completionTokens = rows * completion;
+            double updateRows = config.DropZeroStdGroups ? rows * (1 - Median(MetricNames.FracRewardZeroStd)) : rows;
             double updateTokens = updateRows * (prompt + completion);
             // The group's prompt is prefilled once; each completion token attends to the prompt and half its completion.
             double generationFlops = config.PromptsPerStep * prompt * ModelBench.FlopsPerToken(model, prompt / 2)
                 + completionTokens * ModelBench.FlopsPerToken(model, prompt + completion / 2);
             double updateFlops = 3 * updateTokens * ModelBench.FlopsPerToken(model, (prompt + completion) / 2);
-            double generation = Median("time/generation"), update = Median("time/update");
-            return new GrpoStepBench(timed.Count, Median("step_time"), generation, Median("time/reference"), update,
+            double generation = Median(MetricNames.GenerationTime), update = Median(MetricNames.UpdateTime);
+            return new GrpoStepBench(timed.Count, Median(MetricNames.StepTime), generation, Median(MetricNames.ReferenceTime), update,
                 completionTokens, completionTokens / generation, generationFlops / generation / 1e9,
                 updateTokens / update, updateFlops / update / 1e9);
         }

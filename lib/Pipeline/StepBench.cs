@@ -33,11 +33,12 @@ public static class StepBench
     }
 
     /// <summary>The Countdown task of the config (prompts tokenized once: that is not part of a step).</summary>
-    public static GrpoTask CountdownTask(GrpoConfig config)
+    public static GrpoTask CountdownTask(CountdownRunConfig config)
     {
-        var tokenizer = QwenTokenizer.FromFolder(config.ModelNameOrPath);
-        return new GrpoTask(CountdownRun.Prompts(CountdownRun.Validated(config), tokenizer),
-            config.RewardFuncs.Select(CountdownRewardFunctions.ByName).ToList(), TokenSpec.FromModel(config.ModelNameOrPath, tokenizer));
+        config.Validated();
+        var tokenizer = QwenTokenizer.FromFolder(config.Grpo.ModelNameOrPath);
+        var tokens = TokenSpec.FromModel(config.Grpo.ModelNameOrPath, tokenizer);
+        return new GrpoTask(CountdownRun.Prompts(config.Task, config.Grpo.Seed, tokenizer), CountdownRun.Rewards(config, tokens), tokens);
     }
 
     /// <summary>afterStep: called with each variant's trainer after its step, while the gradients are still there.</summary>
@@ -69,8 +70,8 @@ public static class StepBench
                         trainer.Step(new SyncProgress<GrpoProgress>(p => step = p));
                         afterStep?.Invoke(variants[v], trainer);
                     }
-                    var t = new StepTiming(variants[v].Name, rep, step!["time/generation"], step["time/reference"],
-                        step["time/update"], step["step_time"], step["loss"], step["grad_norm"], peaks);
+                    var t = new StepTiming(variants[v].Name, rep, step![MetricNames.GenerationTime], step[MetricNames.ReferenceTime],
+                        step[MetricNames.UpdateTime], step[MetricNames.StepTime], step[MetricNames.Loss], step[MetricNames.GradNorm], peaks);
                     log?.Invoke($"{(rep < 1 ? "warm-up" : $"repetition {rep}")}, {t.Variant}: step {t.Step:F2} s = generation " +
                         $"{t.Generation:F2} + reference {t.Reference:F2} + update {t.Update:F2}; loss {t.Loss:G6}, grad_norm {t.GradNorm:G6}" +
                         (peaks.Count == 0 ? "" : "; peak RSS (GiB) " + string.Join(", ", peaks.Select(p => $"{p.Key} {p.Value:F2}"))));

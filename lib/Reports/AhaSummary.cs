@@ -4,6 +4,7 @@
 using System.Globalization;
 using Grpo.Countdown;
 using Grpo.Evaluation;
+using Grpo.Training;
 
 namespace Grpo.Reports;
 
@@ -13,11 +14,11 @@ public sealed record AhaSummary(IReadOnlyList<string> Sentences, IReadOnlyList<P
 {
     /// <summary>The summary of a run folder's evals (eval/base.json against the last checkpoint) and, when given, its
     /// training-sample counts; null when the run has no base eval or no checkpoint eval yet.</summary>
-    public static AhaSummary? ForRun(string runDir, IReadOnlyList<AhaStepCount>? counts = null, int blockSteps = 50)
+    public static AhaSummary? ForRun(RunFolder run, IReadOnlyList<AhaStepCount>? counts = null, int blockSteps = 50)
     {
-        var (baseEval, final) = RunFiles.BaseAndLast(RunFiles.ReadEvals(runDir));
+        var (baseEval, final) = RunFiles.BaseAndLast(RunFiles.ReadEvals(run));
         if (baseEval is null || final is null) return null;
-        return Of(baseEval, final, RunFiles.Markers(runDir), counts is null ? [] : AhaBaseline.TrainingRows(counts, blockSteps));
+        return Of(baseEval, final, RunFiles.Markers(run), counts is null ? [] : AhaBaseline.TrainingRows(counts, blockSteps));
     }
 
     public static AhaSummary Of(EvalResult baseEval, EvalResult final, ReasoningMarkers markers, IReadOnlyList<AhaBaselineRow> training)

@@ -65,7 +65,7 @@ public static partial class Charts
     /// <summary>A run's line in one panel: its colour everywhere, listed once in the legend, toggled in all panels at once.</summary>
     static GenericChart RunLine(int[] steps, double[] values, ComparedRun run, int index, bool inLegend) =>
         Plotly.NET.CSharp.GenericChartExtensions.WithTraceInfo(Chart.Line<int, double, string>(steps, values, ShowMarkers: true,
-            Name: run.Label, ShowLegend: inLegend, LineColor: Color.fromString(Palette[index % Palette.Length])), LegendGroup: run.RunDir);
+            Name: run.Label, ShowLegend: inLegend, LineColor: Color.fromString(Palette[index % Palette.Length])), LegendGroup: run.Run.Root);
 
     /// <summary>The legend under the panels, one run per line: labels that name settings are long.</summary>
     static GenericChart LegendBelow(GenericChart chart)

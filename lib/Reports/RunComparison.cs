@@ -11,7 +11,7 @@ namespace Grpo.Reports;
 
 /// <summary>One run of a comparison. <paramref name="Differences"/>: "learning_rate 0.0003" for each config field whose
 /// value differs between the compared runs (or why the run's settings are unknown).</summary>
-public sealed record ComparedRun(string RunDir, string Name, IReadOnlyList<string> Differences, IReadOnlyList<EvalResult> Evals,
+public sealed record ComparedRun(RunFolder Run, string Name, IReadOnlyList<string> Differences, IReadOnlyList<EvalResult> Evals,
     IReadOnlyList<BehaviourRow> Behaviour)
 {
     /// <summary>The legend entry: "grpo-lr3 (learning_rate 0.0003, beta 0)", or the name alone when nothing differs.</summary>
@@ -25,14 +25,14 @@ public static class RunComparison
 
     /// <summary>The runs in the order given, with their evals (base first) and stored behaviour, each named by its
     /// folder and labelled with the settings that differ. A folder that does not exist, or one given twice, is an error.</summary>
-    public static IReadOnlyList<ComparedRun> Of(IEnumerable<string> runDirs)
+    public static IReadOnlyList<ComparedRun> Of(IEnumerable<RunFolder> runs)
     {
-        var dirs = runDirs.ToList();
+        var dirs = runs.ToList();
         if (dirs.Count == 0) throw new BadInputException("no run folder to compare");
         foreach (var d in dirs)
-            if (!Directory.Exists(d)) throw new BadInputException($"Run folder not found: {d}");
-        var twice = dirs.GroupBy(d => Path.GetFullPath(d).TrimEnd('/', '\\')).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new BadInputException($"run folder given twice: {twice.First()}");
+            if (!Directory.Exists(d.Root)) throw new BadInputException($"Run folder not found: {d.Root}");
+        var twice = dirs.GroupBy(d => Path.GetFullPath(d.Root).TrimEnd('/', '\\')).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new BadInputException($"run folder given twice: {twice.First().Root}");
 
         var settings = dirs.Select(Settings).ToList();
         var known = settings.Where(s => s.Fields is not null).Select(s => s.Fields!).ToList();
@@ -54,9 +54,9 @@ public static class RunComparison
 
     /// <summary>config.json as "field" (or "parent.field") -> value text; null and why when the run has none or it does
     /// not read.</summary>
-    static (Dictionary<string, string>? Fields, string? Problem) Settings(string runDir)
+    static (Dictionary<string, string>? Fields, string? Problem) Settings(RunFolder run)
     {
-        var path = new RunFolder(runDir).ConfigPath;
+        var path = run.ConfigPath;
         if (!File.Exists(path)) return (null, "no config.json");
         try
         {
@@ -78,9 +78,9 @@ public static class RunComparison
     }
 
     /// <summary>Each folder's name; folders that share a name (runs/a/x, runs/b/x) are named by their path instead.</summary>
-    static List<string> Names(List<string> dirs)
+    static List<string> Names(List<RunFolder> runs)
     {
-        var names = dirs.Select(d => Path.GetFileName(Path.GetFullPath(d).TrimEnd('/', '\\'))).ToList();
-        return names.Select((n, i) => names.Count(x => x == n) > 1 ? dirs[i] : n).ToList();
+        var names = runs.Select(r => Path.GetFileName(Path.GetFullPath(r.Root).TrimEnd('/', '\\'))).ToList();
+        return names.Select((n, i) => names.Count(x => x == n) > 1 ? runs[i].Root : n).ToList();
     }
 }

@@ -23,13 +23,18 @@ public static class RunFiles
         if (!File.Exists(path)) throw new FileNotFoundException($"Metrics file not found: {path}", path);
         Grpo.Files.InputPaths.RequireRegularFile(path, "metrics file");
         var rows = new List<MetricsRow>();
-        var lines = File.ReadAllText(path).Split('\n');
-        for (int lineNo = 1; lineNo <= lines.Length; lineNo++)
+        // Read line by line (a long run's file need not fit in memory as one string). A running (or killed) trainer
+        // may have written half of the last line: it has no newline yet.
+        bool endsWithNewline = EndsWithNewline(path);
+        int lineNo = 0;
+        using var lines = File.ReadLines(path).GetEnumerator();
+        for (bool more = lines.MoveNext(); more;)
         {
-            var line = lines[lineNo - 1];
+            var line = lines.Current;
+            lineNo++;
+            more = lines.MoveNext();
             if (line.Trim().Length == 0) continue;
-            // A running (or killed) trainer may have written half of the last line: it has no newline yet.
-            bool unterminated = lineNo == lines.Length;
+            bool unterminated = !more && !endsWithNewline;
             try
             {
                 using var doc = JsonDocument.Parse(line);
@@ -50,14 +55,22 @@ public static class RunFiles
         return rows;
     }
 
+    static bool EndsWithNewline(string path)
+    {
+        using var stream = File.OpenRead(path);
+        if (stream.Length == 0) return true;
+        stream.Seek(-1, SeekOrigin.End);
+        return stream.ReadByte() == '\n';
+    }
+
     /// <summary>The run's metrics.jsonl, or no rows when the run has not logged a step yet.</summary>
-    public static IReadOnlyList<MetricsRow> ReadMetricsIfAny(string runDir) =>
-        new RunFolder(runDir).MetricsPath is var path && File.Exists(path) ? ReadMetrics(path) : [];
+    public static IReadOnlyList<MetricsRow> ReadMetricsIfAny(RunFolder run) =>
+        File.Exists(run.MetricsPath) ? ReadMetrics(run.MetricsPath) : [];
 
     /// <summary>Every eval/*.json of the run, base first, then checkpoints by step.</summary>
-    public static IReadOnlyList<EvalResult> ReadEvals(string runDir)
+    public static IReadOnlyList<EvalResult> ReadEvals(RunFolder run)
     {
-        var dir = new RunFolder(runDir).EvalDir();
+        var dir = run.EvalDir();
         if (!Directory.Exists(dir)) return [];
         return Directory.GetFiles(dir, "*.json").Select(EvalResult.Load)
             .OrderBy(e => e.Checkpoint == "base" ? 0 : 1).ThenBy(e => e.Step).ThenBy(e => e.Checkpoint, StringComparer.Ordinal)
@@ -68,34 +81,34 @@ public static class RunFiles
     public static (EvalResult? Base, EvalResult? Last) BaseAndLast(IReadOnlyList<EvalResult> evals) =>
         (evals.FirstOrDefault(e => e.Checkpoint == "base"), evals.Where(e => e.Checkpoint != "base").MaxBy(e => e.Step));
 
-    public static IReadOnlyList<CompletionSample> ReadSamples(string runDir, bool successOnly = false)
+    public static IReadOnlyList<CompletionSample> ReadSamples(RunFolder run, bool successOnly = false)
     {
-        var run = new RunFolder(runDir);
         var path = successOnly ? run.SuccessSamplesPath : run.CompletionSamplesPath;
         return File.Exists(path) ? CompletionSamplesFile.Read(path) : [];
     }
 
-    public static IReadOnlyList<AhaHit> ReadAha(string runDir)
-    {
-        var path = new RunFolder(runDir).AhaPath;
-        return File.Exists(path) ? AhaExtractor.ReadJsonl(path) : [];
-    }
+    public static IReadOnlyList<AhaHit> ReadAha(RunFolder run) =>
+        File.Exists(run.AhaPath) ? AhaExtractor.ReadJsonl(run.AhaPath) : [];
 
     /// <summary>The run's config.json, or null and why not (no config.json, or one that does not read as a GRPO config):
     /// a report still shows everything else.</summary>
-    public static (GrpoConfig? Config, string? Problem) TryConfig(string runDir)
+    public static (GrpoConfig? Config, string? Problem) TryConfig(RunFolder run)
     {
-        try { return new RunFolder(runDir).LoadConfig() is { } config ? (config, null) : (null, "the run has no config.json"); }
+        try
+        {
+            return run.LoadConfigJson() is { } json ? (GrpoConfig.FromRunJson(json, run.ConfigPath, CountdownTaskConfig.FieldNames), null)
+                : (null, "the run has no config.json");
+        }
         catch (BadInputException e) { return (null, e.Message); }
     }
 
     /// <summary>The reasoning markers of the run's base model (RunCheckpoints.Markers), or the defaults when the run's
     /// config cannot be read. Only eval files written before behaviour was measured need them.</summary>
-    public static ReasoningMarkers Markers(string runDir) =>
-        TryConfig(runDir).Config is null ? ReasoningMarkers.Default : RunCheckpoints.Markers(runDir);
+    public static ReasoningMarkers Markers(RunFolder run) =>
+        TryConfig(run).Config is null ? ReasoningMarkers.Default : RunCheckpoints.Markers(run);
 
     /// <summary>The run's checkpoint interval (save_steps), or the GrpoConfig default when its config cannot be read.</summary>
-    public static int SaveSteps(string runDir) => (TryConfig(runDir).Config ?? new GrpoConfig()).SaveSteps;
+    public static int SaveSteps(RunFolder run) => (TryConfig(run).Config ?? new GrpoConfig()).SaveSteps;
 
     internal static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

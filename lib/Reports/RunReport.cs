@@ -13,25 +13,23 @@ public static class RunReport
     /// <summary>Builds the report from whatever the run folder holds (sections without data say so) and writes it
     /// to runs/&lt;name&gt;/report.html. <paramref name="compareWith"/>: other run folders whose accuracy and behaviour
     /// per checkpoint are overlaid on this run's. Returns the path.</summary>
-    public static string Write(string runDir, int maxSamples = 12, IReadOnlyList<string>? compareWith = null)
+    public static string Write(RunFolder run, int maxSamples = 12, IReadOnlyList<RunFolder>? compareWith = null)
     {
-        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"Run folder not found: {runDir}");
+        if (!Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"Run folder not found: {run.Root}");
         if (maxSamples < 0) throw new BadInputException($"report: the number of samples shown must be >= 0, got {maxSamples}");
-        var path = new RunFolder(runDir).ReportPath;
-        Grpo.Files.AtomicFile.WriteAllText(path, Build(runDir, maxSamples, compareWith));
-        return path;
+        Grpo.Files.AtomicFile.WriteAllText(run.ReportPath, Build(run, maxSamples, compareWith));
+        return run.ReportPath;
     }
 
-    public static string Build(string runDir, int maxSamples = 12, IReadOnlyList<string>? compareWith = null)
+    public static string Build(RunFolder run, int maxSamples = 12, IReadOnlyList<RunFolder>? compareWith = null)
     {
-        var compared = compareWith is { Count: > 0 } ? RunComparison.Of([runDir, .. compareWith]) : null;
-        string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/', '\\'));
-        var run = new RunFolder(runDir);
-        var evals = RunFiles.ReadEvals(runDir);
-        var metrics = RunFiles.ReadMetricsIfAny(runDir);
-        var samples = RunFiles.ReadSamples(runDir);
-        var successes = RunFiles.ReadSamples(runDir, successOnly: true);
-        var aha = RunFiles.ReadAha(runDir);
+        var compared = compareWith is { Count: > 0 } ? RunComparison.Of([run, .. compareWith]) : null;
+        string name = Path.GetFileName(Path.GetFullPath(run.Root).TrimEnd('/', '\\'));
+        var evals = RunFiles.ReadEvals(run);
+        var metrics = RunFiles.ReadMetricsIfAny(run);
+        var samples = RunFiles.ReadSamples(run);
+        var successes = RunFiles.ReadSamples(run, successOnly: true);
+        var aha = RunFiles.ReadAha(run);
 
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>GRPO run ").Append(E(name)).Append("</title>\n")
@@ -41,9 +39,9 @@ public static class RunReport
             .Append(".summary{background:#f3f7fb;border-left:4px solid #1f77b4;padding:.2em 1em}.method{color:#555;font-size:smaller}</style>\n")
             .Append("<script type=\"text/javascript\">").Append(HtmlEncoding.ScriptSource(ChartHtml.PlotlyJs()))
             .Append("</script>\n</head><body>\n<h1>GRPO run ").Append(E(name)).Append("</h1>\n")
-            .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(runDir))).Append("</p>\n");
+            .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(run.Root))).Append("</p>\n");
 
-        html.Append("<h2>Summary: base model against the last checkpoint</h2>\n").Append(ReportSections.Summary(RunSummary.ForRun(runDir, evals)));
+        html.Append("<h2>Summary: base model against the last checkpoint</h2>\n").Append(ReportSections.Summary(RunSummary.ForRun(run, evals)));
 
         if (compared is not null)
             html.Append("<h2>Runs side by side</h2>\n<p>This run first, then the runs it is compared with; each legend names the ")
@@ -61,7 +59,7 @@ public static class RunReport
         if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
         else
         {
-            var behaviour = BehaviourTable.StoredRows(evals, RunFiles.Markers(runDir));
+            var behaviour = BehaviourTable.StoredRows(evals, RunFiles.Markers(run));
             if (behaviour.Count > 0) html.Append(ChartHtml.Fragment(Charts.BehaviourPerCheckpoint(behaviour)));
             html.Append(ReportSections.BehaviourTables(behaviour));
         }
@@ -90,13 +88,13 @@ public static class RunReport
         if (File.Exists(run.AhaCountsPath))
         {
             var counts = AhaExtractor.ReadCounts(run.AhaCountsPath);
-            html.Append(ReportSections.AhaSummary(AhaSummary.ForRun(runDir, counts, RunFiles.SaveSteps(runDir))))
+            html.Append(ReportSections.AhaSummary(AhaSummary.ForRun(run, counts, RunFiles.SaveSteps(run))))
                 .Append("<p>Re-thinking markers and recoveries against the base rate. Evaluations: the same held-out problems, ")
                 .Append("the base model's eval first.</p>\n")
                 .Append(ReportSections.AhaBaselineTable(AhaBaseline.EvaluationRows(counts)))
                 .Append("<p>Training samples: the completions kept while training, against the first step that has them ")
                 .Append("(normally step 1, generated before any update).</p>\n")
-                .Append(ReportSections.AhaBaselineTable(AhaBaseline.TrainingRows(counts, RunFiles.SaveSteps(runDir))));
+                .Append(ReportSections.AhaBaselineTable(AhaBaseline.TrainingRows(counts, RunFiles.SaveSteps(run))));
         }
         if (aha.Count == 0)
             html.Append(File.Exists(run.AhaPath)

@@ -55,13 +55,13 @@ public sealed record RunSummary(IReadOnlyList<string> Sentences, IReadOnlyList<P
     /// <summary>The summary of a run folder: eval/base.json against the eval of the last checkpoint, with the seed,
     /// steps and model of config.json. <paramref name="evals"/>: the run's eval files when the caller has read them
     /// already. Null when the run has no base eval or no checkpoint eval yet.</summary>
-    public static RunSummary? ForRun(string runDir, IReadOnlyList<EvalResult>? evals = null)
+    public static RunSummary? ForRun(RunFolder run, IReadOnlyList<EvalResult>? evals = null)
     {
-        evals ??= RunFiles.ReadEvals(runDir);
+        evals ??= RunFiles.ReadEvals(run);
         var (baseEval, final) = RunFiles.BaseAndLast(evals);
         if (baseEval is null || final is null) return null;
-        var (config, problem) = RunFiles.TryConfig(runDir);
-        return Of(baseEval, final, config, RunFiles.Markers(runDir), problem);
+        var (config, problem) = RunFiles.TryConfig(run);
+        return Of(baseEval, final, config, RunFiles.Markers(run), problem);
     }
 
     /// <summary>The summary of <paramref name="final"/> against <paramref name="baseEval"/> on the problems both answered.

@@ -1,7 +1,7 @@
 // Cold-start reasoning traces for the embedded tiny model: genuine failed attempts with their computed step values,
 // then a solver solution, then the answer, e.g. "12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>\n<answer>12*3+5</answer>".
 // A set share of traces end sloppily, their answer copied from a failed attempt, the way an instruct model before RL
-// sometimes writes a final answer its own reasoning does not support (issue 5: GRPO's clearest win is fixing these).
+// sometimes writes a final answer its own reasoning does not support (GRPO's clearest win is fixing these).
 using Grpo.Countdown;
 
 namespace Grpo.Tiny;
@@ -11,7 +11,7 @@ public sealed record ColdStartTrace(CountdownProblem Problem, string Completion,
 
 public static class ColdStartTraces
 {
-    /// <summary>Probabilities of 0, 1 and 2 failed attempts before the successful one (issue 5's working recipe).</summary>
+    /// <summary>Probabilities of 0, 1 and 2 failed attempts before the successful one (the recipe that trained a model GRPO improves; the tiny model's README.md).</summary>
     public static readonly double[] FailedAttemptOdds = [0.5, 0.3, 0.2];
 
     /// <summary>The words a trace writes after a failed attempt and after the solution.</summary>

@@ -22,7 +22,12 @@ public static class TinyModelBuilder
         var excluded = heldOut.Select(CountdownData.Key).ToHashSet();
         var problems = ProblemGenerator.Generate(spec.SftProblems + excluded.Count, spec.Seed, ProblemDistribution.Easy)
             .Where(p => !excluded.Contains(CountdownData.Key(p))).Take(spec.SftProblems).ToList();
-        var traces = ColdStartTraces.Make(problems, spec.Seed + 1, spec.SloppyAnswerRate);
+        var traces = spec.Traces switch
+        {
+            "search" => SearchTraces.Make(problems, spec.Seed + 1, spec.SearchStrategies),
+            "attempts" => ColdStartTraces.Make(problems, spec.Seed + 1, spec.SloppyAnswerRate),
+            _ => throw new ArgumentException($"Unknown trace style '{spec.Traces}' (search | attempts)"),
+        };
         log?.Report($"{traces.Count} cold-start traces ({traces.Count(t => t.FailedAttempts > 0)} with failed attempts, " +
                     $"{traces.Count(t => t.Sloppy)} with a sloppy answer)");
 

@@ -11,6 +11,11 @@ public sealed record TinyModelSpec
     /// <summary>Share of traces whose final answer is copied from a failed attempt (a sloppy ending; see ColdStartTraces).
     /// 0 for the shipped model: its weaknesses are only those a cold start leaves by itself. Kept for experiments.</summary>
     public double SloppyAnswerRate { get; init; }
+    /// <summary>"search": search traces of several strategies with backtracking (SearchTraces); "attempts": 0-2 random
+    /// failed attempts, then a solution (ColdStartTraces).</summary>
+    public string Traces { get; init; } = "search";
+    /// <summary>The search strategies the traces mix (SearchTraces.Strategies), each drawn with equal odds.</summary>
+    public IReadOnlyList<string> SearchStrategies { get; init; } = ["systematic", "nearest", "random"];
     public string Template { get; init; } = "chinese";
     public int TokenizerVocabSize { get; init; } = 768;
     /// <summary>How many traces the tokenizer is trained on (the template dominates; a few thousand suffice).</summary>

@@ -3,6 +3,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpo.Files;
 using Grpo.Model;
 
 namespace Grpo.Tiny;
@@ -15,8 +16,8 @@ public static class TokenizerFiles
     public static void Write(string dir, BpeVocabulary vocab, int modelMaxLength = 1024)
     {
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), TokenizerJson(vocab).ToJsonString(Pretty));
-        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), TokenizerConfigJson(vocab, modelMaxLength).ToJsonString(Pretty));
+        AtomicFile.WriteAllText(Path.Combine(dir, "tokenizer.json"), TokenizerJson(vocab).ToJsonString(Pretty));
+        AtomicFile.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), TokenizerConfigJson(vocab, modelMaxLength).ToJsonString(Pretty));
     }
 
     private static JsonObject ByteLevelStep() => new()

@@ -1,10 +1,13 @@
-// Every setting of a GRPO run in one record (TRL's GRPOConfig names, snake_case in JSON) plus named presets.
-// A run folder's config.json is this record serialized; `--config` files and CLI flags override fields of a preset.
+// Every setting of the GRPO trainer in one record (TRL's GRPOConfig names, snake_case in JSON) plus named presets. A task's
+// own settings (its data, prompts and reward functions, as TRL's script arguments) are the task's record: a run folder's
+// config.json holds both, flat, each field under its own name (ToRunJson / FromRunJson); `--config` files and CLI flags
+// override fields of a preset.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Grpo.Files;
 using Grpo.Model;
+using Grpo.Training.Lora;
 
 namespace Grpo.Training;
 
@@ -15,11 +18,6 @@ public sealed partial record GrpoConfig
     public string Device { get; init; } = "cpu";                 // cpu | cuda | cuda:N
     public string Dtype { get; init; } = "float32";              // float32 | bfloat16
     public string OutputDir { get; init; } = "runs/grpo";
-    // The task's data: read, and its names checked, by the task (lib/Pipeline), not by the trainer.
-    public string? TrainFile { get; init; }                      // Parquet of problems; null = generate with the seed
-    public string Distribution { get; init; } = "easy";          // easy | full (used when train_file is null)
-    public int NumTrainProblems { get; init; } = 20_000;
-    public string PromptTemplate { get; init; } = "english";     // english | chinese (docs/countdown-rules.md)
 
     // --- schedule ---
     public int MaxSteps { get; init; } = 200;                    // optimizer steps
@@ -57,11 +55,13 @@ public sealed partial record GrpoConfig
     public string ScaleRewards { get; init; } = "group";         // group | batch | none
     public int NumIterations { get; init; } = 1;                 // updates per generation batch (mu)
     public bool MaskTruncatedCompletions { get; init; }
+    public bool SyncRefModel { get; init; }                      // TRL: every ref_model_sync_steps, ref = alpha * policy + (1 - alpha) * ref
+    public int RefModelSyncSteps { get; init; } = 512;
+    public double RefModelMixupAlpha { get; init; } = 0.6;
     public bool DropZeroStdGroups { get; init; }                 // not in TRL: skip groups whose rewards are all equal
     public bool DynamicSampling { get; init; }                   // DAPO: draw more prompts until B groups have signal
     public int DynamicSamplingMaxDraws { get; init; } = 4;       // cap on generation batches per step (dynamic_sampling)
-    public IReadOnlyList<string> RewardFuncs { get; init; } = ["format_reward", "equation_reward"];
-    public IReadOnlyList<double>? RewardWeights { get; init; }
+    public IReadOnlyList<double>? RewardWeights { get; init; }        // one per reward function of the task; null = all 1
 
     // --- LoRA (TRL ModelConfig names) ---
     public bool UsePeft { get; init; }
@@ -83,6 +83,9 @@ public sealed partial record GrpoConfig
     [JsonIgnore] public int CompletionsPerStep => PerDeviceTrainBatchSize * GradientAccumulationSteps;
     [JsonIgnore] public int PromptsPerStep => CompletionsPerStep / NumGenerations;
     [JsonIgnore] public double EffectiveEpsilonHigh => EpsilonHigh ?? Epsilon;
+    /// <summary>The run folder output_dir names.</summary>
+    [JsonIgnore] public RunFolder Run => new(OutputDir);
+    [JsonIgnore] public LoraSettings Lora => new(LoraR, LoraAlpha, LoraDropout, LoraTargetModules);
 
     /// <summary>The embedded CPU model (data/models/countdown-tiny) on the easy distribution: G=8, T=1, groups without
     /// signal dropped, B=16 prompts so that a step costs seconds on a 2-core CPU (the prompt is ~89 of ~135 tokens),
@@ -90,9 +93,9 @@ public sealed partial record GrpoConfig
     /// pass@8 and greedy on two seeds). The experiments: docs/benchmarks.md, "Default recipe, round 2".</summary>
     public static GrpoConfig Tiny { get; } = new()
     {
-        ModelNameOrPath = "data/models/countdown-tiny", Distribution = "easy", PromptTemplate = "chinese",
+        ModelNameOrPath = "data/models/countdown-tiny",
         MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 64, GradientAccumulationSteps = 2,
-        NumGenerations = 8, MaxCompletionLength = 96, Temperature = 1.0f, LearningRate = 1e-4, Beta = 0.04,
+        NumGenerations = 8, MaxCompletionLength = 192, Temperature = 1.0f, LearningRate = 1e-4, Beta = 0.04,
         DropZeroStdGroups = true, UsePeft = false,
     };
 
@@ -102,7 +105,6 @@ public sealed partial record GrpoConfig
     public static GrpoConfig Qwen25_7B { get; } = new()
     {
         ModelNameOrPath = "Qwen/Qwen2.5-7B-Instruct", Device = "cuda", Dtype = "bfloat16",
-        Distribution = "full", PromptTemplate = "chinese",
         MaxSteps = 200, SaveSteps = 50, PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 4,
         NumGenerations = 8, MaxPromptLength = 256, MaxCompletionLength = 1024, Temperature = 1.0f,
         LearningRate = 5e-7, LrSchedulerType = "cosine", WarmupRatio = 0.03, Beta = 0.001,
@@ -118,59 +120,55 @@ public sealed partial record GrpoConfig
         _ => throw new BadInputException($"Unknown GRPO preset '{name}'; known: {string.Join(", ", PresetNames)}"),
     };
 
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        RespectNullableAnnotations = true,   // "dtype": null is an error, not a null string inside the trainer
-    };
+    public static JsonSerializerOptions JsonOptions => StrictJson.RecordOptions;
+
+    public static IReadOnlySet<string> FieldNames { get; } = StrictJson.FieldNames(new GrpoConfig());
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+    /// <summary>A run's config.json: these fields, then the task's (<paramref name="task"/>, flat beside them; null for
+    /// a task that keeps no settings).</summary>
+    public JsonObject ToRunJson(JsonObject? task = null)
+    {
+        var all = JsonSerializer.SerializeToNode(this, JsonOptions)!.AsObject();
+        foreach (var (key, value) in task ?? [])
+        {
+            if (all.ContainsKey(key)) throw new ArgumentException($"the task's setting '{key}' has the name of a GRPO config field");
+            all[key] = value?.DeepClone();
+        }
+        return all;
+    }
+
+    public void Save(string path, JsonObject? task = null) =>
+        AtomicFile.WriteAllText(path, ToRunJson(task).ToJsonString(JsonOptions));
+
+    /// <summary>The trainer's fields of a run's config.json (the others are the task's, for the task to read); missing
+    /// ones keep their defaults. Given the task's field names, a field in neither set is an error naming
+    /// <paramref name="source"/>. Not range-checked: a report still reads an odd run.</summary>
+    public static GrpoConfig FromRunJson(JsonObject runConfig, string source, IReadOnlySet<string>? taskFields = null)
+    {
+        if (taskFields is not null && runConfig.Select(kv => kv.Key).FirstOrDefault(k => !FieldNames.Contains(k) && !taskFields.Contains(k)) is { } unknown)
+            throw new BadInputException($"{source}: unknown GRPO config field '{unknown}'");
+        return Overlay(new GrpoConfig(), StrictJson.Only(runConfig, FieldNames), source, validate: false);
+    }
 
     public static GrpoConfig FromJson(string json, string source = "json") => Overlay(new GrpoConfig(), json, source);
 
+    /// <summary>A file of trainer fields only (a run's config.json also holds its task's: RunFolder.LoadConfig reads
+    /// its trainer part).</summary>
     public static GrpoConfig Load(string path) => FromJson(File.Exists(path) ? File.ReadAllText(path)
         : throw new BadInputException($"GRPO config file not found: {path}"), path);
 
     /// <summary>Fields present in <paramref name="json"/> replace those of <paramref name="basis"/>; an unknown field
     /// name, a duplicate or a value out of range is an error naming <paramref name="source"/> and the field.
     /// validate: false leaves the range checks to the caller (several overlays in a row, then one check).</summary>
-    public static GrpoConfig Overlay(GrpoConfig basis, string json, string source = "json", bool validate = true)
-    {
-        var merged = JsonNode.Parse(basis.ToJson())!.AsObject();
-        var overrides = StrictJson.ParseObject(json, source);
-        foreach (var (key, value) in overrides)
-        {
-            if (!merged.ContainsKey(key))
-                throw new BadInputException($"{source}: unknown GRPO config field '{key}'");
-            merged[key] = value?.DeepClone();
-        }
-        GrpoConfig config;
-        try { config = merged.Deserialize<GrpoConfig>(JsonOptions)!; }
-        catch (JsonException e) { throw new BadInputException($"{source}: {WrongType(e)}", e); }
-        return validate ? config.Validated(source) : config;
-    }
+    public static GrpoConfig Overlay(GrpoConfig basis, string json, string source = "json", bool validate = true) =>
+        Overlay(basis, StrictJson.ParseObject(json, source), source, validate);
 
-    /// <summary>"field 'max_steps' must be a whole number" from the serializer's error (whose line numbers refer to
-    /// the merged document, not the user's file).</summary>
-    static string WrongType(JsonException e)
+    public static GrpoConfig Overlay(GrpoConfig basis, JsonObject fields, string source, bool validate = true)
     {
-        var field = (e.Path ?? "").TrimStart('$', '.');
-        var name = field.Split('[')[0];
-        var property = typeof(GrpoConfig).GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == name);
-        if (property is null) return e.Message;
-        var type = property.PropertyType;
-        bool nullable = Nullable.GetUnderlyingType(type) is not null;
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        string expected = type == typeof(int) ? "a whole number" : type == typeof(double) || type == typeof(float) ? "a number"
-            : type == typeof(bool) ? "true or false" : type == typeof(string) ? "a string"
-            : type == typeof(IReadOnlyList<string>) ? "a list of strings" : type == typeof(IReadOnlyList<double>) ? "a list of numbers"
-            : type.Name;
-        return $"field '{field}' must be {expected}{(nullable ? " or null" : "")}";
+        var config = StrictJson.Overlay(basis, fields, source, "GRPO config");
+        return validate ? config.Validated(source) : config;
     }
 
     /// <summary>Checks every field's range (NaN fails every check) and the fields against each other; returns this
@@ -184,9 +182,6 @@ public sealed partial record GrpoConfig
         Require(!string.IsNullOrWhiteSpace(OutputDir), "output_dir is empty");
         Require(DevicePattern().IsMatch(Device), $"device must be cpu, cuda or cuda:N (got '{Device}')");
         Require(Dtype is "float32" or "bfloat16" or "float16", $"dtype must be float32, bfloat16 or float16 (got '{Dtype}')");
-        Require(!string.IsNullOrWhiteSpace(Distribution), "distribution is empty");
-        Require(!string.IsNullOrWhiteSpace(PromptTemplate), "prompt_template is empty");
-        Require(NumTrainProblems > 0, $"num_train_problems must be > 0 (got {NumTrainProblems})");
 
         Require(MaxSteps > 0, $"max_steps must be > 0 (got {MaxSteps})");
         Require(SaveSteps > 0, $"save_steps must be > 0 (got {SaveSteps})");
@@ -220,15 +215,16 @@ public sealed partial record GrpoConfig
         Require(Epsilon is >= 0 and < 1, $"epsilon must be in [0, 1) (got {Got(Epsilon)})");
         Require(EpsilonHigh is null || double.IsFinite(EpsilonHigh.Value) && EpsilonHigh >= 0,
             $"epsilon_high must be a number >= 0 or null (got {EpsilonHigh})");
+        Require(RefModelSyncSteps >= 1, $"ref_model_sync_steps must be >= 1 (got {RefModelSyncSteps})");
+        Require(RefModelMixupAlpha is > 0 and <= 1, $"ref_model_mixup_alpha must be in (0, 1] (got {Got(RefModelMixupAlpha)})");
+        // The reference of a LoRA run is the base with its adapters off: there is no copy to move.
+        Require(!SyncRefModel || Beta > 0 && !UsePeft, "sync_ref_model needs beta > 0 and a full reference copy (use_peft false)");
         Require(LossType is "grpo" or "dr_grpo" or "bnpo" or "dapo", $"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{LossType}')");
         Require(ScaleRewards is "group" or "batch" or "none", $"scale_rewards must be group, batch or none (got '{ScaleRewards}')");
         Require(NumIterations >= 1, $"num_iterations must be >= 1 (got {NumIterations})");
         Require(SaveSteps % NumIterations == 0,
             $"save_steps ({SaveSteps}) must be a multiple of num_iterations ({NumIterations}) so checkpoints fall between generation batches");
-        // Names (distribution, prompt_template, reward_funcs) are the task's to check: code may plug in its own task.
-        Require(RewardFuncs.Count > 0 && RewardFuncs.All(f => !string.IsNullOrWhiteSpace(f)), "reward_funcs is empty or holds an empty name");
-        Require(RewardWeights is null || RewardWeights.Count == RewardFuncs.Count,
-            $"reward_weights has {RewardWeights?.Count} entries but reward_funcs has {RewardFuncs.Count}");
+        // Their count is checked against the task's reward functions (RequireRewardWeights).
         Require(RewardWeights is null || RewardWeights.All(double.IsFinite), "reward_weights must be numbers");
 
         Require(LoraR > 0, $"lora_r must be > 0 (got {LoraR})");
@@ -240,7 +236,17 @@ public sealed partial record GrpoConfig
                 $"lora_target_modules: unknown module '{m}' (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
         Require(LogitsChunkSize >= 0, $"logits_chunk_size must be >= 0 (0 = unchunked; got {LogitsChunkSize})");
         Require(CompletionSampleFraction is >= 0 and <= 1, $"completion_sample_fraction must be in [0, 1] (got {Got(CompletionSampleFraction)})");
+        CheckUpperBounds(source);   // GrpoConfig.Bounds.cs
+        ValidateRollouts(Require);
         return this;
+    }
+
+    /// <summary>reward_weights, one per reward function (all 1 when null); throws when the counts differ.</summary>
+    public double[] RequireRewardWeights(IReadOnlyList<string> rewardNames, string source = "GRPO config")
+    {
+        if (RewardWeights is { } w && w.Count != rewardNames.Count)
+            throw new BadInputException($"{source}: reward_weights has {w.Count} entries but there are {rewardNames.Count} reward functions ({string.Join(", ", rewardNames)})");
+        return RewardWeights?.ToArray() ?? Enumerable.Repeat(1.0, rewardNames.Count).ToArray();
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^(cpu|cuda(:\d+)?)$")]

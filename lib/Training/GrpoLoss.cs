@@ -47,6 +47,23 @@ public static class GrpoLoss
         return (-minimum(ratio * a, clipped * a)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>A micro-batch's part of the step loss, so that the sum over the micro-batches is TRL's loss of the
+    /// whole batch: grpo and dr_grpo weight by the micro-batch's share of sequences (<paramref name="rows"/> of
+    /// <paramref name="totalRows"/>), bnpo averages micro-batch token means, dapo divides by the tokens of the whole batch.</summary>
+    public static Tensor MicroBatchShare(Tensor perTokenLoss, Tensor mask, int rows, string lossType, int maxCompletionLength,
+        int totalRows, int microBatchCount, double totalTokensInBatch)
+    {
+        using var scalars = HeldScalars.NewScope();
+        return lossType switch
+        {
+            "grpo" or "dr_grpo" => Aggregate(perTokenLoss, mask, lossType, maxCompletionLength, totalTokensInBatch)
+                                   .mul(scalars.Of((double)rows / totalRows)),
+            "bnpo" => Aggregate(perTokenLoss, mask, "bnpo", maxCompletionLength, totalTokensInBatch, microBatchCount),
+            "dapo" => Aggregate(perTokenLoss, mask, "dapo", maxCompletionLength, totalTokensInBatch),
+            _ => throw new BadInputException($"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{lossType}')"),
+        };
+    }
+
     /// <summary>
     /// Reduces a per-token loss [B,T] under the completion mask as TRL's loss_type does:
     /// grpo = token mean per sequence, then mean over sequences; bnpo = token mean over this micro-batch;

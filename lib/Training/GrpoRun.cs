@@ -2,6 +2,7 @@
 // (or the last checkpoint's weights on resume), LoRA and the reference model, and restores a resumed run.
 using Grpo.Files;
 using Grpo.Model;
+using Grpo.Rollouts;
 using Grpo.Torch;
 using Grpo.Training.Lora;
 
@@ -18,21 +19,42 @@ public static class GrpoRun
     public static GrpoTrainer Create(GrpoConfig config, Func<GrpoTask> task, bool resume = false, Action<string>? warn = null)
     {
         config.Validated();
-        var run = new RunFolder(config.OutputDir);
+        var run = config.Run;
+        // From here until the trainer is disposed, no other process works on this run folder.
+        var warnings = new List<string>();
+        var runLock = RunLock.Acquire(run, warnings.Add);
+        try
+        {
+            var trainer = CreateLocked(config, task, resume, warn, run, warnings);
+            trainer.HeldLock = runLock;
+            return trainer;
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The rest of <see cref="Create"/>, once the run folder's lock is held.</summary>
+    static GrpoTrainer CreateLocked(GrpoConfig config, Func<GrpoTask> task, bool resume, Action<string>? warn, RunFolder run, List<string> warnings)
+    {
         if (!resume && run.HoldsRun)
             throw new BadInputException($"Run folder {run.Root} already holds a run; resume it or choose another output folder");
+        run.RequireCheckpointFolders();
         var baseDir = config.ModelNameOrPath;
         InputPaths.RequireFolder(baseDir, "model_name_or_path");
         var device = TorchOptions.ParseDevice(config.Device);
         var dtype = TorchOptions.ParseDtype(config.Dtype);
 
-        var (prompts, rewards, tokens, taskLog) = task();
-        if (prompts.Count == 0)
-            throw new BadInputException(config.TrainFile is { } f ? $"train_file {f} holds no problems" : "no training prompts");
-        CheckPositions(config, prompts, Qwen2Config.Load(baseDir));
+        var grpoTask = task();
+        if (grpoTask.Prompts.Count == 0) throw new BadInputException("the task has no training prompts");
+        config.RequireRewardWeights(grpoTask.Rewards.Select(r => r.Name).ToList());
+        var modelConfig = Qwen2Config.Load(baseDir);
+        CheckPositions(config, grpoTask.Prompts, modelConfig);
+        if (config.UsePeft) config.Lora.CheckFits(modelConfig, config.ModelNameOrPath);
 
         // Last of the checks, as it may set a damaged checkpoint aside (a rename: nothing is deleted).
-        var warnings = new List<string>();
         var latest = resume ? run.LatestValidCheckpoint(warnings.Add) : null;
 
         Qwen2ForCausalLM? policy = null, reference = null;
@@ -42,13 +64,15 @@ public static class GrpoRun
             LoraAdapters? lora = null;
             if (config.UsePeft)
             {
-                lora = LoraAdapters.Apply(policy, LoraSettings.FromConfig(config), config.Seed);
-                if (latest is { } c) lora.Load(Path.Combine(c.Dir, "adapter"));
+                lora = LoraAdapters.Apply(policy, config.Lora, config.Seed);
+                if (latest is { } c) lora.Load(Checkpoints.AdapterDir(c.Dir));
             }
             else foreach (var p in policy.parameters()) p.requires_grad = true;
             if (config.Beta > 0 && lora is null) reference = Qwen2ForCausalLM.FromPretrained(baseDir, dtype, device);
 
-            var trainer = new GrpoTrainer(config, policy, prompts, rewards, tokens, run, baseDir, lora, reference, taskLog);
+            // Servers are first asked anything at the first generation, inside the trainer's handling of their failures.
+            var rollouts = config.UseVllm ? new ServerRollouts(config.RolloutServerSettings(grpoTask.Tokens, policy.Config.VocabSize)) : null;
+            var trainer = new GrpoTrainer(config, policy, grpoTask, run, baseDir, lora, reference, rollouts);
             if (latest is { } ck) trainer.RestoreFrom(ck.Dir);
             else if (resume) trainer.StartOver();   // a run killed before its first checkpoint
             foreach (var w in warnings)

@@ -1,11 +1,16 @@
 // What a task hands the GRPO trainer, which knows no task itself: tokenized prompts (each carrying the task's own
-// example), named reward functions, how completions end and become text, and an optional task log that keeps what the
-// task wants of every scored generation batch (sample files, extra per-step metrics). The project's task is wired in
-// lib/Pipeline; tests and benchmarks plug in synthetic ones (SyntheticTask).
+// example), named reward functions, how completions end and become text, an optional task log that keeps what the
+// task wants of every scored generation batch (sample files, extra per-step metrics), and the task's own settings,
+// which config.json keeps beside the trainer's. The project's task is wired in lib/Pipeline; tests and benchmarks plug
+// in synthetic ones (SyntheticTask).
+using System.Text.Json.Nodes;
+
 namespace Grpo.Training;
 
+/// <param name="Settings">The task's fields of the run's config.json (snake_case, none named like a GrpoConfig
+/// field); null: the task has no settings to keep.</param>
 public sealed record GrpoTask(IReadOnlyList<TrainingPrompt> Prompts, IReadOnlyList<RewardFunction> Rewards, TokenSpec Tokens,
-    ITaskLog? Log = null);
+    ITaskLog? Log = null, JsonObject? Settings = null);
 
 /// <summary>One completion of a generation batch after scoring. Group: the prompt's index in the batch (the G
 /// completions of a prompt share it); Text: decoded without end or pad tokens; Tokens: how many ids that text came

@@ -24,13 +24,19 @@
 // (sort_by_length; not for bnpo, whose loss depends on the cut), and gradient_checkpointing recomputes each decoder
 // layer in backward (ActivationCheckpoint).
 //
-// Not implemented: vLLM or any generation server, multi-GPU / distributed training, Liger kernels (the chunked LM
-// head above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn rollouts,
-// vision-language models; loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO),
-// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, importance-sampling correction for a separate
-// generator, sync_ref_model, disable_dropout; min_p and repetition_penalty in sampling.
+// Completions come from an IRolloutSource: the project's generator on the policy itself (LocalRollouts), or, with
+// use_vllm, inference servers (ServerRollouts: vLLM, SGLang, `grpo serve`) that are handed the policy's weights before
+// each generation that follows an update, and whose log-probs drive TRL's importance-sampling correction
+// (ImportanceSampling; vllm_importance_sampling_*) and the logged sampling/* mismatch.
+//
+// Not implemented: vLLM colocate mode and NCCL weight transfer, multi-GPU / distributed training, Liger kernels (the
+// chunked LM head above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn
+// rollouts, vision-language models; loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO),
+// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, sync_ref_model, disable_dropout; min_p and
+// repetition_penalty in sampling.
 using System.Diagnostics;
 using Grpo.Model;
+using Grpo.Rollouts;
 using Grpo.Torch;
 using Grpo.Training.Lora;
 using TorchSharp;
@@ -55,84 +61,75 @@ public sealed class GrpoTrainer : IDisposable
     readonly Qwen2ForCausalLM policy;
     readonly Qwen2ForCausalLM? referenceModel;   // frozen copy; null with LoRA (adapters off) or beta = 0
     readonly LoraAdapters? lora;
+    readonly GrpoTask task;
     readonly IReadOnlyList<TrainingPrompt> prompts;
     readonly IReadOnlyList<RewardFunction> rewardFunctions;
+    readonly IReadOnlyList<string> rewardNames;
     readonly double[] rewardWeights;
     readonly TokenSpec tokens;
     readonly RunFolder run;
     readonly RunLog log;
     readonly ITaskLog? taskLog;   // the task's sample files and extra metrics; null: the task keeps nothing
     readonly string tokenizerDir;
-    readonly List<(string Name, Parameter Parameter)> trainable;
-    // float32 master copies of bf16/fp16 trained parameters: AdamW updates these and the model gets them rounded
-    // (small updates would otherwise vanish in bf16 rounding). Null when the trained parameters are float32.
-    readonly List<(string Name, Parameter Parameter)>? masters;
-    readonly AdamW optimizer;
+    readonly TrainedParameters trained;
     readonly LearningRateSchedule schedule;
     readonly PromptSampler sampler;
     readonly List<Dictionary<string, double>> history = [];
+    readonly IRolloutSource rollouts;
+    int rolloutPolicyStep = -1;   // the step whose weights the rollout source samples from (-1: not handed any yet)
+    double weightSyncTime;
 
     public int GlobalStep { get; private set; }
+    /// <summary>The run folder's lock (RunLock) when GrpoRun made this trainer: released when the trainer is disposed.</summary>
+    internal IDisposable? HeldLock { get; set; }
     public GrpoConfig Config => config;
     public Qwen2ForCausalLM Policy => policy;
     public LoraAdapters? Lora => lora;
     public RunFolder Run => run;
     /// <summary>The parameters the optimizer trains (LoRA adapters, or every weight), with their gradients after a step.</summary>
-    public IReadOnlyList<(string Name, Parameter Parameter)> TrainedParameters => trainable;
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainedParameters => trained.Model;
 
     /// <summary>Raised as each part of a step ends: "generation", "reference log-probs", "update" (benchmarks read the
     /// process's peak memory per part).</summary>
     public event Action<string>? PhaseEnded;
 
     /// <summary>
-    /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given).
-    /// referenceModel: a frozen copy for the KL term when beta > 0 and there is no LoRA. tokenizerDir: where the
-    /// tokenizer files that checkpoints copy live (usually the base model folder). taskLog: what the task keeps of each
-    /// scored generation batch (see <see cref="ITaskLog"/>).
+    /// policy: the model to train (with LoRA already applied when <paramref name="lora"/> is given). task: prompts,
+    /// reward functions, end tokens, the task log and the task's settings (written beside the trainer's in
+    /// config.json). referenceModel: a frozen copy for the KL term when beta > 0 and there is no LoRA. tokenizerDir:
+    /// where the tokenizer files that checkpoints copy live (usually the base model folder). rollouts: where completions
+    /// are sampled (default: the policy itself, in this process); the trainer disposes it.
     /// </summary>
-    public GrpoTrainer(GrpoConfig config, Qwen2ForCausalLM policy, IReadOnlyList<TrainingPrompt> prompts,
-        IReadOnlyList<RewardFunction> rewardFunctions, TokenSpec tokens, RunFolder run, string tokenizerDir,
-        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null, ITaskLog? taskLog = null)
+    public GrpoTrainer(GrpoConfig config, Qwen2ForCausalLM policy, GrpoTask task, RunFolder run, string tokenizerDir,
+        LoraAdapters? lora = null, Qwen2ForCausalLM? referenceModel = null, IRolloutSource? rollouts = null)
     {
         this.config = config.Validated();
         if (config.Beta > 0 && lora is null && referenceModel is null)
             throw new ArgumentException("beta > 0 needs a reference model: pass a frozen copy or use LoRA");
-        if (rewardFunctions.Count == 0) throw new ArgumentException("at least one reward function is needed");
-        if (prompts.Count == 0) throw new ArgumentException("no training prompts");
+        if (task.Rewards.Count == 0) throw new ArgumentException("at least one reward function is needed");
+        if (task.Prompts.Count == 0) throw new ArgumentException("no training prompts");
+        this.task = task;
         this.policy = policy;
         this.referenceModel = referenceModel;
         this.lora = lora;
-        this.prompts = prompts;
-        this.rewardFunctions = rewardFunctions;
-        rewardWeights = config.RewardWeights?.ToArray() ?? Enumerable.Repeat(1.0, rewardFunctions.Count).ToArray();
-        if (rewardWeights.Length != rewardFunctions.Count)
-            throw new ArgumentException($"{rewardWeights.Length} reward weights for {rewardFunctions.Count} reward functions");
-        this.tokens = tokens;
+        (prompts, rewardFunctions, tokens, taskLog) = (task.Prompts, task.Rewards, task.Tokens, task.Log);
+        rewardNames = rewardFunctions.Select(f => f.Name).ToList();
+        rewardWeights = config.RequireRewardWeights(rewardNames);
         this.run = run;
         this.tokenizerDir = tokenizerDir;
-        this.taskLog = taskLog;
         run.Create();
         log = new RunLog(run);
         if (referenceModel is not null)
             foreach (var p in referenceModel.parameters()) p.requires_grad = false;
         policy.GradientCheckpointing = config.GradientCheckpointing;
 
-        trainable = lora is not null
+        trained = new TrainedParameters(lora is not null
             ? lora.NamedParameters().ToList()
-            : policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
-        if (trainable.Any(p => p.Parameter.dtype != ScalarType.Float32))
-        {
-            using var _ = no_grad();
-            masters = trainable.Select(p => (p.Name, new Parameter(p.Parameter.detach().to(ScalarType.Float32).clone(), requires_grad: true))).ToList();
-        }
-        optimizer = new AdamW(Optimized.Select(p => p.Parameter), config.LearningRate,
-            config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon, config.WeightDecay);
+            : policy.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList(), config);
         schedule = LearningRateSchedule.FromConfig(config);
         sampler = new PromptSampler(prompts.Count, config.Seed);
+        this.rollouts = rollouts ?? new LocalRollouts(policy, tokens.EosIds, tokens.PadId);
     }
-
-    /// <summary>The parameters AdamW updates: the float32 masters when there are any, else the model's own.</summary>
-    IReadOnlyList<(string Name, Parameter Parameter)> Optimized => masters ?? trainable;
 
     // ------------------------------------------------------------------ the loop
 
@@ -141,8 +138,8 @@ public sealed class GrpoTrainer : IDisposable
     {
         if (GlobalStep == 0)
         {
-            config.Save(run.ConfigPath);
-            log.Info($"GRPO start: model {config.ModelNameOrPath}, {prompts.Count} prompts, {trainable.Sum(p => p.Parameter.numel()):N0} trained parameters" +
+            config.Save(run.ConfigPath, task.Settings);
+            log.Info($"GRPO start: model {config.ModelNameOrPath}, {prompts.Count} prompts, {trained.Model.Sum(p => p.Parameter.numel()):N0} trained parameters" +
                      $"{(lora is not null ? $" (LoRA r={config.LoraR} on {lora.Layers.Count} projections)" : "")}, " +
                      $"B={config.PromptsPerStep} x G={config.NumGenerations}, max_steps {config.MaxSteps}, device {policy.Device}, dtype {policy.Dtype}");
         }
@@ -159,8 +156,16 @@ public sealed class GrpoTrainer : IDisposable
     {
         var stepWatch = Stopwatch.StartNew();
         var watch = Stopwatch.StartNew();
-        var (generated, kept, draws) = GenerateAndScore();
-        double generationTime = watch.Elapsed.TotalSeconds;
+        var (epoch, position) = (sampler.Epoch, sampler.Position);
+        (Generation, Generation, int) batch;
+        try { batch = GenerateAndScore(); }
+        catch (RolloutServerException e)
+        {
+            sampler.Restore(epoch, position);   // the step's prompts are drawn again when the run continues
+            throw Stopped(e);
+        }
+        var (generated, kept, draws) = batch;
+        double generationTime = watch.Elapsed.TotalSeconds - weightSyncTime;
         PhaseEnded?.Invoke("generation");
         // Logged: everything generated (what the policy does). Trained on: the kept groups (all of them without
         // dynamic_sampling).
@@ -190,20 +195,22 @@ public sealed class GrpoTrainer : IDisposable
                 double updateTime = watch.Elapsed.TotalSeconds;
                 PhaseEnded?.Invoke("update");
                 GlobalStep++;
+                if (config.SyncRefModel && GlobalStep % config.RefModelSyncSteps == 0) SyncReferenceModel();
 
                 bool first = iteration == 0;
-                double stepTime = first ? stepWatch.Elapsed.TotalSeconds : updateTime;
-                var metrics = StepMetrics(generated.Completions, generated.Scores, signal, update, first ? generationTime : 0,
-                    first ? referenceTime : 0, updateTime, stepTime);
+                var times = new StepTimes(first ? generationTime : 0, first ? referenceTime : 0, updateTime,
+                    first ? stepWatch.Elapsed.TotalSeconds : updateTime, config.UseVllm ? (first ? weightSyncTime : 0) : null);
+                var metrics = StepMetrics.Build(rewardNames, generated.Scores.Total, generated.Scores.PerFunction, signal,
+                    generated.Completions.Select(c => (c.Ids.Length, c.Finished)).ToList(), update, config.Beta > 0, times);
                 if (config.DynamicSampling)
                 {
-                    metrics.Add(new("dynamic_sampling/draws", draws));
-                    metrics.Add(new("dynamic_sampling/groups_trained", completions.Count / config.NumGenerations));
+                    metrics.Add(new(MetricNames.DynamicSamplingDraws, draws));
+                    metrics.Add(new(MetricNames.DynamicSamplingGroupsTrained, completions.Count / config.NumGenerations));
                 }
                 metrics.AddRange(taskMetrics);
                 log.Metrics(GlobalStep, metrics);
                 history.Add(metrics.Prepend(new("step", GlobalStep)).ToDictionary(kv => kv.Key, kv => kv.Value));
-                log.Info(Describe(metrics));
+                log.Info(StepMetrics.Describe(GlobalStep, config.MaxSteps, rewardNames, config.Beta > 0, metrics));
 
                 string? saved = null;
                 if (GlobalStep % config.SaveSteps == 0 || GlobalStep == config.MaxSteps)
@@ -234,6 +241,7 @@ public sealed class GrpoTrainer : IDisposable
     (Generation Generated, Generation Kept, int Draws) GenerateAndScore()
     {
         int b = config.PromptsPerStep, g = config.NumGenerations, draws = 0;
+        SyncRolloutPolicy();
         var completions = new List<Completion>();
         var scores = new List<Scores>();
         var keptRows = new List<int>();
@@ -260,18 +268,44 @@ public sealed class GrpoTrainer : IDisposable
     List<Completion> Generate(IReadOnlyList<TrainingPrompt> batch, int draw)
     {
         policy.eval();
-        var promptIds = new List<int[]>();
-        var owners = new List<TrainingPrompt>();
-        foreach (var p in batch)
+        // As TRL: prompts longer than max_prompt_length keep their last tokens.
+        var promptIds = batch.Select(p => p.Ids.Length > config.MaxPromptLength ? p.Ids[^config.MaxPromptLength..] : p.Ids).ToList();
+        var request = new RolloutRequest(promptIds, config.NumGenerations, config.MaxCompletionLength, config.Temperature,
+            config.TopP, config.TopK, Seed: (long)config.Seed * 1_000_003L + GlobalStep + draw * 1_000_000_007L);
+        var samples = rollouts.Sample(request);
+        if (samples.Count != batch.Count * config.NumGenerations)
+            throw new InvalidOperationException($"the rollout source returned {samples.Count} completions for {batch.Count} x {config.NumGenerations}");
+        return samples.Select((s, i) => new Completion(batch[i / config.NumGenerations], s.PromptIds, s.Ids, s.Finished, s.LogProbs)).ToList();
+    }
+
+    /// <summary>Hands the rollout source the policy when it changed since the last generation (and before the first), so a
+    /// server samples from the weights being trained; LocalRollouts samples from the policy itself and ignores it.</summary>
+    void SyncRolloutPolicy()
+    {
+        weightSyncTime = 0;
+        if (rolloutPolicyStep == GlobalStep) return;
+        var watch = Stopwatch.StartNew();
+        rollouts.UsePolicy(new PolicyWeights(GlobalStep, lora is not null, dir =>
         {
-            // As TRL: prompts longer than max_prompt_length keep their last tokens.
-            var ids = p.Ids.Length > config.MaxPromptLength ? p.Ids[^config.MaxPromptLength..] : p.Ids;
-            for (int g = 0; g < config.NumGenerations; g++) { promptIds.Add(ids); owners.Add(p); }
+            if (lora is not null) lora.Save(dir, config.ModelNameOrPath);
+            else policy.SavePretrained(dir);   // weights and config only: a server keeps its tokenizer
+        }));
+        rolloutPolicyStep = GlobalStep;
+        weightSyncTime = watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>A rollout server failed for good: everything trained so far is kept in a checkpoint (unless one holds it
+    /// already), and the error says where the run continues.</summary>
+    RolloutServerException Stopped(RolloutServerException e)
+    {
+        string where = "no step was trained yet";
+        if (GlobalStep > 0)
+        {
+            if (!RunFolder.IsComplete(run.CheckpointDir(GlobalStep))) SaveCheckpoint();
+            where = $"{RunFolder.CheckpointName(GlobalStep)} holds every step trained; resuming the run continues from it";
         }
-        var options = new GenerationOptions(config.MaxCompletionLength, Greedy: false, Temperature: config.Temperature,
-            TopP: config.TopP, TopK: config.TopK, Seed: (long)config.Seed * 1_000_003L + GlobalStep + draw * 1_000_000_007L);
-        var generated = Grpo.Model.Generator.Generate(policy, promptIds, options, tokens.EosIds, tokens.PadId);
-        return generated.Select((g, i) => new Completion(owners[i], g.PromptIds, g.Ids, g.Finished)).ToList();
+        log.Info($"stopped before step {GlobalStep + 1}: {e.Message}; {where}");
+        return new RolloutServerException($"{e.Message}; stopped before step {GlobalStep + 1} of {config.MaxSteps}: {where}", e, e.Status);
     }
 
     // ------------------------------------------------------------------ score
@@ -301,7 +335,7 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>The batch as the task log sees it (completions are prompt-major, so row i belongs to prompt i / G).</summary>
     ScoredBatch Scored(IReadOnlyList<Completion> completions, Scores scores, int step) =>
-        new(step, rewardFunctions.Select(f => f.Name).ToList(), completions.Select((c, i) => new ScoredCompletion(c.Prompt,
+        new(step, rewardNames, completions.Select((c, i) => new ScoredCompletion(c.Prompt,
             i / config.NumGenerations, scores.Texts[i], scores.TextTokens[i], scores.Total[i], scores.PerFunction.Select(f => f[i]).ToList())).ToList());
 
     // ------------------------------------------------------------------ old / reference log-probs
@@ -345,40 +379,46 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>The rows' micro-batches, sorted by completion length unless the loss type depends on the cut.</summary>
     List<MicroBatch> MicroBatches(IReadOnlyList<int> rows, IReadOnlyList<Completion> completions, double[] advantages) =>
         MicroBatch.Cut(rows, r => completions[r].Ids.Length, config.PerDeviceTrainBatchSize, config.SortByLength && config.LossType != "bnpo")
-            .Select(cut => MicroBatch.Build(cut.Select(r => new UpdateRow(completions[r].PromptIds, completions[r].Ids, advantages[r])).ToList(),
+            .Select(cut => MicroBatch.Build(cut.Select(r => new UpdateRow(completions[r].PromptIds, completions[r].Ids, advantages[r],
+                    completions[r].SamplerLogProbs)).ToList(),
                 tokens, config.MaskTruncatedCompletions, policy.Device))
             .ToList();
 
     // ------------------------------------------------------------------ loss and update
 
-    sealed record UpdateResult(double Loss, double GradNorm, double Kl, double Entropy, double ClipLow, double ClipHigh,
-        double LearningRate, bool Skipped);
-
     UpdateResult Update(IReadOnlyList<MicroBatch> microBatches, int totalRows)
     {
         double lr = schedule.LearningRate(GlobalStep);
-        optimizer.LearningRate = lr;
+        trained.Optimizer.LearningRate = lr;
         if (totalRows == 0) return new UpdateResult(0, 0, 0, 0, 0, 0, lr, Skipped: true);
 
         policy.train();
         lora?.SeedDropout(config.Seed + GlobalStep);   // reproducible, also after a resume
-        optimizer.ZeroGrad();
-        if (masters is not null) foreach (var (_, p) in trainable) p.grad?.zero_();
+        trained.ZeroGrad();
         double totalTokens = microBatches.Sum(mb => mb.TokenCount);
         double loss = 0, kl = 0, entropy = 0, low = 0, high = 0;
+        SamplerMismatch? mismatch = null;
         foreach (var mb in microBatches)
         {
             using var scope = NewDisposeScope();
             var (logp, ent) = LogProbsAndEntropy(policy, mb, withEntropy: true);
             var old = mb.OldLogProbs ?? logp.detach();
             var perToken = GrpoLoss.ClippedSurrogate(logp, old, mb.Advantages, config.Epsilon, config.EffectiveEpsilonHigh);
+            if (mb.SamplerLogProbs is { } samplerLogp)
+            {
+                var weights = config.VllmImportanceSamplingCorrection ? ImportanceSampling.Weights(old, samplerLogp, mb.CompletionMask,
+                    config.VllmImportanceSamplingMode, config.VllmImportanceSamplingClipMin, config.ImportanceSamplingMax) : null;
+                if (weights is not null) perToken = perToken * weights;   // before the KL term, as TRL
+                (mismatch ??= new SamplerMismatch()).Add(old, samplerLogp, mb.CompletionMask, weights);
+            }
             Tensor? klTokens = null;
             if (config.Beta > 0)
             {
                 klTokens = GrpoLoss.KlK3(logp, mb.RefLogProbs!);
                 perToken = perToken.Plus(klTokens.mul(HeldScalars.Of(config.Beta)));
             }
-            var mbLoss = AggregateShare(perToken, mb, totalRows, microBatches.Count, totalTokens);
+            var mbLoss = GrpoLoss.MicroBatchShare(perToken, mb.CompletionMask, mb.Rows, config.LossType, config.MaxCompletionLength,
+                totalRows, microBatches.Count, totalTokens);
             mbLoss.backward();
 
             // Metrics: token means over this micro-batch, weighted by its token share.
@@ -390,102 +430,22 @@ public sealed class GrpoTrainer : IDisposable
             low += l.item<float>();
             high += h.item<float>();
         }
-        if (masters is not null) CopyGradientsToMasters();
-        double gradNorm = torch.nn.utils.clip_grad_norm_(Optimized.Select(p => p.Parameter), config.MaxGradNorm);
-        optimizer.Step();
-        if (masters is not null) CopyMastersToModel();
+        double gradNorm = trained.ClipAndStep(config.MaxGradNorm);
         double tokens = Math.Max(1.0, totalTokens);
-        return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false);
+        return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false, mismatch?.Metrics());
     }
 
-    void CopyGradientsToMasters()
+    /// <summary>TRL's sync_ref_model (SyncRefModelCallback, after TR-DPO): the reference moves towards the policy,
+    /// ref = alpha * policy + (1 - alpha) * ref, so the KL term anchors to a recent policy rather than the base.</summary>
+    void SyncReferenceModel()
     {
         using var _ = no_grad();
-        for (int i = 0; i < trainable.Count; i++)
-        {
-            var (model, master) = (trainable[i].Parameter, masters![i].Parameter);
-            if (model.grad is null) continue;
-            if (master.grad is null) master.grad = zeros_like(master);
-            master.grad!.copy_(model.grad);
-        }
-    }
-
-    void CopyMastersToModel()
-    {
-        using var _ = no_grad();
-        for (int i = 0; i < trainable.Count; i++) trainable[i].Parameter.copy_(masters![i].Parameter);
-    }
-
-    /// <summary>This micro-batch's part of the step loss, so that the sum over micro-batches is TRL's loss of the
-    /// whole batch: grpo and dr_grpo weight by the micro-batch's share of sequences, bnpo averages micro-batch token
-    /// means, dapo divides by the tokens of the whole batch.</summary>
-    Tensor AggregateShare(Tensor perToken, MicroBatch mb, int totalRows, int microBatchCount, double totalTokens)
-    {
         using var scalars = HeldScalars.NewScope();
-        return config.LossType switch
-        {
-            "grpo" or "dr_grpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, config.LossType, config.MaxCompletionLength, totalTokens)
-                                   .mul(scalars.Of((double)mb.Rows / totalRows)),
-            "bnpo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "bnpo", config.MaxCompletionLength, totalTokens, microBatchCount),
-            "dapo" => GrpoLoss.Aggregate(perToken, mb.CompletionMask, "dapo", config.MaxCompletionLength, totalTokens),
-            _ => throw new BadInputException($"loss_type must be grpo, dr_grpo, bnpo or dapo (got '{config.LossType}')"),
-        };
-    }
-
-    // ------------------------------------------------------------------ log
-
-    List<KeyValuePair<string, double>> StepMetrics(IReadOnlyList<Completion> completions, Scores scores,
-        AdvantageResult adv, UpdateResult u, double generationTime, double referenceTime, double updateTime, double stepTime)
-    {
-        var m = new List<KeyValuePair<string, double>>
-        {
-            new("reward", scores.Total.Average()),
-            new("reward_std", adv.MeanGroupStd),
-        };
-        for (int f = 0; f < rewardFunctions.Count; f++)
-            m.Add(new($"rewards/{rewardFunctions[f].Name}/mean", scores.PerFunction[f].Average()));
-        m.Add(new("frac_reward_zero_std", adv.FracZeroStd));
-        if (config.Beta > 0) m.Add(new("kl", u.Kl));
-        var lengths = completions.Select(c => (double)c.Ids.Length).ToArray();
-        var terminated = completions.Where(c => c.Finished).Select(c => (double)c.Ids.Length).ToArray();
-        m.Add(new("completions/mean_length", lengths.Average()));
-        m.Add(new("completions/min_length", lengths.Min()));
-        m.Add(new("completions/max_length", lengths.Max()));
-        m.Add(new("completions/mean_terminated_length", terminated.Length > 0 ? terminated.Average() : 0));
-        m.Add(new("completions/clipped_ratio", completions.Count(c => !c.Finished) / (double)completions.Count));
-        m.Add(new("clip_ratio", u.ClipLow + u.ClipHigh));
-        m.Add(new("clip_ratio/low_mean", u.ClipLow));
-        m.Add(new("clip_ratio/high_mean", u.ClipHigh));
-        m.Add(new("entropy", u.Entropy));
-        m.Add(new("learning_rate", u.LearningRate));
-        m.Add(new("loss", u.Loss));
-        m.Add(new("grad_norm", u.GradNorm));
-        m.Add(new("update_skipped", u.Skipped ? 1 : 0));
-        m.Add(new("step_time", stepTime));
-        m.Add(new("time/generation", generationTime));
-        m.Add(new("time/reference", referenceTime));
-        m.Add(new("time/update", updateTime));
-        // Generated completion tokens per second of the whole step (the generation batch counts on its first step).
-        m.Add(new("tokens_per_second", generationTime > 0 ? lengths.Sum() / stepTime : 0));
-        using (var self = Process.GetCurrentProcess()) m.Add(new("process_memory_mb", self.WorkingSet64 / 1048576.0));
-        return m;
-    }
-
-    string Describe(IReadOnlyList<KeyValuePair<string, double>> m)
-    {
-        double Get(string k) => m.FirstOrDefault(kv => kv.Key == k).Value;
-        var parts = new List<string> { $"step {GlobalStep}/{config.MaxSteps}", $"reward {Get("reward"):F3} (std {Get("reward_std"):F3})" };
-        foreach (var f in rewardFunctions) parts.Add($"{f.Name} {Get($"rewards/{f.Name}/mean"):F3}");
-        if (config.Beta > 0) parts.Add($"kl {Get("kl"):G3}");
-        parts.Add($"loss {Get("loss"):G4}");
-        parts.Add($"grad_norm {Get("grad_norm"):G3}");
-        parts.Add($"len {Get("completions/mean_length"):F1} (clipped {Get("completions/clipped_ratio"):P0})");
-        parts.Add($"entropy {Get("entropy"):F3}");
-        parts.Add($"lr {Get("learning_rate"):G3}");
-        parts.Add($"{Get("step_time"):F2}s (gen {Get("time/generation"):F2}, ref {Get("time/reference"):F2}, update {Get("time/update"):F2})");
-        parts.Add($"{Get("tokens_per_second"):F0} tok/s");
-        parts.Add($"rss {Get("process_memory_mb"):F0} MB");
-        return string.Join(" | ", parts);
+        var alpha = scalars.Of(config.RefModelMixupAlpha);
+        var policyWeights = policy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, r) in referenceModel!.named_parameters())
+            r.mul_(scalars.Of(1 - config.RefModelMixupAlpha)).add_(policyWeights[name], alpha);
+        log.Info($"reference model synced to the policy (alpha {config.RefModelMixupAlpha})");
     }
 
     // ------------------------------------------------------------------ checkpoints
@@ -494,15 +454,9 @@ public sealed class GrpoTrainer : IDisposable
     /// adapter, optimizer moments, trainer state.</summary>
     public string SaveCheckpoint() => Checkpoints.Save(run, GlobalStep, dir =>
     {
-        if (lora is not null)
-        {
-            lora.SaveMerged(dir, tokenizerDir);
-            lora.Save(Path.Combine(dir, "adapter"), config.ModelNameOrPath);
-        }
-        else policy.SavePretrained(dir, tokenizerDir);
-        Checkpoints.SaveOptimizer(Path.Combine(dir, Checkpoints.OptimizerFile), optimizer, Optimized);
-        if (masters is not null)
-            SafeTensors.Write(Path.Combine(dir, MasterWeightsFile), masters.Select(m => (m.Name, (Tensor)m.Parameter)));
+        Checkpoints.WriteModel(dir, policy, lora, tokenizerDir, config.ModelNameOrPath);
+        Checkpoints.WriteTrainedState(dir, trained);
+        if (config.SyncRefModel) Checkpoints.WriteReferenceModel(dir, referenceModel!);
         // The state file goes last: its presence marks a complete checkpoint even without the rename.
         new TrainerState
         {
@@ -520,8 +474,8 @@ public sealed class GrpoTrainer : IDisposable
         var state = TrainerState.Load(checkpointDir);
         if (state.Seed != config.Seed)
             throw new BadInputException($"{checkpointDir}: written with seed {state.Seed}, this run uses seed {config.Seed}; resume with the run's own seed");
-        Checkpoints.LoadOptimizer(Path.Combine(checkpointDir, Checkpoints.OptimizerFile), optimizer, Optimized);
-        if (masters is not null) LoadMasters(Path.Combine(checkpointDir, MasterWeightsFile));
+        Checkpoints.ReadTrainedState(checkpointDir, trained);
+        if (config.SyncRefModel) Checkpoints.ReadReferenceModel(checkpointDir, referenceModel!);
         GlobalStep = state.GlobalStep;
         if (state.DataPosition < 0 || state.DataPosition > prompts.Count)
             throw new BadInputException($"{checkpointDir}: data position {state.DataPosition} lies past the {prompts.Count} training problems " +
@@ -541,34 +495,17 @@ public sealed class GrpoTrainer : IDisposable
         taskLog?.TruncateAfter(step);
     }
 
-    public const string MasterWeightsFile = "master_weights.safetensors";
-
-    void LoadMasters(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"float32 master weights not found: {path}", path);
-        var byName = masters!.ToDictionary(m => m.Name, m => m.Parameter);
-        int loaded = 0;
-        using var _ = no_grad();
-        SafeTensors.ReadTensors(path, (entry, t) =>
-        {
-            if (!byName.TryGetValue(entry.Name, out var p)) throw new InvalidDataException($"{path}: \"{entry.Name}\" is not a trained parameter");
-            p.copy_(t);
-            loaded++;
-        });
-        if (loaded != masters!.Count) throw new InvalidDataException($"{path}: {loaded} of {masters.Count} master weights");
-        CopyMastersToModel();
-    }
-
     /// <summary>The trainer owns the models it was given and disposes them with the optimizer.</summary>
     public void Dispose()
     {
-        optimizer.Dispose();
-        if (masters is not null) foreach (var (_, m) in masters) m.Dispose();
+        rollouts.Dispose();
+        trained.Dispose();
         referenceModel?.Dispose();
         policy.Dispose();
+        HeldLock?.Dispose();
     }
 
     // ------------------------------------------------------------------ batch tensors
 
-    sealed record Completion(TrainingPrompt Prompt, int[] PromptIds, int[] Ids, bool Finished);
+    sealed record Completion(TrainingPrompt Prompt, int[] PromptIds, int[] Ids, bool Finished, float[]? SamplerLogProbs);
 }

@@ -19,9 +19,9 @@ public sealed record MemoryPlanOptions
     /// <summary>What the process holds before any model; null: <see cref="MemoryPlan.CpuRuntimeBytes"/> on the CPU,
     /// <see cref="MemoryPlan.CudaContextBytes"/> on CUDA.</summary>
     public long? RuntimeBytes { get; init; }
-    /// <summary>The Countdown task's tokenizer and prompts in host memory (counted on the CPU only); false for a task
-    /// without a tokenizer (--synthetic-token).</summary>
-    public bool CountdownTask { get; init; } = true;
+    /// <summary>Prompts the task keeps tokenized in host memory beside its tokenizer (counted on the CPU only); null for
+    /// a task without a tokenizer (--synthetic-token).</summary>
+    public int? TokenizedPrompts { get; init; }
 }
 
 public sealed class MemoryPlan
@@ -67,9 +67,9 @@ public sealed class MemoryPlan
         // --- held throughout
         Add(Persistent, cpu ? "runtime (.NET + libtorch)" : "CUDA context", options.RuntimeBytes ?? (cpu ? CpuRuntimeBytes : CudaContextBytes),
             cpu ? "measured: a process that loads libtorch and runs one op" : "allowance, not measured");
-        if (cpu && options.CountdownTask)
-            Add(Persistent, "tokenizer + prompts", TokenizerBytes(model) + (long)config.NumTrainProblems * s.P * 4,
-                $"tokenizer (fit to two measured) + {config.NumTrainProblems:N0} prompts of up to {s.P} int ids");
+        if (cpu && options.TokenizedPrompts is int prompts)
+            Add(Persistent, "tokenizer + prompts", TokenizerBytes(model) + (long)prompts * s.P * 4,
+                $"tokenizer (fit to two measured) + {prompts:N0} prompts of up to {s.P} int ids");
         Add(Persistent, "weights", WeightBytes(s), $"{ParameterCount(model):N0} parameters x {s.W} B + rotary tables");
         if (config.UsePeft)
             Add(Persistent, "LoRA + grads + AdamW", LoraParameterCount(model, config) * 16,

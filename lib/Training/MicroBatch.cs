@@ -7,8 +7,9 @@ using static TorchSharp.torch;
 
 namespace Grpo.Training;
 
-/// <summary>One row of the update: the prompt it continues (as generation saw it), the generated ids, its advantage.</summary>
-internal sealed record UpdateRow(int[] PromptIds, int[] CompletionIds, double Advantage);
+/// <summary>One row of the update: the prompt it continues (as generation saw it), the generated ids, its advantage,
+/// and the sampler's log-prob of each id when the rows were sampled elsewhere (a rollout server).</summary>
+internal sealed record UpdateRow(int[] PromptIds, int[] CompletionIds, double Advantage, float[]? SamplerLogProbs = null);
 
 internal sealed class MicroBatch : IDisposable
 {
@@ -17,6 +18,7 @@ internal sealed class MicroBatch : IDisposable
     public required int Rows;
     public required double TokenCount;
     public Tensor? OldLogProbs, RefLogProbs;
+    public Tensor? SamplerLogProbs;   // [rows, C], 0 past each completion's end; null for rows sampled by the trainer
 
     public Tensor CompletionIds => Tokens.CompletionIds;
 
@@ -52,6 +54,7 @@ internal sealed class MicroBatch : IDisposable
         var compAttention = new long[n * c];
         var compMask = new float[n * c];
         var adv = new float[n];
+        var sampler = rows.All(r => r.SamplerLogProbs is not null) ? new float[n * c] : null;
         var eos = tokens.EosIds.ToHashSet();
         for (int i = 0; i < n; i++)
         {
@@ -64,6 +67,7 @@ internal sealed class MicroBatch : IDisposable
                 // completion out of the loss does not change what its tokens attend to.
                 compAttention[i * c + j] = j < ids.Length ? 1 : 0;
                 compMask[i * c + j] = lossMask[j];
+                if (sampler is not null && j < ids.Length) sampler[i * c + j] = rows[i].SamplerLogProbs![j];
             }
             adv[i] = (float)rows[i].Advantage;
         }
@@ -75,13 +79,14 @@ internal sealed class MicroBatch : IDisposable
             CompletionMask = tensor(compMask, [n, c], device: device),
             Advantages = tensor(adv, device: device),
             Rows = n, TokenCount = compMask.Sum(),
+            SamplerLogProbs = sampler is null ? null : tensor(sampler, [n, c], device: device),
         };
     }
 
     public void Dispose()
     {
         foreach (var t in new[] { Tokens.PromptIds, Tokens.PromptMask, Tokens.RowPrompt, Tokens.CompletionIds,
-                     Tokens.CompletionAttentionMask, CompletionMask, Advantages, OldLogProbs, RefLogProbs })
+                     Tokens.CompletionAttentionMask, CompletionMask, Advantages, OldLogProbs, RefLogProbs, SamplerLogProbs })
             t?.Dispose();
     }
 }

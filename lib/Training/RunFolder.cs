@@ -15,10 +15,11 @@ public sealed record Checkpoint(string Dir, int Step)
 public sealed partial record RunFolder(string Root)
 {
     public const string DefaultEvalDir = "eval";
-    public const string AhaCountsFileName = "aha_counts.json";
+    public const string AhaFileName = "aha.jsonl", AhaCountsFileName = "aha_counts.json";
     const string CheckpointPrefix = "checkpoint-";
     // The run's own folders; an eval folder may take none of these names.
-    const string CheckpointsFolder = "checkpoints", LogsFolder = "logs", SamplesFolder = "completion_samples", ChartsFolder = "charts";
+    const string CheckpointsFolder = "checkpoints", LogsFolder = "logs", SamplesFolder = "completion_samples", ChartsFolder = "charts",
+        RolloutWeightsFolder = "rollout_weights";
 
     /// <summary>runs/&lt;name&gt; in the working folder; the name must be a plain folder name (<paramref name="source"/>
     /// names where it came from, e.g. --name).</summary>
@@ -31,9 +32,13 @@ public sealed partial record RunFolder(string Root)
     public string CompletionSamplesPath => Path.Combine(SamplesDir, "completion_samples.txt");
     public string SuccessSamplesPath => Path.Combine(SamplesDir, "success_completion_samples.txt");
     public string CheckpointsDir => Path.Combine(Root, CheckpointsFolder);
-    public string AhaPath => Path.Combine(Root, "aha.jsonl");
+    public string AhaPath => Path.Combine(Root, AhaFileName);
     public string AhaCountsPath => Path.Combine(Root, AhaCountsFileName);
     public string ReportPath => Path.Combine(Root, "report.html");
+    /// <summary>run.lock: held (RunLock) by the process training the run; absent otherwise.</summary>
+    public string LockPath => Path.Combine(Root, RunLock.FileName);
+    /// <summary>rollout_weights/step-N: the policy written for rollout servers to load (use_vllm; the latest step only).</summary>
+    public string RolloutWeightsDir => Path.Combine(Root, RolloutWeightsFolder);
 
     /// <summary>charts/&lt;name&gt;.html: a chart a notebook saved as a page of its own.</summary>
     public string ChartPath(string name) => Path.Combine(Root, ChartsFolder, name + ".html");
@@ -47,7 +52,8 @@ public sealed partial record RunFolder(string Root)
 
     /// <summary>Whether <paramref name="name"/> can name an eval folder: a plain name, not one of the run's other folders.</summary>
     public static bool IsEvalDirName(string name) =>
-        name.Length > 0 && name.IndexOfAny(['/', '\\']) < 0 && name is not ("." or ".." or CheckpointsFolder or LogsFolder or SamplesFolder or ChartsFolder);
+        name.Length > 0 && name.IndexOfAny(['/', '\\']) < 0 && name is not ("." or ".." or CheckpointsFolder or LogsFolder or SamplesFolder or ChartsFolder
+            or RolloutWeightsFolder);
 
     public string CheckpointDir(int step) => Path.Combine(CheckpointsDir, CheckpointName(step));
 
@@ -59,8 +65,12 @@ public sealed partial record RunFolder(string Root)
         Directory.CreateDirectory(CheckpointsDir);
     }
 
-    /// <summary>The run's GRPO settings (config.json, written when training starts); null when there is none yet.</summary>
-    public GrpoConfig? LoadConfig() => File.Exists(ConfigPath) ? GrpoConfig.Load(ConfigPath) : null;
+    /// <summary>The run's config.json as written when training starts (the trainer's fields and the task's, flat); null
+    /// when there is none yet.</summary>
+    public System.Text.Json.Nodes.JsonObject? LoadConfigJson() => File.Exists(ConfigPath) ? StrictJson.ReadObject(ConfigPath) : null;
+
+    /// <summary>The trainer's settings of config.json (its other fields are the task's); null when there is none yet.</summary>
+    public GrpoConfig? LoadConfig() => LoadConfigJson() is { } json ? GrpoConfig.FromRunJson(json, ConfigPath) : null;
 
     /// <summary>Whether a run has trained here: it logged a step or saved a checkpoint.</summary>
     public bool HoldsRun => File.Exists(MetricsPath) || LatestCheckpoint() is not null;
@@ -103,6 +113,20 @@ public sealed partial record RunFolder(string Root)
             .Where(x => x.Step is not null && IsComplete(x.Dir))
             .Select(x => new Checkpoint(x.Dir, x.Step!.Value))
             .OrderBy(c => c.Step).ToList();
+    }
+
+    /// <summary>Throws when an entry named checkpoint-N is not a folder (a file, a loop of symbolic links): the run
+    /// would train up to step N and then fail to save its checkpoint there. Checked before a run starts.</summary>
+    public void RequireCheckpointFolders()
+    {
+        if (!Directory.Exists(CheckpointsDir)) return;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(CheckpointsDir).Order(StringComparer.Ordinal))
+        {
+            if (StepOf(entry) is null) continue;
+            try { InputPaths.RequireFolder(entry, "checkpoint"); }
+            catch (BadInputException e)
+            { throw new BadInputException($"{e.Message}; the run saves {Path.GetFileName(entry)} there: move it out of the way", e); }
+        }
     }
 
     /// <summary>The complete checkpoint with the highest step, or null.</summary>

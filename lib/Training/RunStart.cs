@@ -7,22 +7,28 @@ namespace Grpo.Training;
 public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? CheckpointStep, int LoggedSteps,
                               IReadOnlyList<(string Field, string Saved, string Now)> ChangedSettings)
 {
-    /// <summary>Fields a resumed run may change: how far it goes, how often it saves, where it runs.</summary>
-    public static readonly IReadOnlySet<string> ResumableFields =
-        new HashSet<string> { "max_steps", "save_steps", "output_dir", "device", "completion_sample_fraction" };
+    /// <summary>Fields a resumed run may change: how far it goes, how often it saves, where it runs (its rollout servers
+    /// included: a restarted server may come back elsewhere).</summary>
+    public static readonly IReadOnlySet<string> ResumableFields = new HashSet<string>
+    {
+        "max_steps", "save_steps", "output_dir", "device", "completion_sample_fraction",
+        "vllm_server_base_url", "vllm_server_base_urls", "vllm_server_host", "vllm_server_port", "vllm_server_timeout",
+        "vllm_server_retries", "vllm_sync_dir", "vllm_sync_server_dir",
+    };
 
     /// <summary>The step training starts from (what <see cref="GrpoRun.Create"/> will restore).</summary>
     public int Step => Resume ? CheckpointStep ?? 0 : 0;
     public bool Finished => Step >= MaxSteps;
 
     /// <summary>Reads the run folder of <paramref name="config"/>: last complete checkpoint, steps in metrics.jsonl and
-    /// the settings in its config.json that differ from <paramref name="config"/>.</summary>
-    public static RunStart Inspect(GrpoConfig config, bool resume)
+    /// the settings in its config.json that differ from <paramref name="config"/> and the task's settings
+    /// <paramref name="task"/> (as GrpoTask.Settings).</summary>
+    public static RunStart Inspect(GrpoConfig config, bool resume, JsonObject? task = null)
     {
-        var run = new RunFolder(config.OutputDir);
+        var run = config.Run;
         var checkpoint = run.LatestCheckpoint();
         return new RunStart(run.Root, config.MaxSteps, resume, checkpoint?.Step, LastLoggedStep(run.MetricsPath),
-            run.LoadConfig() is { } saved ? Differences(saved, config) : []);
+            run.LoadConfigJson() is { } saved ? Differences(saved, config.ToRunJson(task)) : []);
     }
 
     /// <summary>One line: what a (re)run does and from which step.</summary>
@@ -59,11 +65,9 @@ public sealed record RunStart(string RunDir, int MaxSteps, bool Resume, int? Che
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException) { return 0; }
     }
 
-    static List<(string, string, string)> Differences(GrpoConfig saved, GrpoConfig now)
-    {
-        var a = JsonNode.Parse(saved.ToJson())!.AsObject();
-        var b = JsonNode.Parse(now.ToJson())!.AsObject();
-        return a.Where(kv => !JsonNode.DeepEquals(kv.Value, b[kv.Key]))
-            .Select(kv => (kv.Key, kv.Value?.ToJsonString() ?? "null", b[kv.Key]?.ToJsonString() ?? "null")).ToList();
-    }
+    /// <summary>The fields both documents hold whose values differ (a task that keeps no settings compares the
+    /// trainer's alone).</summary>
+    static List<(string, string, string)> Differences(JsonObject saved, JsonObject now) =>
+        saved.Where(kv => now.ContainsKey(kv.Key) && !JsonNode.DeepEquals(kv.Value, now[kv.Key]))
+            .Select(kv => (kv.Key, kv.Value?.ToJsonString() ?? "null", now[kv.Key]?.ToJsonString() ?? "null")).ToList();
 }

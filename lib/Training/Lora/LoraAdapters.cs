@@ -9,9 +9,28 @@ using static TorchSharp.torch;
 
 namespace Grpo.Training.Lora;
 
+/// <summary>PEFT's LoraConfig (r, lora_alpha, lora_dropout, target_modules); GrpoConfig.Lora gives a run's.</summary>
 public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadOnlyList<string> TargetModules)
 {
-    public static LoraSettings FromConfig(GrpoConfig c) => new(c.LoraR, c.LoraAlpha, c.LoraDropout, c.LoraTargetModules);
+    /// <summary>Throws unless the rank fits every adapted projection of <paramref name="model"/>: a rank above a
+    /// matrix's smaller side adds nothing a full update would not, and a huge one asks libtorch for an allocation it
+    /// cannot make. <paramref name="modelName"/> names the model in the message.</summary>
+    public void CheckFits(Qwen2Config model, string modelName)
+    {
+        int kv = model.NumKeyValueHeads * model.HeadDim;
+        foreach (var module in TargetModules)
+        {
+            int smaller = module switch
+            {
+                "k_proj" or "v_proj" => Math.Min(model.HiddenSize, kv),
+                "gate_proj" or "up_proj" or "down_proj" => Math.Min(model.HiddenSize, model.IntermediateSize),
+                _ => model.HiddenSize,
+            };
+            if (Rank > smaller)
+                throw new BadInputException($"lora_r {Rank} exceeds {smaller}, the smaller side of {module} in {modelName} " +
+                    $"(hidden_size {model.HiddenSize}): the rank must be at most the sides of the matrices it adapts");
+        }
+    }
 }
 
 public sealed class LoraAdapters

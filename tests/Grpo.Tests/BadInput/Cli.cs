@@ -57,7 +57,22 @@ public sealed class Cli : IDisposable
     public IReadOnlyDictionary<string, string> Snapshot() =>
         Directory.GetFileSystemEntries(WorkDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToDictionary(
             p => Path.GetRelativePath(WorkDir, p),
-            p => File.Exists(p) ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p))) : "folder");
+            p => File.Exists(p) ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(ReadBytes(p))) : "folder");
+
+    /// <summary>A file's bytes, also while another process holds an exclusive flock on it (a run.lock): .NET takes a
+    /// shared flock to read a file and fails then, `cat` takes none.</summary>
+    public static byte[] ReadBytes(string path)
+    {
+        try { return File.ReadAllBytes(path); }
+        catch (IOException) when (File.Exists(path))
+        {
+            using var cat = Process.Start(new ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true })!;
+            using var bytes = new MemoryStream();
+            cat.StandardOutput.BaseStream.CopyTo(bytes);
+            cat.WaitForExit();
+            return bytes.ToArray();
+        }
+    }
 
     public void Dispose() => Directory.Delete(WorkDir, recursive: true);
 }

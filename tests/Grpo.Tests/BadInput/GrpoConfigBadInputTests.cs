@@ -1,5 +1,6 @@
 // Every GRPO setting is range-checked by its snake_case name (NaN fails every check), from a --config file, a --set
 // flag or a run's config.json; an unknown loss_type is an error rather than a silent dapo.
+using Grpo.Pipeline;
 using Grpo.Training;
 using Xunit;
 
@@ -41,7 +42,8 @@ public class GrpoConfigBadInputTests
     [InlineData("""{"max_steps": 4, "max_steps": 200}""", "max_steps")]
     public void Setting_out_of_range_is_refused_naming_the_source_and_the_field(string json, string field)
     {
-        var e = Assert.Throws<BadInputException>(() => GrpoConfig.Overlay(GrpoConfig.Tiny, json, "my.json"));
+        // A run's settings as config.json holds them: the trainer's and the Countdown task's.
+        var e = Assert.Throws<BadInputException>(() => CountdownRunConfig.Overlay(CountdownRunConfig.Tiny, json, "my.json"));
         Assert.StartsWith("my.json: ", e.Message);
         Assert.Contains(field, e.Message);
     }

@@ -3,6 +3,7 @@
 // is the guarantee (unit tests below); headless Chromium loading the page is the proof that nothing injected runs.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Grpo.Training;
 using Grpo.Notebook;
 using Grpo.Reports;
 using Xunit;
@@ -75,7 +76,7 @@ public sealed class ReportInjectionTests : IDisposable
     [Fact]
     public void Crafted_strings_reach_the_report_only_encoded()
     {
-        var html = RunReport.Build(CraftedRun());
+        var html = RunReport.Build(new RunFolder(CraftedRun()));
         foreach (var n in new[] { 0, 1, 10, 11, 20, 30, 40, 41, 42, 50, 51, 52, 60, 70, 71 })
             Assert.DoesNotContain($"{{id:'inj'+'ected-{n}'}}))</script>", html);
         Assert.DoesNotContain("<img src=x", html);
@@ -93,7 +94,7 @@ public sealed class ReportInjectionTests : IDisposable
     [ChromiumFact]
     public void Headless_chromium_runs_the_charts_of_a_crafted_report_but_nothing_injected()
     {
-        var path = RunReport.Write(CraftedRun());
+        var path = RunReport.Write(new RunFolder(CraftedRun()));
         var dom = ChromiumFact.DumpDom(path, Path.Combine(root, "profile"));
         Assert.Contains("class=\"main-svg\"", dom);         // plotly drew the charts: the page's own scripts ran
         Assert.DoesNotContain("injected-", dom);            // no payload's script or event handler did

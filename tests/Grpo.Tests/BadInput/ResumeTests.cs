@@ -60,7 +60,7 @@ public sealed class ResumeTests : IDisposable
     {
         ModelNameOrPath = modelDir, OutputDir = runDir, MaxSteps = 4, SaveSteps = 2, Seed = 3,
         PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 1, NumGenerations = 4, MaxCompletionLength = 4,
-        RewardFuncs = ["ones"], DropZeroStdGroups = false,
+        DropZeroStdGroups = false,
     };
 
     static GrpoTrainer Create(GrpoConfig c, bool resume, Action<string>? warn = null)
@@ -114,5 +114,68 @@ public sealed class ResumeTests : IDisposable
         Assert.Contains(optimizer, Checkpoints.Verify(checkpoint));
         File.Delete(optimizer);
         Assert.Contains(Checkpoints.OptimizerFile, Checkpoints.Verify(checkpoint));
+    }
+
+    /// <summary>A finished 4-step run (checkpoint-2, checkpoint-4) whose checkpoint-4 trainer_state.json field
+    /// <paramref name="field"/> is set to <paramref name="value"/>, as a hand edit or a copied state would leave it.</summary>
+    string RunWithEditedState(RandomModelFolder model, string field, int value)
+    {
+        var runDir = Path.Combine(root, "run");
+        using (var trainer = Create(Config(model.Dir, runDir), resume: false)) trainer.Train();
+        var state = Path.Combine(runDir, "checkpoints", "checkpoint-4", TrainerState.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(state))!;
+        json[field] = value;
+        File.WriteAllText(state, json.ToJsonString());
+        return runDir;
+    }
+
+    [Theory]
+    [InlineData("global_step", -3, "global_step -3")]       // trained from step -2 and wrote checkpoint--2 over good ones
+    [InlineData("global_step", 999, "global_step 999")]     // said "resuming at step 4", trained nothing, exit 0
+    [InlineData("global_step", 2, "global_step 2")]         // another checkpoint's state
+    [InlineData("data_position", -1, "data_position -1")]
+    [InlineData("data_epoch", -5, "data_epoch -5")]
+    public void Trainer_state_that_disagrees_with_its_checkpoint_counts_as_damaged(string field, int value, string named)
+    {
+        using var model = new RandomModelFolder();
+        var runDir = RunWithEditedState(model, field, value);
+        var checkpoints = Path.Combine(runDir, "checkpoints");
+
+        var warnings = new List<string>();
+        using (var resumed = Create(Config(model.Dir, runDir), resume: true, warnings.Add))
+        {
+            Assert.Equal(2, resumed.GlobalStep);
+            var warning = Assert.Single(warnings);
+            Assert.Contains("checkpoint-4 is damaged", warning);
+            Assert.Contains(named, warning);
+            Assert.True(Directory.Exists(Path.Combine(checkpoints, "checkpoint-4.damaged")));
+            resumed.Train();
+        }
+        Assert.Equal(["checkpoint-2", "checkpoint-4", "checkpoint-4.damaged"],
+            Directory.GetFileSystemEntries(checkpoints).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Null(Checkpoints.Verify(Path.Combine(checkpoints, "checkpoint-4")));
+        Assert.Equal([1, 2, 3, 4], RunFiles.ReadMetrics(Path.Combine(runDir, "metrics.jsonl")).Select(r => r.Step));
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("loop")]
+    public void Checkpoint_name_held_by_a_file_or_a_link_loop_is_refused_before_training(string kind)
+    {
+        using var model = new RandomModelFolder();
+        var runDir = Path.Combine(root, "run");
+        using (var trainer = Create(Config(model.Dir, runDir) with { MaxSteps = 2 }, resume: false)) trainer.Train();
+        var checkpoints = Path.Combine(runDir, "checkpoints");
+        var blocker = Path.Combine(checkpoints, "checkpoint-4");
+        if (kind == "file") File.WriteAllText(blocker, "not a checkpoint");
+        else File.CreateSymbolicLink(blocker, blocker);
+
+        // Resuming to step 4 would train two steps and then fail to save checkpoint-4 ("already exists").
+        var e = Assert.Throws<BadInputException>(() => Create(Config(model.Dir, runDir), resume: true));
+        Assert.Contains(blocker, e.Message);
+        Assert.Contains(kind == "file" ? "is a file, not a folder" : "loop of symbolic links", e.Message);
+        Assert.Equal(["checkpoint-2", "checkpoint-4"], Directory.GetFileSystemEntries(checkpoints).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([1, 2], RunFiles.ReadMetrics(Path.Combine(runDir, "metrics.jsonl")).Select(r => r.Step));
+        Assert.False(File.Exists(Path.Combine(runDir, RunLock.FileName)));
     }
 }

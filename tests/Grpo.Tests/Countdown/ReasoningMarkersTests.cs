@@ -1,5 +1,6 @@
 // reasoning_markers.json: a model folder names its own verdict words; the tiny model's file is what its builder writes;
 // a run's checkpoints read completions with their base model's markers; bad files fail naming file and field.
+using Grpo.Training;
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Tiny;
@@ -90,7 +91,7 @@ public class ReasoningMarkersTests
             Directory.CreateDirectory(checkpoint);
             File.WriteAllText(Path.Combine(run, "config.json"), "{\"model_name_or_path\": \"" + baseDir.Replace("\\", "\\\\") + "\"}");
 
-            Assert.Equal(["nope"], RunCheckpoints.Markers(run).RejectMarkers);
+            Assert.Equal(["nope"], RunCheckpoints.Markers(new RunFolder(run)).RejectMarkers);
             Assert.Equal(["nope"], RunCheckpoints.MarkersForModel(checkpoint).RejectMarkers);
             Assert.Same(ReasoningMarkers.Default, RunCheckpoints.MarkersForModel(root));   // no file, not a checkpoint
         }

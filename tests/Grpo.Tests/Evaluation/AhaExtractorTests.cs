@@ -1,4 +1,5 @@
 // Aha-moment extraction: phrase matching rules, context windows, counts per step, correctness, run-folder files.
+using Grpo.Training;
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Xunit;
@@ -116,7 +117,7 @@ public class AhaExtractorTests
             // The success file's header says equation 0 on purpose: entries of that file count as correct anyway.
             File.WriteAllText(Path.Combine(dir, "completion_samples", "success_completion_samples.txt"),
                 Success.Replace("equation 1", "equation 0"));
-            var result = AhaExtractor.Extract(AhaExtractor.RunDocuments(dir), AhaConfig.Default);
+            var result = AhaExtractor.Extract(AhaExtractor.RunDocuments(new RunFolder(dir)), AhaConfig.Default);
 
             // "hmm" and 等等 follow a step in a correct completion, so each of those completions is also a recovery.
             Assert.Collection(result.Hits,
@@ -142,7 +143,7 @@ public class AhaExtractorTests
                 new EvalRecord(1, 0, "p", [4, 5, 6], "no reflection", null, 7, 0),
             };
             new EvalResult("checkpoint-50", 50, "m", 2, 0.5, 0.5, null, records).Save(Path.Combine(dir, "eval", "checkpoint-50.json"));
-            var result = AhaExtractor.Extract(AhaExtractor.RunDocuments(dir), AhaConfig.Default);
+            var result = AhaExtractor.Extract(AhaExtractor.RunDocuments(new RunFolder(dir)), AhaConfig.Default);
             var hit = Assert.Single(result.Hits);
             Assert.Equal(("eval/checkpoint-50", 50, "wait", true, (int?)0), (hit.Source, hit.Step, hit.Phrase, hit.Correct, hit.TestId));
             var count = Assert.Single(result.Counts);

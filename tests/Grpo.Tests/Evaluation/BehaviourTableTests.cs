@@ -32,7 +32,7 @@ public class BehaviourTableTests
             Eval("checkpoint-50", 50, Straight));
         try
         {
-            var rows = BehaviourTable.Rows(BehaviourTable.RunEvals(run), ReasoningMarkers.Default with { RejectMarkers = ["no"] });
+            var rows = BehaviourTable.Rows(BehaviourTable.RunEvals(new RunFolder(run)), ReasoningMarkers.Default with { RejectMarkers = ["no"] });
             Assert.Equal([("greedy", "base"), ("greedy", "checkpoint-50"), ("greedy", "checkpoint-100"), ("sampled", "base"), ("sampled", "checkpoint-100")],
                 rows.Select(r => (r.Decoding, r.Checkpoint)));
             // base greedy recovers (1 of 1), base sampled 1 of 2; checkpoints never reject an attempt.
@@ -47,7 +47,7 @@ public class BehaviourTableTests
         var run = MakeRun(Eval("base", 0, Recovery));
         try
         {
-            var evals = BehaviourTable.RunEvals(run);
+            var evals = BehaviourTable.RunEvals(new RunFolder(run));
             Assert.Equal(0.0, BehaviourTable.Rows(evals, ReasoningMarkers.Default).Single().Summary.RecoveriesPer100);   // "no" is no marker here
             Assert.Equal(100.0, BehaviourTable.Rows(evals, ReasoningMarkers.Default with { RejectMarkers = ["no"] }).Single().Summary.RecoveriesPer100);
         }

@@ -83,12 +83,12 @@ public sealed class EvaluatorModelTests : IDisposable
         Directory.CreateDirectory(ckpt);
         foreach (var f in Directory.GetFiles(model.Dir)) File.Copy(f, Path.Combine(ckpt, Path.GetFileName(f)));
         new TrainerState { GlobalStep = 2 }.Save(ckpt);   // what makes a checkpoint complete (RunFolder.IsComplete)
-        (GrpoConfig.Tiny with { ModelNameOrPath = model.Dir, PromptTemplate = "english", MaxCompletionLength = 6 })
-            .Save(Path.Combine(run, "config.json"));
-        var config = EvalConfig.FromRun(new RunFolder(run).LoadConfig()!, Config() with { NumProblems = 2 });
+        (GrpoConfig.Tiny with { ModelNameOrPath = model.Dir, MaxCompletionLength = 6 })
+            .Save(Path.Combine(run, "config.json"), new CountdownTaskConfig { PromptTemplate = "english" }.ToJsonObject());
+        var config = EvalConfig.FromRun(new RunFolder(run), Config() with { NumProblems = 2 })!;
         Assert.Equal((6, "english", 2), (config.MaxNewTokens, config.Template, config.NumProblems));
 
-        var first = Evaluator.EvaluateRun(run, config);
+        var first = Evaluator.EvaluateRun(new RunFolder(run), config);
         Assert.Equal(["base", "checkpoint-2"], first.Select(x => x.Checkpoint.Name));
         Assert.All(first, x => Assert.False(x.Skipped));
         var baseFile = EvalResult.Load(Path.Combine(run, "eval", "base.json"));
@@ -97,14 +97,14 @@ public sealed class EvaluatorModelTests : IDisposable
         // Same weights in both folders -> same greedy generations.
         Assert.Equal(baseFile.Records.Select(r => r.Generation), ckptFile.Records.Select(r => r.Generation));
 
-        var again = Evaluator.EvaluateRun(run, config);
+        var again = Evaluator.EvaluateRun(new RunFolder(run), config);
         Assert.All(again, x => Assert.True(x.Skipped));
-        var forced = Evaluator.EvaluateRun(run, config, force: true);
+        var forced = Evaluator.EvaluateRun(new RunFolder(run), config, force: true);
         Assert.All(forced, x => Assert.False(x.Skipped));
 
         // A second test set goes to its own folder and leaves eval/ (what reports read) as it was.
         var before = File.ReadAllText(Path.Combine(run, "eval", "base.json"));
-        var other = Evaluator.EvaluateRun(run, config with { NumProblems = 1 }, evalDir: "eval-other");
+        var other = Evaluator.EvaluateRun(new RunFolder(run), config with { NumProblems = 1 }, evalDir: "eval-other");
         Assert.All(other, x => Assert.False(x.Skipped));
         Assert.Equal(1, EvalResult.Load(Path.Combine(run, "eval-other", "checkpoint-2.json")).NumProblems);
         Assert.Equal(before, File.ReadAllText(Path.Combine(run, "eval", "base.json")));

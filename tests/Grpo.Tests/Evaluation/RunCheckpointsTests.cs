@@ -33,7 +33,7 @@ public class RunCheckpointsTests
             MakeCheckpoint(run, "checkpoint-150.tmp");
             MakeCheckpoint(run, "checkpoint-200.damaged");
 
-            var found = RunCheckpoints.Discover(run);
+            var found = RunCheckpoints.Discover(new RunFolder(run));
             Assert.Equal(["base", "checkpoint-50", "checkpoint-100"], found.Select(c => c.Name));
             Assert.Equal([0, 50, 100], found.Select(c => c.Step));
             Assert.Equal(Path.GetFullPath(baseDir), found[0].ModelDir);
@@ -51,9 +51,9 @@ public class RunCheckpointsTests
         try
         {
             File.WriteAllText(Path.Combine(run, "config.json"), "{\"model_name_or_path\": \"/no/such/model\"}");
-            var e = Assert.Throws<DirectoryNotFoundException>(() => RunCheckpoints.Discover(run));
+            var e = Assert.Throws<DirectoryNotFoundException>(() => RunCheckpoints.Discover(new RunFolder(run)));
             Assert.Contains("/no/such/model", e.Message);
-            var found = RunCheckpoints.Discover(run, baseModelDir: run);
+            var found = RunCheckpoints.Discover(new RunFolder(run), baseModelDir: run);
             Assert.Equal(("base", run), (found.Single().Name, found.Single().ModelDir));
         }
         finally { Directory.Delete(run, true); }
@@ -65,7 +65,7 @@ public class RunCheckpointsTests
         var run = Directory.CreateTempSubdirectory("run-").FullName;
         try
         {
-            var e = Assert.Throws<BadInputException>(() => RunCheckpoints.Discover(run));
+            var e = Assert.Throws<BadInputException>(() => RunCheckpoints.Discover(new RunFolder(run)));
             Assert.Contains("Nothing to evaluate", e.Message);
         }
         finally { Directory.Delete(run, true); }

@@ -34,16 +34,22 @@ public class CountdownRunTests
             }
 
             var run = Path.Combine(root, "run");
-            var config = GrpoConfig.Tiny with
+            var config = CountdownRunConfig.Tiny with
             {
-                ModelNameOrPath = modelDir, OutputDir = run, NumTrainProblems = 20, MaxSteps = 1, SaveSteps = 1,
-                PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, NumGenerations = 2, MaxCompletionLength = 6,
-                CompletionSampleFraction = 1.0, DropZeroStdGroups = false,
+                Grpo = GrpoConfig.Tiny with
+                {
+                    ModelNameOrPath = modelDir, OutputDir = run, MaxSteps = 1, SaveSteps = 1,
+                    PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, NumGenerations = 2, MaxCompletionLength = 6,
+                    CompletionSampleFraction = 1.0, DropZeroStdGroups = false,
+                },
+                Task = CountdownTaskConfig.Easy with { NumTrainProblems = 20 },
             };
             using (var trainer = CountdownRun.Create(config))
                 trainer.Train();
 
-            Assert.Equal(config.ToJson(), GrpoConfig.Load(Path.Combine(run, "config.json")).ToJson());
+            // config.json holds both records' fields at the top level and loads back as the same run config
+            Assert.Equal(config.ToJson(), CountdownRunConfig.Load(Path.Combine(run, "config.json")).ToJson());
+            Assert.Equal(20, JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("num_train_problems").GetInt32());
             var metrics = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).Single();
             foreach (var key in new[] { "reward", "reward_std", "rewards/format_reward/mean", "rewards/equation_reward/mean",
                          "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio", "clip_ratio", "entropy",
@@ -80,8 +86,9 @@ public class CountdownRunTests
     [InlineData("prompt_template", "french")]
     public void Names_only_the_countdown_task_reads_are_checked_by_it(string field, string value)
     {
-        var config = GrpoConfig.Overlay(GrpoConfig.Tiny, $"{{\"{field}\": \"{value}\"}}", "my.json");   // the trainer's ranges pass
-        var e = Assert.Throws<BadInputException>(() => CountdownRun.Validated(config, "my.json"));
+        var config = CountdownRunConfig.Overlay(CountdownRunConfig.Tiny, $"{{\"{field}\": \"{value}\"}}", "my.json", validate: false);
+        config.Grpo.Validated("my.json");   // the trainer's ranges pass
+        var e = Assert.Throws<BadInputException>(() => config.Validated("my.json"));
         Assert.StartsWith("my.json: ", e.Message);
         Assert.Contains(field, e.Message);
         Assert.Contains(value, e.Message);
@@ -90,8 +97,48 @@ public class CountdownRunTests
     [Fact]
     public void Unknown_reward_function_name_is_refused_naming_it()
     {
-        var e = Assert.Throws<BadInputException>(() => CountdownRewardFunctions.ByName("length_reward"));
+        var e = Assert.Throws<BadInputException>(() => CountdownRewardFunctions.ByName("length_reward", CountdownRunConfig.Tiny, TokenSpec.Raw([1], 0)));
         Assert.Contains("reward_funcs", e.Message);
         Assert.Contains("length_reward", e.Message);
     }
+}
+
+public class CountdownRewardLeverTests
+{
+    static readonly TokenSpec Tokens = TokenSpec.Raw([9], 0);   // id 9 ends a completion
+    static readonly CountdownProblem Problem = new([18, 5, 4], 94);
+    const string Solved = "18*5=90 90+4=94 ok</think>\n<answer>18*5+4</answer>";
+
+    static double Score(string name, string text, int[] ids, CountdownRunConfig? config = null) =>
+        CountdownRewardFunctions.ByName(name, config ?? CountdownRunConfig.Tiny, Tokens)
+            .Score(new RewardInput(new TrainingPrompt([1], Problem), text, ids));
+
+    [Fact]
+    public void Terminated_format_reward_pays_only_a_completion_that_ended_on_an_end_token()
+    {
+        Assert.Equal(1.0, Score("terminated_format_reward", Solved, [4, 5, 9]));
+        Assert.Equal(0.0, Score("terminated_format_reward", Solved, [4, 5, 6]));   // cut at the budget just after </answer>
+        Assert.Equal(1.0, Score("format_reward", Solved, [4, 5, 6]));              // the reference's reward reads the text only
+    }
+
+    [Fact]
+    public void Verified_equation_reward_is_wired_by_name() =>
+        Assert.Equal(0.0, Score("verified_equation_reward", "18*5=91 91+4=94 ok</think>\n<answer>18*5+4</answer>", [9]));
+
+    [Fact]
+    public void Soft_overlong_punishment_uses_the_runs_completion_budget_and_cache()
+    {
+        var config = CountdownRunConfig.Tiny with
+        {
+            Grpo = CountdownRunConfig.Tiny.Grpo with { MaxCompletionLength = 40 },
+            Task = CountdownRunConfig.Tiny.Task with { SoftPunishCache = 10 },
+        };
+        Assert.Equal(0.0, Score("soft_overlong_punishment", Solved, new int[30], config));
+        Assert.Equal(-0.5, Score("soft_overlong_punishment", Solved, new int[35], config), 12);
+        Assert.Equal(-1.0, Score("soft_overlong_punishment", Solved, new int[40], config), 12);
+    }
+
+    [Fact]
+    public void The_default_rewards_are_the_reference_tutorials_two() =>
+        Assert.Equal(["format_reward", "equation_reward"], new CountdownTaskConfig().RewardFuncs);
 }

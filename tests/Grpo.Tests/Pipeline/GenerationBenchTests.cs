@@ -1,5 +1,6 @@
 // The generation lever bench (`bench-step --generation-levers`): every variant generates the same tokens, and the
 // paired ratio compares each variant with the first one of the same repetition.
+using Grpo.Countdown;
 using Grpo.Pipeline;
 using Grpo.Training;
 using Xunit;
@@ -15,9 +16,9 @@ public class GenerationBenchTests
         {
             ModelNameOrPath = Path.Combine(TestPaths.RepoRoot, "data", "models", "countdown-tiny"),
             PerDeviceTrainBatchSize = 12, GradientAccumulationSteps = 1, NumGenerations = 4, MaxCompletionLength = 32,
-            NumTrainProblems = 50,
         };
-        var timings = GenerationBench.Run(config, StepBench.CountdownTask(config), repetitions: 2, warmups: 0);
+        var task = StepBench.CountdownTask(new CountdownRunConfig { Grpo = config, Task = CountdownTaskConfig.Easy with { NumTrainProblems = 50 } });
+        var timings = GenerationBench.Run(config, task, repetitions: 2, warmups: 0);
 
         Assert.Equal(GenerationBench.Levers.Select(v => v.Name).Order(), timings.Select(t => t.Variant).Distinct().Order());
         Assert.All(timings, t => Assert.True(t.Seconds > 0));

@@ -28,10 +28,13 @@ public sealed class PipelineEndToEndTests : IDisposable
         {
             DataRoot = Path.Combine(root, "data"),
             EvalProblems = 6, EvalSamples = 2, EvalBatchSize = 16,
-            Grpo = GrpoConfig.Tiny with
+            Run = CountdownRunConfig.Tiny with
             {
-                ModelNameOrPath = modelDir, OutputDir = runDir, MaxSteps = 4, SaveSteps = 2, MaxCompletionLength = 12,
-                NumGenerations = 4, PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 1, CompletionSampleFraction = 1.0,
+                Grpo = GrpoConfig.Tiny with
+                {
+                    ModelNameOrPath = modelDir, OutputDir = runDir, MaxSteps = 4, SaveSteps = 2, MaxCompletionLength = 12,
+                    NumGenerations = 4, PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 1, CompletionSampleFraction = 1.0,
+                },
             },
         };
         var stages = new List<string>();
@@ -40,7 +43,7 @@ public sealed class PipelineEndToEndTests : IDisposable
         Assert.Equal(["data", "base model", "grpo", "checkpoints", "aha", "report"], stages);
         Assert.True(File.Exists(Path.Combine(root, "data", "easy", "train.parquet")));
         Assert.Equal(4, File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Length);
-        Assert.Equal(4, GrpoConfig.Load(Path.Combine(runDir, "config.json")).MaxSteps);
+        Assert.Equal(4, CountdownRunConfig.Load(Path.Combine(runDir, "config.json")).Grpo.MaxSteps);
         Assert.Contains("step", File.ReadAllText(Path.Combine(runDir, "logs", "train.log")));
         Assert.NotEmpty(CompletionSamplesFile.Read(Path.Combine(runDir, "completion_samples", "completion_samples.txt")));
 
@@ -79,16 +82,19 @@ public sealed class PipelineEndToEndTests : IDisposable
         var config = new PipelineConfig
         {
             DataRoot = Path.Combine(root, "data"), EvalProblems = 2, EvalSamples = 0, EvalBatchSize = 4,
-            Grpo = GrpoConfig.Tiny with
+            Run = CountdownRunConfig.Tiny with
             {
-                ModelNameOrPath = modelDir, OutputDir = Path.Combine(root, "runs", "again"), MaxSteps = 2, SaveSteps = 2,
-                MaxCompletionLength = 8, NumGenerations = 2, PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1,
+                Grpo = GrpoConfig.Tiny with
+                {
+                    ModelNameOrPath = modelDir, OutputDir = Path.Combine(root, "runs", "again"), MaxSteps = 2, SaveSteps = 2,
+                    MaxCompletionLength = 8, NumGenerations = 2, PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1,
+                },
             },
         };
         PipelineRunner.Run(config);
-        var metrics = File.ReadAllLines(Path.Combine(config.Grpo.OutputDir, "metrics.jsonl"));
+        var metrics = File.ReadAllLines(Path.Combine(config.Run.Grpo.OutputDir, "metrics.jsonl"));
         PipelineRunner.Run(config);
-        Assert.Equal(metrics, File.ReadAllLines(Path.Combine(config.Grpo.OutputDir, "metrics.jsonl")));
+        Assert.Equal(metrics, File.ReadAllLines(Path.Combine(config.Run.Grpo.OutputDir, "metrics.jsonl")));
     }
 
     sealed class RecordingObserver(List<string> stages) : IPipelineObserver

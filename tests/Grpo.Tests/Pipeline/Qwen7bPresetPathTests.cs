@@ -1,10 +1,12 @@
-// The `qwen2.5-7b` preset path through the real command line, at a size CI affords (issue 14 item 3; the 0.5B-shaped
+// The `qwen2.5-7b` preset path through the real command line, at a size CI affords (the 0.5B-shaped
 // run by hand is in docs/memory-plan.md): a random 2-layer Qwen2 with Qwen2.5's 151,936-token vocabulary and tokenizer
 // (tests/reference/qwen-tokenizer), `train --preset qwen2.5-7b` (LoRA, bf16, beta 0.001, gradient checkpointing,
 // chunked log-probs) for one step on the CPU, its checkpoint (merged model + PEFT adapter), and `eval` of that checkpoint.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpo.Countdown;
 using Grpo.Model;
+using Grpo.Pipeline;
 using Grpo.Training;
 using Xunit;
 
@@ -38,12 +40,16 @@ public sealed class Qwen7bPresetPathTests : IDisposable
         Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
 
         // The preset's settings reached the run, only the shortened ones changed.
-        var config = GrpoConfig.Load(Path.Combine(cli.WorkDir, "run", "config.json"));
-        Assert.Equal((GrpoConfig.Qwen25_7B with
+        var config = CountdownRunConfig.Load(Path.Combine(cli.WorkDir, "run", "config.json"));
+        Assert.Equal(new CountdownRunConfig
         {
-            ModelNameOrPath = modelDir, Device = "cpu", OutputDir = "run", MaxSteps = 1, NumGenerations = 4,
-            PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, MaxCompletionLength = 16, NumTrainProblems = 32,
-        }).ToJson(), config.ToJson());
+            Grpo = GrpoConfig.Qwen25_7B with
+            {
+                ModelNameOrPath = modelDir, Device = "cpu", OutputDir = "run", MaxSteps = 1, NumGenerations = 4,
+                PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 1, MaxCompletionLength = 16,
+            },
+            Task = CountdownTaskConfig.Full with { NumTrainProblems = 32 },
+        }.ToJson(), config.ToJson());
         var metrics = JsonDocument.Parse(File.ReadAllLines(Path.Combine(cli.WorkDir, "run", "metrics.jsonl")).Single()).RootElement;
         Assert.True(metrics.TryGetProperty("kl", out _), "beta > 0 logs the KL to the reference (the base, adapters off)");
         Assert.Equal(1, metrics.GetProperty("step").GetInt32());

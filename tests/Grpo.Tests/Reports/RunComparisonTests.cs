@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Grpo.Reports;
+using Grpo.Training;
 using Plotly.NET;
 using Xunit;
 
@@ -36,9 +37,9 @@ public sealed class RunComparisonTests : IDisposable
     const string ConfigA = """{"output_dir": "runs/a", "learning_rate": 0.0001, "beta": 0.04, "seed": 42, "task": {"prompt_template": "chinese"}}""";
     const string ConfigB = """{"output_dir": "runs/b", "learning_rate": 0.0003, "beta": 0.04, "seed": 42, "task": {"prompt_template": "english"}}""";
 
-    (string A, string B) TwoRuns() => (
-        Run("lr1e-4", ConfigA, ("base", 0, 0.5, 0.25), ("checkpoint-2", 2, 0.5, 0.5), ("checkpoint-4", 4, 1.0, 0.5)),
-        Run("lr3e-4", ConfigB, ("base", 0, 0.5, 0.25), ("checkpoint-4", 4, 0.0, 0.25)));
+    (RunFolder A, RunFolder B) TwoRuns() => (
+        new(Run("lr1e-4", ConfigA, ("base", 0, 0.5, 0.25), ("checkpoint-2", 2, 0.5, 0.5), ("checkpoint-4", 4, 1.0, 0.5))),
+        new(Run("lr3e-4", ConfigB, ("base", 0, 0.5, 0.25), ("checkpoint-4", 4, 0.0, 0.25))));
 
     [Fact]
     public void Each_run_is_labelled_with_the_settings_that_differ_and_nothing_else()
@@ -57,10 +58,10 @@ public sealed class RunComparisonTests : IDisposable
     public void A_run_without_config_says_so_and_a_folder_given_twice_or_missing_is_an_error()
     {
         var (a, _) = TwoRuns();
-        var bare = Run("bare", null, ("base", 0, 0.5, 0.25));
+        var bare = new RunFolder(Run("bare", null, ("base", 0, 0.5, 0.25)));
         Assert.Equal("bare (no config.json)", RunComparison.Of([a, bare])[1].Label);
-        Assert.Contains("given twice", Assert.Throws<BadInputException>(() => RunComparison.Of([a, a + "/"])).Message);
-        Assert.Contains("Run folder not found", Assert.Throws<BadInputException>(() => RunComparison.Of([a, Path.Combine(root, "nope")])).Message);
+        Assert.Contains("given twice", Assert.Throws<BadInputException>(() => RunComparison.Of([a, new RunFolder(a.Root + "/")])).Message);
+        Assert.Contains("Run folder not found", Assert.Throws<BadInputException>(() => RunComparison.Of([a, new RunFolder(Path.Combine(root, "nope"))])).Message);
     }
 
     [Fact]
@@ -111,14 +112,14 @@ public sealed class RunComparisonTests : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "grpo.dll"), "report", "--run", a, "--run", b }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "grpo.dll"), "report", "--run", a.Root, "--run", b.Root }) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)));
         Assert.True(process.ExitCode == 0, stdout + stderr.Result);
         Assert.Contains("compared: lr3e-4 (learning_rate 0.0003, task.prompt_template english)", stdout);
-        Assert.Contains("<h2>Runs side by side</h2>", File.ReadAllText(Path.Combine(a, "report.html")));
-        Assert.False(File.Exists(Path.Combine(b, "report.html")));
+        Assert.Contains("<h2>Runs side by side</h2>", File.ReadAllText(a.ReportPath));
+        Assert.False(File.Exists(b.ReportPath));
     }
 }

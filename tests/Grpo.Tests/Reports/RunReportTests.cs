@@ -48,7 +48,7 @@ public sealed class RunReportTests : IDisposable
     [Fact]
     public void Report_is_self_contained_and_shows_accuracy_curves_samples_and_aha()
     {
-        var path = RunReport.Write(run);
+        var path = RunReport.Write(new RunFolder(run));
         Assert.Equal(Path.Combine(run, "report.html"), path);
         var html = File.ReadAllText(path);
 
@@ -77,7 +77,7 @@ public sealed class RunReportTests : IDisposable
         File.WriteAllText(Path.Combine(run, "aha_counts.json"),
             """[{"source":"eval/base","step":0,"completions":4,"completions_with_hit":1,"hits":1,"recoveries":1,"per_phrase":{}},""" +
             """{"source":"eval/checkpoint-50","step":50,"completions":4,"completions_with_hit":2,"hits":3,"recoveries":2,"per_phrase":{}}]""");
-        var html = RunReport.Build(run);
+        var html = RunReport.Build(new RunFolder(run));
         string[] headings = ["Summary: base model against the last checkpoint", "Accuracy per checkpoint", "Behaviour per checkpoint",
             "Same problem, base vs final", "Training curves", "Sample completions", "Aha moments", "Config"];
         var positions = headings.Select(h => html.IndexOf($"<h2>{h}</h2>", StringComparison.Ordinal)).ToList();
@@ -105,7 +105,7 @@ public sealed class RunReportTests : IDisposable
     {
         var empty = Path.Combine(Path.GetDirectoryName(run)!, "empty");
         Directory.CreateDirectory(empty);
-        var html = File.ReadAllText(RunReport.Write(empty));
+        var html = File.ReadAllText(RunReport.Write(new RunFolder(empty)));
         Assert.Contains("No eval/*.json", html);
         Assert.Contains("No metrics.jsonl", html);
         Assert.Contains("No completion samples", html);
@@ -115,19 +115,19 @@ public sealed class RunReportTests : IDisposable
     public void Report_of_a_run_without_aha_hits_says_so_instead_of_an_empty_chart_and_tables()
     {
         File.WriteAllText(Path.Combine(run, "aha.jsonl"), "");
-        var html = RunReport.Build(run);
+        var html = RunReport.Build(new RunFolder(run));
         Assert.Contains("No aha phrase in this run's completions (aha.jsonl has no hits)", html);
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(html, @"Plotly\.newPlot\('chart-").Count);   // accuracy, behaviour, curves
         Assert.DoesNotContain("<th>phrase</th>", html);
         File.Delete(Path.Combine(run, "aha.jsonl"));
-        Assert.Contains("No aha.jsonl in this run", RunReport.Build(run));
+        Assert.Contains("No aha.jsonl in this run", RunReport.Build(new RunFolder(run)));
     }
 
     [Fact]
     public void Report_of_a_missing_folder_names_it()
     {
         var missing = Path.Combine(run, "nope");
-        var e = Assert.Throws<DirectoryNotFoundException>(() => RunReport.Write(missing));
+        var e = Assert.Throws<DirectoryNotFoundException>(() => RunReport.Write(new RunFolder(missing)));
         Assert.Contains(missing, e.Message);
     }
 
@@ -149,13 +149,13 @@ public sealed class RunReportTests : IDisposable
     public void Evals_are_read_base_first_then_by_step()
     {
         File.WriteAllText(Path.Combine(run, "eval", "checkpoint-100.json"), Eval("checkpoint-100", 100, 0.5, 0.5, 0.5));
-        Assert.Equal(["base", "checkpoint-50", "checkpoint-100"], RunFiles.ReadEvals(run).Select(e => e.Checkpoint));
+        Assert.Equal(["base", "checkpoint-50", "checkpoint-100"], RunFiles.ReadEvals(new RunFolder(run)).Select(e => e.Checkpoint));
     }
 
     [Fact]
     public void Saved_chart_html_embeds_plotly_without_a_CDN()
     {
-        var chart = Charts.AccuracyPerCheckpoint(RunFiles.ReadEvals(run));
+        var chart = Charts.AccuracyPerCheckpoint(RunFiles.ReadEvals(new RunFolder(run)));
         var path = ChartHtml.Save(chart, Path.Combine(run, "charts", "accuracy.html"));
         var html = File.ReadAllText(path);
         Assert.Matches(@"plotly\.js v\d", html);
@@ -166,7 +166,7 @@ public sealed class RunReportTests : IDisposable
     [Fact]
     public void Eval_records_frame_has_one_row_per_problem_with_sampled_accuracy_in_percent()
     {
-        var eval = RunFiles.ReadEvals(run)[0];
+        var eval = RunFiles.ReadEvals(new RunFolder(run))[0];
         var frame = Frames.EvalRecords(eval);
         Assert.Equal(2, frame.Rows.Count);
         Assert.Equal(25.0, (double)frame["sampled %"][0]!);
@@ -177,7 +177,7 @@ public sealed class RunReportTests : IDisposable
     public void Tables_round_their_numbers_shares_to_percent_with_one_decimal_and_metrics_to_four_digits()
     {
         File.WriteAllText(Path.Combine(run, "eval", "checkpoint-60.json"), Eval("checkpoint-60", 60, accuracy: 1.0 / 3, sampledMean: 2.0 / 3, passAtK: 0.123456));
-        var accuracy = Frames.Accuracy(RunFiles.ReadEvals(run));
+        var accuracy = Frames.Accuracy(RunFiles.ReadEvals(new RunFolder(run)));
         Assert.Equal(["checkpoint", "step", "problems", "greedy %", "format %", "sampled %", "pass@k %"], accuracy.Columns.Select(c => c.Name));
         Assert.Equal(33.3, (double)accuracy["greedy %"][2]!);
         Assert.Equal(66.7, (double)accuracy["sampled %"][2]!);

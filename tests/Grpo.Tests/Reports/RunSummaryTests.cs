@@ -96,14 +96,14 @@ public sealed class RunSummaryTests
         {
             var folder = new RunFolder(run);
             Base().Save(folder.EvalPath("base"));
-            Assert.Null(RunSummary.ForRun(run));
+            Assert.Null(RunSummary.ForRun(new RunFolder(run)));
             Final().Save(folder.EvalPath("checkpoint-200"));
             (Final() with { Checkpoint = "checkpoint-100", Step = 100 }).Save(folder.EvalPath("checkpoint-100"));
             Config.Save(folder.ConfigPath);
-            Assert.Contains("the base model and checkpoint-200 answered", RunSummary.ForRun(run)!.Sentences[0]);
+            Assert.Contains("the base model and checkpoint-200 answered", RunSummary.ForRun(new RunFolder(run))!.Sentences[0]);
             File.WriteAllText(folder.ConfigPath, "{\"no_such_field\": 1}");
-            Assert.Contains("seed and model unknown:", RunSummary.ForRun(run)!.Sentences[0]);
-            Assert.Contains("no_such_field", RunSummary.ForRun(run)!.Sentences[0]);
+            Assert.Contains("seed and model unknown:", RunSummary.ForRun(new RunFolder(run))!.Sentences[0]);
+            Assert.Contains("no_such_field", RunSummary.ForRun(new RunFolder(run))!.Sentences[0]);
         }
         finally { Directory.Delete(run, true); }
     }

@@ -108,12 +108,13 @@ public sealed class FinalizerStressTests(ITestOutputHelper output) : IDisposable
                 {
                     var config = GrpoConfig.Tiny with
                     {
-                        ModelNameOrPath = ModelDir, OutputDir = Path.Combine(root, name.Replace(' ', '-')), NumTrainProblems = 16,
+                        ModelNameOrPath = ModelDir, OutputDir = Path.Combine(root, name.Replace(' ', '-')),
                         MaxSteps = iterations, SaveSteps = iterations, PerDeviceTrainBatchSize = 4, GradientAccumulationSteps = 2, NumGenerations = 4,
                         MaxCompletionLength = 16, DropZeroStdGroups = false, UsePeft = lora, LoraR = 4, LoraAlpha = 8,
                         Beta = beta, NumIterations = iterations,
                     };
-                    using var trainer = Grpo.Pipeline.CountdownRun.Create(config);
+                    using var trainer = Grpo.Pipeline.CountdownRun.Create(new Grpo.Pipeline.CountdownRunConfig
+                        { Grpo = config, Task = Grpo.Countdown.CountdownTaskConfig.Easy with { NumTrainProblems = 16 } });
                     trainer.Train();
                     Assert.Equal(iterations, trainer.GlobalStep);   // one generation batch
                 });

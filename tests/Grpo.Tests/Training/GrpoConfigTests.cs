@@ -20,8 +20,6 @@ public class GrpoConfigTests
         Assert.True(c.WarmupRatio > 0);
         Assert.True(c.UsePeft);
         Assert.Equal("bfloat16", c.Dtype);
-        Assert.Equal("chinese", c.PromptTemplate);
-        Assert.Equal("full", c.Distribution);
         c.Validated();
     }
 
@@ -32,7 +30,6 @@ public class GrpoConfigTests
         Assert.Equal(16, c.PromptsPerStep);
         Assert.Equal(8, c.NumGenerations);
         Assert.Equal(0.04, c.Beta);
-        Assert.Equal("easy", c.Distribution);
     }
 
     [Fact]

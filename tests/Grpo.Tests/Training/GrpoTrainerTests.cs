@@ -45,7 +45,7 @@ public class GrpoTrainerTests(ITestOutputHelper output)
         ModelNameOrPath = TinyDir, OutputDir = dir, MaxSteps = maxSteps, SaveSteps = saveSteps, Seed = 7,
         PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 2, NumGenerations = 8, MaxCompletionLength = 8,
         LearningRate = 3e-3, LrSchedulerType = "constant", WarmupRatio = 0, Beta = 0, DropZeroStdGroups = false,
-        RewardFuncs = ["chosen_share"], CompletionSampleFraction = 0.25,
+        CompletionSampleFraction = 0.25,
     };
 
     static GrpoTrainer Create(GrpoConfig c, bool resume = false) => GrpoRun.Create(c,
@@ -249,9 +249,9 @@ public class GrpoTrainerTests(ITestOutputHelper output)
             using (var resumed = Create(C(b), resume: true)) resumed.Train();
 
             var ck = Path.Combine(a, "checkpoints", "checkpoint-2");
-            Assert.True(File.Exists(Path.Combine(ck, GrpoTrainer.MasterWeightsFile)));
+            Assert.True(File.Exists(Path.Combine(ck, Checkpoints.MasterWeightsFile)));
             var masters = new Dictionary<string, Tensor>();
-            SafeTensors.ReadTensors(Path.Combine(ck, GrpoTrainer.MasterWeightsFile), (e, t) => masters[e.Name] = t.clone().DetachFromDisposeScope());
+            SafeTensors.ReadTensors(Path.Combine(ck, Checkpoints.MasterWeightsFile), (e, t) => masters[e.Name] = t.clone().DetachFromDisposeScope());
             using var initial = Qwen2ForCausalLM.FromPretrained(TinyDir, ScalarType.BFloat16);
             var start = initial.named_parameters().ToDictionary(p => p.name, p => p.parameter.to(ScalarType.Float32));
             // the float32 masters (which start as the bf16 weights) moved by about lr per update (Adam; warmup makes
@@ -365,6 +365,66 @@ public class GrpoTrainerTests(ITestOutputHelper output)
             Assert.True(m[1].GetProperty("time/reference").GetDouble() > 0);
         }
         finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
+    }
+
+    [Fact]
+    public void Sync_ref_model_moves_the_reference_towards_the_policy_and_a_resume_keeps_it()
+    {
+        var a = TempRun("synca");
+        var b = TempRun("syncb");
+        try
+        {
+            var config = Config(a, 4, 2) with { Beta = 0.04, LearningRate = 1e-2, SyncRefModel = true, RefModelSyncSteps = 2, RefModelMixupAlpha = 0.5 };
+            using (var straight = Create(config))
+            {
+                straight.Train();
+                // After the sync at step 4 the saved reference is halfway between the step-4 policy and the reference of step 2.
+                using var ref2 = Qwen2ForCausalLM.FromPretrained(TinyDir);
+                LoadReference(ref2, Path.Combine(a, "checkpoints", "checkpoint-2"));
+                using var ref4 = Qwen2ForCausalLM.FromPretrained(TinyDir);
+                LoadReference(ref4, Path.Combine(a, "checkpoints", "checkpoint-4"));
+                var policy = straight.Policy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                var old = ref2.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                using var baseModel = Qwen2ForCausalLM.FromPretrained(TinyDir);
+                var basis = baseModel.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach (var (name, r) in ref4.named_parameters())
+                {
+                    var expected = policy[name] * 0.5 + old[name] * 0.5;
+                    Assert.True((r - expected).abs().max().item<float>() < 1e-6f, name);
+                }
+                Assert.Contains(ref2.named_parameters(), p => (p.parameter - basis[p.name]).abs().max().item<float>() > 1e-4f);   // it moved at step 2 already
+            }
+
+            using (var interrupted = Create(config with { OutputDir = b }))
+            {
+                interrupted.Step(); interrupted.Step(); interrupted.Step();   // checkpoint (and sync) at 2, step 3 lost
+            }
+            using (var resumed = Create(config with { OutputDir = b }, resume: true)) resumed.Train();
+            var ma = Metrics(a);
+            var mb = Metrics(b);
+            for (int i = 0; i < 4; i++)
+                Assert.True(Math.Abs(ma[i].GetProperty("kl").GetDouble() - mb[i].GetProperty("kl").GetDouble()) < 1e-6, $"step {i + 1} kl");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(a)!, true);
+            Directory.Delete(Path.GetDirectoryName(b)!, true);
+        }
+    }
+
+    static void LoadReference(Qwen2ForCausalLM model, string checkpointDir)
+    {
+        var byName = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var _ = no_grad();
+        SafeTensors.ReadTensors(Path.Combine(checkpointDir, Checkpoints.ReferenceModelFile), (entry, t) => byName[entry.Name].copy_(t));
+    }
+
+    [Fact]
+    public void Sync_ref_model_is_refused_without_a_reference_copy()
+    {
+        var e = Assert.Throws<BadInputException>(() => (GrpoConfig.Tiny with { SyncRefModel = true, Beta = 0 }).Validated("my.json"));
+        Assert.Contains("sync_ref_model", e.Message);
+        Assert.Throws<BadInputException>(() => (GrpoConfig.Tiny with { SyncRefModel = true, UsePeft = true }).Validated("my.json"));
     }
 
     /// <summary>Pays only on prompts whose first id is even (there: the chosen token's share); on the others every

@@ -43,7 +43,7 @@ public sealed class RunFolderTests : IDisposable
 
         Assert.Equal([2, 10], run.CompleteCheckpoints().Select(c => c.Step));
         Assert.Equal(10, run.LatestCheckpoint()!.Step);
-        Assert.Equal(["checkpoint-2", "checkpoint-10"], RunCheckpoints.Discover(run.Root, baseModelDir: null).Select(c => c.Name));
+        Assert.Equal(["checkpoint-2", "checkpoint-10"], RunCheckpoints.Discover(new RunFolder(run.Root), baseModelDir: null).Select(c => c.Name));
     }
 
     [Fact]
