@@ -2,6 +2,7 @@
 // same-problem table and the base-rate table. Every string from a run's files is encoded for where it lands.
 using System.Globalization;
 using System.Text;
+using Grpo.Countdown;
 using Grpo.Evaluation;
 
 namespace Grpo.Reports;
@@ -78,19 +79,22 @@ public static class ReportSections
     }
 
     /// <summary>The problems <see cref="SameProblems.Pick"/> chooses from the base model's eval and the last checkpoint's,
-    /// both greedy generations side by side, with the rule that chose them (or a note when either eval is missing).</summary>
-    public static string SameProblemTable(IReadOnlyList<EvalResult> evals, int perKind = SameProblems.DefaultPerKind)
+    /// both greedy generations side by side, with the rule that chose them (or a note when either eval is missing).
+    /// With the run's <paramref name="markers"/>, wrong → right problems the final model solved by backtracking come first.</summary>
+    public static string SameProblemTable(IReadOnlyList<EvalResult> evals, ReasoningMarkers? markers = null, int perKind = SameProblems.DefaultPerKind)
     {
         var (baseEval, final) = RunFiles.BaseAndLast(evals);
         if (baseEval is null || final is null)
             return "<p>Needs the base model's eval (eval/base.json) and at least one checkpoint's eval.</p>\n";
-        return SameProblemTable(SameProblems.Pick(baseEval, final, perKind), final.Checkpoint, perKind);
+        Func<EvalRecord, bool>? backtracks = markers is null ? null : r => ReasoningAnalysis.Trace(r.Generation, markers).RejectedAttempts > 0;
+        return SameProblemTable(SameProblems.Pick(baseEval, final, perKind, backtracks), final.Checkpoint, perKind, backtracks is not null);
     }
 
     /// <summary>The given pairs, both greedy generations side by side, with the rule that picked them.</summary>
-    public static string SameProblemTable(IReadOnlyList<ProblemPair> pairs, string finalName, int perKind = SameProblems.DefaultPerKind)
+    public static string SameProblemTable(IReadOnlyList<ProblemPair> pairs, string finalName, int perKind = SameProblems.DefaultPerKind,
+        bool backtrackingFirst = false)
     {
-        var html = new StringBuilder("<p>").Append(E(SameProblems.Rule(perKind))).Append("</p>\n");
+        var html = new StringBuilder("<p>").Append(E(SameProblems.Rule(perKind, backtrackingFirst))).Append("</p>\n");
         if (pairs.Count == 0) return html.Append("<p>No problem appears in both eval files.</p>\n").ToString();
         html.Append("<table><tr><th>test_id</th><th>numbers → target</th><th>change (greedy)</th><th>base model</th><th>")
             .Append(E(finalName)).Append("</th></tr>\n");

@@ -64,7 +64,7 @@ public static class RunReport
             html.Append(ReportSections.BehaviourTables(behaviour));
         }
 
-        html.Append("<h2>Same problem, base vs final</h2>\n").Append(ReportSections.SameProblemTable(evals));
+        html.Append("<h2>Same problem, base vs final</h2>\n").Append(ReportSections.SameProblemTable(evals, RunFiles.Markers(run)));
 
         html.Append("<h2>Training curves</h2>\n");
         if (metrics.Count == 0) html.Append("<p>No metrics.jsonl in this run.</p>\n");

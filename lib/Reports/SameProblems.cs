@@ -32,17 +32,26 @@ public static class SameProblems
     }
 
     /// <summary>The fixed rule: the first <paramref name="perKind"/> pairs (by test_id) that went wrong → right, then
-    /// the first that went right → wrong, then the first whose greedy score did not change.</summary>
-    public static IReadOnlyList<ProblemPair> Pick(EvalResult baseEval, EvalResult final, int perKind = DefaultPerKind)
+    /// the first that went right → wrong, then the first whose greedy score did not change. Given
+    /// <paramref name="backtracks"/>, wrong → right pairs whose final generation backtracks (rejects an attempt before
+    /// its answer) come first, so the table shows the behaviour RL is meant to grow when it happened.</summary>
+    public static IReadOnlyList<ProblemPair> Pick(EvalResult baseEval, EvalResult final, int perKind = DefaultPerKind,
+        Func<EvalRecord, bool>? backtracks = null)
     {
         if (perKind < 0) throw new ArgumentOutOfRangeException(nameof(perKind), perKind, "must be >= 0");
         var pairs = Pair(baseEval, final);
-        return new[] { WrongToRight, RightToWrong, Unchanged }
-            .SelectMany(kind => pairs.Where(p => p.Change == kind).Take(perKind)).ToList();
+        IEnumerable<ProblemPair> OfKind(string kind)
+        {
+            var ofKind = pairs.Where(p => p.Change == kind);
+            // OrderBy is stable: within each group the pairs keep their test_id order.
+            return kind == WrongToRight && backtracks is not null ? ofKind.OrderBy(p => backtracks(p.Final) ? 0 : 1) : ofKind;
+        }
+        return new[] { WrongToRight, RightToWrong, Unchanged }.SelectMany(kind => OfKind(kind).Take(perKind)).ToList();
     }
 
     /// <summary>The rule in words, for the page that shows the picked pairs.</summary>
-    public static string Rule(int perKind = DefaultPerKind) =>
+    public static string Rule(int perKind = DefaultPerKind, bool backtrackingFirst = false) =>
         $"Chosen by a fixed rule, not by eye: the first {perKind} held-out problems (lowest test_id) whose greedy answer went " +
-        $"wrong → right, the first {perKind} that went right → wrong, and the first {perKind} whose greedy score did not change.";
+        $"wrong → right" + (backtrackingFirst ? " (those where the final model rejects an attempt before answering first)" : "") +
+        $", the first {perKind} that went right → wrong, and the first {perKind} whose greedy score did not change.";
 }

@@ -23,9 +23,20 @@ public static class ModelCard
         s.AppendLine($"- Seed {spec.Seed}. {build.Examples:N0} Countdown problems of the *easy* distribution (3 numbers of 1-20, target = value");
         s.AppendLine("  of a random expression over all three whose every step is a positive integer, 1-100); the 500 problems of");
         s.AppendLine("  `data/countdown/easy/test.parquet` and `data/countdown/full/test.parquet` were removed from it.");
-        s.AppendLine("- Each problem got a cold-start trace made from the exact solver: 0, 1 or 2 genuine failed attempts (p = .5/.3/.2)");
-        s.AppendLine("  with their computed step values, then a solution, e.g. `12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>`");
-        s.AppendLine("  `\\n<answer>12*3+5</answer>` followed by `<|im_end|>`.");
+        if (spec.Traces == "search")
+        {
+            s.AppendLine($"- Each problem got a cold-start search trace (lib/Tiny/SearchTraces.cs): attempts over first steps, each");
+            s.AppendLine("  followed by the second step that lands nearest the target, rejected with \"no\" until one hits it, no attempt");
+            s.AppendLine($"  repeated, the order drawn per problem from the strategies {string.Join(", ", spec.SearchStrategies)}; e.g.");
+            s.AppendLine("  `18+5=23 23+4=27 no 18-5=13 13*4=52 no 18*5=90 90+4=94 ok</think>\\n<answer>18*5+4</answer>` then `<|im_end|>`;");
+            s.AppendLine($"  {build.ExamplesWithFailedAttempts:N0} of the traces reject at least one attempt.");
+        }
+        else
+        {
+            s.AppendLine("- Each problem got a cold-start trace made from the exact solver: 0, 1 or 2 genuine failed attempts (p = .5/.3/.2)");
+            s.AppendLine("  with their computed step values, then a solution, e.g. `12+5=17 17*3=51 no 12*3=36 36+5=41 ok</think>`");
+            s.AppendLine("  `\\n<answer>12*3+5</answer>` followed by `<|im_end|>`.");
+        }
         s.AppendLine($"  `{ReasoningMarkers.FileName}` names the verdict words (\"{ColdStartTraces.RejectVerdict}\" rejects an attempt, \"{ColdStartTraces.AcceptVerdict}\" accepts one)");
         s.AppendLine("  for the behaviour analysis (docs/behaviour-metrics.md of the project repository).");
         if (build.SloppyExamples > 0)
@@ -49,6 +60,9 @@ public static class ModelCard
         s.AppendLine();
         s.AppendLine($"Command: `{command}` ({DateTime.UtcNow:yyyy-MM-dd}). The thread count can change float rounding; rebuild");
         s.AppendLine("with the same setting to reproduce the weights bit for bit.");
+        s.AppendLine();
+        s.AppendLine("How this recipe was chosen (trace styles, strategies, SFT steps, each measured before and after GRPO) and what");
+        s.AppendLine("else was tried: docs/recipe.md of the project repository.");
         s.AppendLine();
         s.AppendLine("## How good it is (measured right after the build)");
         s.AppendLine();

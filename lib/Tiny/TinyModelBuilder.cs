@@ -8,7 +8,7 @@ using TorchSharp;
 namespace Grpo.Tiny;
 
 public sealed record TinyBuildResult(string ModelDir, int Parameters, int VocabSize, int Examples, int SloppyExamples, double FinalLoss,
-    double Minutes, double MeanPromptTokens, double MeanCompletionTokens);
+    double Minutes, double MeanPromptTokens, double MeanCompletionTokens, int ExamplesWithFailedAttempts);
 
 public static class TinyModelBuilder
 {
@@ -66,7 +66,7 @@ public static class TinyModelBuilder
             model.SavePretrained(outDir, tokenizerDir);
             ColdStartTraces.Markers.Save(outDir);
             return new TinyBuildResult(outDir, parameters, vocab.Size, examples.Count, traces.Count(t => t.Sloppy), loss, clock.Elapsed.TotalMinutes,
-                examples.Average(e => e.PromptIds.Length), examples.Average(e => e.CompletionIds.Length));
+                examples.Average(e => e.PromptIds.Length), examples.Average(e => e.CompletionIds.Length), traces.Count(t => t.FailedAttempts > 0));
         }
         finally { Directory.Delete(tokenizerDir, recursive: true); }
     }

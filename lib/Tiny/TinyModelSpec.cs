@@ -27,7 +27,7 @@ public sealed record TinyModelSpec
     public int IntermediateSize { get; init; } = 512;
     public int MaxPositionEmbeddings { get; init; } = 512;
     public double RopeTheta { get; init; } = 10000;
-    public SftConfig Sft { get; init; } = new() { BatchSize = 48, MaxSteps = 1600, LearningRate = 3e-3, WarmupSteps = 50, LogEvery = 20 };
+    public SftConfig Sft { get; init; } = new() { BatchSize = 48, MaxSteps = 700, LearningRate = 3e-3, WarmupSteps = 50, LogEvery = 20 };
 
     /// <summary>The committed model's recipe.</summary>
     public static TinyModelSpec Default { get; } = new();

@@ -68,7 +68,8 @@ public sealed class ServerRolloutsTests : IDisposable
     public void A_server_that_is_down_is_an_error_naming_its_url()
     {
         var url = $"http://127.0.0.1:{FakeRolloutServer.FreePort()}";
-        using var rollouts = new ServerRollouts(Settings("vllm", url) with { Timeout = TimeSpan.FromSeconds(1) });
+        // A refused connection fails at once; the timeout is generous so a busy machine cannot turn it into a timeout.
+        using var rollouts = new ServerRollouts(Settings("vllm", url) with { Timeout = TimeSpan.FromSeconds(60) });
         var e = Assert.Throws<RolloutServerException>(() => rollouts.Sample(Request));
         Assert.Contains(url + "/v1/models", e.Message);
         Assert.Contains("connection refused", e.Message);

@@ -5,6 +5,7 @@
 // uninterrupted run ends.
 using System.Diagnostics;
 using System.Text.Json;
+using Grpo.Countdown;
 using Grpo.Model;
 using Grpo.Pipeline;
 using Grpo.Rollouts;
@@ -27,8 +28,11 @@ public sealed class ServeEndToEndTests(ITestOutputHelper output) : IDisposable
     {
         ModelNameOrPath = Model, OutputDir = Path.Combine(root, name), MaxSteps = steps, SaveSteps = steps,
         PerDeviceTrainBatchSize = 16, GradientAccumulationSteps = 1, NumGenerations = 4, MaxCompletionLength = 32,
-        NumTrainProblems = 64, CompletionSampleFraction = 1.0,
+        CompletionSampleFraction = 1.0,
     };
+
+    /// <summary>Easy problems, 64 of them generated from the seed.</summary>
+    static readonly CountdownTaskConfig SmallTask = CountdownTaskConfig.Easy with { NumTrainProblems = 64 };
 
     GrpoConfig OnServer(GrpoConfig config, ServeProcess server, string api) => config with
     {
@@ -38,7 +42,7 @@ public sealed class ServeEndToEndTests(ITestOutputHelper output) : IDisposable
 
     static List<Dictionary<string, double>> Train(GrpoConfig config)
     {
-        using (var trainer = CountdownRun.Create(config)) trainer.Train();
+        using (var trainer = CountdownRun.Create(new CountdownRunConfig { Grpo = config, Task = SmallTask })) trainer.Train();
         return File.ReadAllLines(new RunFolder(config.OutputDir).MetricsPath).Select(l => JsonDocument.Parse(l).RootElement.EnumerateObject()
             .Where(p => p.Value.ValueKind == JsonValueKind.Number).ToDictionary(p => p.Name, p => p.Value.GetDouble())).ToList();
     }
@@ -50,7 +54,7 @@ public sealed class ServeEndToEndTests(ITestOutputHelper output) : IDisposable
         var config = SmallRun("tokens");
         var tokenizer = QwenTokenizer.FromFolder(Model);
         var tokens = TokenSpec.FromModel(Model, tokenizer);
-        var prompts = CountdownRun.Prompts(config, tokenizer).Take(6).Select(p => p.Ids).ToList();
+        var prompts = CountdownRun.Prompts(SmallTask, config.Seed, tokenizer).Take(6).Select(p => p.Ids).ToList();
         var request = new RolloutRequest(prompts, NumGenerations: 4, MaxNewTokens: 48, Temperature: 1f, TopP: 1f, TopK: 0,
             Seed: 42L * 1_000_003 + 5);
         using var model = Qwen2ForCausalLM.FromPretrained(Model);

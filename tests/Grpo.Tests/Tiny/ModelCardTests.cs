@@ -9,7 +9,7 @@ public class ModelCardTests
 {
     static readonly EvalResult Easy = new("base", 0, "m", 500, 0.404, 0.992, new SampledSummary(8, 1.0, 1.0, 0.219, 0.704), []);
 
-    static TinyBuildResult Build(int sloppy) => new("m", 1_712_768, 713, 58_275, sloppy, 0.2689, 26.4, 89.2, 43.2);
+    static TinyBuildResult Build(int sloppy) => new("m", 1_712_768, 713, 58_275, sloppy, 0.2689, 26.4, 89.2, 43.2, ExamplesWithFailedAttempts: 34_994);
 
     [Fact]
     public void Card_reports_the_build_the_command_and_the_measured_accuracy()
@@ -38,5 +38,21 @@ public class ModelCardTests
         var card = ModelCard.Render(TinyModelSpec.Default, Build(0), [("easy (default)", looping)], "c", 1);
         Assert.Contains("repeats a rejected attempt until the completion is cut off, so its format rate on easy (default) is 72.2 %", card);
         Assert.DoesNotContain("repeats a rejected attempt", ModelCard.Render(TinyModelSpec.Default, Build(0), [("easy (default)", Easy)], "c", 1));
+    }
+
+    [Fact]
+    public void Card_describes_the_trace_style_the_spec_built_and_points_to_how_it_was_chosen()
+    {
+        var search = ModelCard.Render(TinyModelSpec.Default with { Traces = "search", SearchStrategies = ["systematic", "random"] },
+            Build(0), [("easy (default)", Easy)], "c", 1);
+        Assert.Contains("search trace", search);
+        Assert.Contains("strategies systematic, random;", search);
+        Assert.Contains("34,994 of the traces reject at least one attempt", search);
+        Assert.DoesNotContain("0, 1 or 2 genuine failed attempts", search);
+        Assert.Contains("docs/recipe.md", search);
+
+        var attempts = ModelCard.Render(TinyModelSpec.Default with { Traces = "attempts" }, Build(0), [("easy (default)", Easy)], "c", 1);
+        Assert.Contains("0, 1 or 2 genuine failed attempts", attempts);
+        Assert.DoesNotContain("search trace", attempts);
     }
 }
