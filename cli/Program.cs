@@ -6,6 +6,7 @@ using Spectre.Console.Cli;
 // Long CPU runs fault in freed buffers again unless glibc keeps them (GlibcMalloc.cs): applied once a command has
 // chosen a CPU device (a CUDA run's host keeps glibc's defaults); no-op if MALLOC_* is set.
 TorchOptions.DeviceChosen += device => GlibcMalloc.ForDevice(device);
+Grpo.Cli.ConsoleWidth.WidenWhenRedirected();
 
 if (Grpo.Cli.MissingFlagValues.Find(args) is { } flag)
 {
@@ -36,6 +37,6 @@ app.Configure(config =>
     config.AddCommand<AhaCommand>("aha").WithDescription("Extract aha-moment phrases and recoveries from a run (aha.jsonl) and print counts per step.");
     config.AddCommand<BehaviourCommand>("behaviour").WithDescription("Behaviour metrics (reflection, recoveries, faithful steps …) of a run's eval files, base first.");
     config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model folder behind vLLM's /v1/completions and SGLang's /generate (loopback by default), with LoRA adapters and weight reloads from --adapters-root.");
-    config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder.");
+    config.AddCommand<ReportCommand>("report").WithDescription("Write a self-contained report.html for a run folder; repeat --run to overlay other runs.");
 });
 return app.Run(args);

@@ -59,7 +59,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("--dtype <DTYPE>"), Description("float32 (default), bfloat16 or float16.")]
         public string? Dtype { get; init; }
 
-        [CommandOption("--device <DEVICE>"), Description("cpu (default) or cuda[:N].")]
+        [CommandOption("--device <DEVICE>"), Description("cpu (default) or cuda[[:N]].")]
         public string? Device { get; init; }
 
         [CommandOption("--name <NAME>"), Description("With --model: checkpoint name in the eval file (default: the folder's name).")]

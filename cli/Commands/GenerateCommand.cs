@@ -21,7 +21,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         public string? Prompt { get; init; }
         [CommandOption("--prompt-ids <IDS>"), Description("Prompt as comma-separated ids.")]
         public string? PromptIds { get; init; }
-        [CommandOption("--input <FILE>"), Description("JSONL, each line {\"prompt\": ...} or {\"prompt_ids\": [...]}; generated as left-padded batches.")]
+        [CommandOption("--input <FILE>"), Description("JSONL, each line {\"prompt\": ...} or {\"prompt_ids\": [[...]]}; generated as left-padded batches.")]
         public string? Input { get; init; }
         [CommandOption("--batch-size <N>"), Description("Largest batch generated together with --input (default 64).")]
         public int BatchSize { get; init; } = 64;

@@ -58,10 +58,20 @@ public static class AhaBaseline
         return rates;
     }
 
+    /// <summary>The rows of the evaluations (greedy and sampled; the base model and each checkpoint on the same
+    /// held-out problems).</summary>
+    public static IReadOnlyList<AhaBaselineRow> EvaluationRows(IEnumerable<AhaStepCount> counts) =>
+        Rows(counts.Where(c => AhaExtractor.IsEvalSource(c.Source)), 1);
+
+    /// <summary>The rows of the training samples (what the model wrote while training), pooled in blocks of steps.</summary>
+    public static IReadOnlyList<AhaBaselineRow> TrainingRows(IEnumerable<AhaStepCount> counts, int blockSteps) =>
+        Rows(counts.Where(c => !AhaExtractor.IsEvalSource(c.Source)), blockSteps);
+
     static AhaRate Pool(string label, IReadOnlyList<AhaStepCount> c) => new(label, c[0].Step, c[^1].Step,
         c.Sum(x => x.Completions), c.Sum(x => x.CompletionsWithHit), c.Sum(x => x.Hits), c.Sum(x => x.Recoveries));
 
-    static string SeriesOf(string label) => AhaSource.Parse(label) switch
+    /// <summary>The series a source label belongs to: eval, greedy / eval, sampled / training samples / … that solved it.</summary>
+    public static string SeriesOf(string label) => AhaSource.Parse(label) switch
     {
         { IsEval: true, Sampled: var sampled } => sampled ? EvalSampled : EvalGreedy,
         { Name: AhaExtractor.SamplesSource } => TrainingSamples,

@@ -102,6 +102,7 @@ public static class AhaExtractor
         {
             var trace = ReasoningAnalysis.Trace(doc.Text, config.Markers);
             var found = trace.Markers.Where(m => m.Rejects).ToList();
+            var recovery = Recovery(trace, doc.Correct);
             var key = (doc.Source, doc.Step);
             if (!counts.TryGetValue(key, out var c)) c = (0, 0, 0, 0, markers.ToDictionary(p => p, _ => 0));
             c.Docs++;
@@ -113,8 +114,7 @@ public static class AhaExtractor
                 hits.Add(new AhaHit(doc.Source, doc.Step, m.Marker, Context(doc.Text, m.Index, m.Marker.Length, config.ContextChars),
                     doc.Correct, doc.TestId));
             }
-            // The same rule as CompletionAnalysis.Recovered, with correctness as the source recorded it.
-            if (doc.Correct && trace.LastRejection is { } turn)
+            if (recovery is { } turn)
             {
                 c.Recoveries++;
                 hits.Add(new AhaHit(doc.Source, doc.Step, turn.Marker, Context(doc.Text, turn.Index, turn.Marker.Length, config.ContextChars),
@@ -127,6 +127,21 @@ public static class AhaExtractor
             .OrderBy(c => SourceOrder(c.Source)).ThenBy(c => c.Source, StringComparer.Ordinal).ThenBy(c => c.Step).ToList();
         return new AhaResult(hits, table);
     }
+
+    /// <summary>Whether a text re-thinks (has a re-thinking marker) and whether it recovers (rejects an attempt and
+    /// then answers correctly), by the rules <see cref="Extract"/> counts with.</summary>
+    public static (bool Rethinks, bool Recovers) Classify(string text, bool correct, ReasoningMarkers markers)
+    {
+        var trace = ReasoningAnalysis.Trace(text, markers);
+        return (trace.Markers.Any(m => m.Rejects), Recovery(trace, correct) is not null);
+    }
+
+    /// <summary>The last rejection of a correct text: the same rule as CompletionAnalysis.Recovered, with correctness
+    /// as the source recorded it.</summary>
+    static MarkerHit? Recovery(ReasoningTrace trace, bool correct) => correct ? trace.LastRejection : null;
+
+    /// <summary>Eval files (eval/&lt;checkpoint&gt;, eval/&lt;checkpoint&gt;/sampled), not training samples.</summary>
+    public static bool IsEvalSource(string source) => AhaSource.Parse(source).IsEval;
 
     static int SourceOrder(string source) => source switch { SamplesSource => 0, SuccessSource => 1, _ => 2 };
 

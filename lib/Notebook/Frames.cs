@@ -1,5 +1,7 @@
 // Microsoft.Data.Analysis DataFrames of problems, eval records, accuracy, metrics, samples and aha hits, for the
-// notebooks (the kernel extension shipped in the package renders them as HTML tables).
+// notebooks (the kernel extension shipped in the package renders them as HTML tables). Numbers are rounded for
+// reading: shares as percentages with one decimal, other measures to a few significant digits.
+using System.Globalization;
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Reports;
@@ -32,13 +34,13 @@ public static class Frames
             new Int32DataFrameColumn("test_id", r.Select(x => x.TestId)),
             new StringDataFrameColumn("nums", r.Select(x => Nums(x.Nums))),
             new Int32DataFrameColumn("target", r.Select(x => x.Target)),
-            new DoubleDataFrameColumn("score", r.Select(x => x.Score)),
-            new DoubleDataFrameColumn("format_reward", r.Select(x => x.FormatReward)),
-            new DoubleDataFrameColumn("gen_calculation", r.Select(x => x.GenCalculation)),
+            new DoubleDataFrameColumn("score", r.Select(x => Significant(x.Score))),
+            new DoubleDataFrameColumn("format_reward", r.Select(x => Significant(x.FormatReward))),
+            new DoubleDataFrameColumn("gen_calculation", r.Select(x => Significant(x.GenCalculation))),
         };
         if (r.Any(x => x.SampledScores is not null))
-            columns.Add(new DoubleDataFrameColumn("sampled_accuracy",
-                r.Select(x => x.SampledScores is { Count: > 0 } s ? s.Average() : (double?)null)));
+            columns.Add(new DoubleDataFrameColumn("sampled %",
+                r.Select(x => x.SampledScores is { Count: > 0 } s ? Percent(s.Average()) : null)));
         columns.Add(new StringDataFrameColumn("generation", r.Select(x => Cut(x.Generation, maxChars))));
         return new DataFrame(columns);
     }
@@ -59,12 +61,12 @@ public static class Frames
         {
             var byId = e.Records.ToDictionary(x => x.TestId, x => x.Score);
             columns.Add(new DoubleDataFrameColumn(e.Checkpoint,
-                first.Select(x => byId.TryGetValue(x.TestId, out var s) ? s : (double?)null)));
+                first.Select(x => byId.TryGetValue(x.TestId, out var s) ? Significant(s) : null)));
         }
         return new DataFrame(columns);
     }
 
-    /// <summary>One row per eval file: greedy accuracy, format rate, sampled mean accuracy and pass@k.</summary>
+    /// <summary>One row per eval file: greedy accuracy, format rate, sampled mean accuracy and pass@k, in percent.</summary>
     public static DataFrame Accuracy(IEnumerable<EvalResult> evals)
     {
         var list = evals.ToList();
@@ -72,10 +74,10 @@ public static class Frames
             new StringDataFrameColumn("checkpoint", list.Select(e => e.Checkpoint)),
             new Int32DataFrameColumn("step", list.Select(e => e.Step)),
             new Int32DataFrameColumn("problems", list.Select(e => e.NumProblems)),
-            new DoubleDataFrameColumn("greedy_accuracy", list.Select(e => e.Accuracy)),
-            new DoubleDataFrameColumn("format_rate", list.Select(e => e.FormatRate)),
-            new DoubleDataFrameColumn("sampled_accuracy", list.Select(e => e.Sampled?.MeanAccuracy)),
-            new DoubleDataFrameColumn("pass_at_k", list.Select(e => e.Sampled?.PassAtK)));
+            new DoubleDataFrameColumn("greedy %", list.Select(e => Percent(e.Accuracy))),
+            new DoubleDataFrameColumn("format %", list.Select(e => Percent(e.FormatRate))),
+            new DoubleDataFrameColumn("sampled %", list.Select(e => Percent(e.Sampled?.MeanAccuracy))),
+            new StringDataFrameColumn("pass@k %", list.Select(e => e.Sampled is { } s ? $"{Percent(s.PassAtK)?.ToString(CultureInfo.InvariantCulture)} (k={s.K})" : null)));
     }
 
     /// <summary>Step plus the chosen metrics (default: reward, accuracy, length, kl).</summary>
@@ -85,7 +87,7 @@ public static class Frames
         if (metrics.Length == 0)
             metrics = [MetricNames.Reward, MetricNames.RewardMean(CountdownRewards.EquationRewardName), MetricNames.MeanLength, MetricNames.Kl];
         var columns = new List<DataFrameColumn> { new Int32DataFrameColumn("step", list.Select(r => r.Step)) };
-        foreach (var m in metrics) columns.Add(new DoubleDataFrameColumn(m, list.Select(r => r[m])));
+        foreach (var m in metrics) columns.Add(new DoubleDataFrameColumn(m, list.Select(r => Significant(r[m]))));
         return new DataFrame(columns);
     }
 
@@ -97,7 +99,7 @@ public static class Frames
             new Int32DataFrameColumn("step", list.Select(s => s.Step)),
             new StringDataFrameColumn("nums", list.Select(s => Nums(s.Nums))),
             new Int32DataFrameColumn("target", list.Select(s => s.Target)),
-            new DoubleDataFrameColumn("reward", list.Select(s => s.Reward)),
+            new DoubleDataFrameColumn("reward", list.Select(s => Significant(s.Reward))),
             new Int32DataFrameColumn("equation", list.Select(s => s.Equation)),
             new StringDataFrameColumn("completion", list.Select(s => Cut(s.Completion, maxChars))));
     }
@@ -119,23 +121,29 @@ public static class Frames
             new StringDataFrameColumn("context", list.Select(h => h.Context)));
     }
 
-    /// <summary>Hits per phrase: in correct and in wrong completions, most frequent first.</summary>
+    /// <summary>Hits per phrase, most frequent first: in the evaluations and in the training samples, each with how many
+    /// of its hits were in correct completions.</summary>
     public static DataFrame AhaPhrases(IEnumerable<AhaHit> hits)
     {
         var groups = hits.Where(h => h.Kind == AhaExtractor.PhraseKind).GroupBy(h => h.Phrase).OrderByDescending(g => g.Count()).ToList();
+        int Count(IEnumerable<AhaHit> g, bool eval, bool correctOnly = false) =>
+            g.Count(h => AhaExtractor.IsEvalSource(h.Source) == eval && (!correctOnly || h.Correct));
         return new DataFrame(
             new StringDataFrameColumn("phrase", groups.Select(g => g.Key)),
-            new Int32DataFrameColumn("hits", groups.Select(g => g.Count())),
-            new Int32DataFrameColumn("in_correct", groups.Select(g => g.Count(h => h.Correct))),
-            new Int32DataFrameColumn("in_wrong", groups.Select(g => g.Count(h => !h.Correct))));
+            new Int32DataFrameColumn("hits in evaluations", groups.Select(g => Count(g, eval: true))),
+            new Int32DataFrameColumn("in correct ones", groups.Select(g => Count(g, eval: true, correctOnly: true))),
+            new Int32DataFrameColumn("hits in training samples", groups.Select(g => Count(g, eval: false))),
+            new Int32DataFrameColumn("in correct samples", groups.Select(g => Count(g, eval: false, correctOnly: true))));
     }
 
-    /// <summary>Hits per step: correct, wrong, total.</summary>
+    /// <summary>Hits per step, evaluations (a checkpoint's step) and training samples (the step that sampled them) apart:
+    /// correct, wrong, total.</summary>
     public static DataFrame AhaCounts(IEnumerable<AhaHit> hits)
     {
-        var groups = hits.GroupBy(h => h.Step).OrderBy(g => g.Key).ToList();
+        var groups = hits.GroupBy(h => (Eval: AhaExtractor.IsEvalSource(h.Source), h.Step)).OrderBy(g => g.Key.Eval ? 0 : 1).ThenBy(g => g.Key.Step).ToList();
         return new DataFrame(
-            new Int32DataFrameColumn("step", groups.Select(g => g.Key)),
+            new StringDataFrameColumn("from", groups.Select(g => g.Key.Eval ? "evaluations" : "training samples")),
+            new Int32DataFrameColumn("step", groups.Select(g => g.Key.Step)),
             new Int32DataFrameColumn("correct", groups.Select(g => g.Count(h => h.Correct))),
             new Int32DataFrameColumn("wrong", groups.Select(g => g.Count(h => !h.Correct))),
             new Int32DataFrameColumn("total", groups.Select(g => g.Count())));
@@ -152,6 +160,17 @@ public static class Frames
 
     /// <summary>The last n rows (all when fewer).</summary>
     public static DataFrame Tail(DataFrame frame, int n) => frame.Tail((int)Math.Min(n, frame.Rows.Count));
+
+    /// <summary>A share as a percentage with one decimal (0.43333 -> 43.3).</summary>
+    internal static double? Percent(double? share) => share is { } v ? Math.Round(100 * v, 1) : null;
+
+    /// <summary>Four significant digits (1.2345678 -> 1.235, 0.000123456 -> 0.0001235), whole numbers as they are.</summary>
+    internal static double? Significant(double? value)
+    {
+        if (value is not { } v || v == 0 || !double.IsFinite(v)) return value;
+        int digits = Math.Clamp(3 - (int)Math.Floor(Math.Log10(Math.Abs(v))), 0, 15);
+        return Math.Round(v, digits);
+    }
 
     internal static string Nums(IReadOnlyList<int> nums) => "[" + string.Join(", ", nums) + "]";
 

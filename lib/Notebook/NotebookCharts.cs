@@ -46,6 +46,13 @@ public static class NotebookCharts
             """;
     }
 
+    /// <summary>Saves the chart as a self-contained HTML file (ChartHtml.Save) and returns it for the cell to show.</summary>
+    public static GenericChart ShowSaved(GenericChart chart, string path)
+    {
+        ChartHtml.Save(chart, path);
+        return chart;
+    }
+
     static string BuildPlotlyScript() =>
         $$"""
         <div class="grpo-plotlyjs" style="font-size:smaller;color:gray">plotly.js {{PlotlyVersion}} for this notebook's charts (inlined: they draw without a network)</div>

@@ -39,10 +39,12 @@ public static partial class Charts
     }
 
     /// <summary>Re-thinking (share of completions with a marker) and recoveries per 100 completions for each series of
-    /// <see cref="AhaBaseline.Rows"/>, against the step; a dotted line of the same colour marks each series' base rate.</summary>
-    public static GenericChart AhaAgainstBase(IReadOnlyList<AhaBaselineRow> rows)
+    /// <see cref="AhaBaseline.Rows"/> (or of its evaluation or training rows), against the step; a dotted line of the same
+    /// colour marks each series' base rate. <paramref name="what"/> names the rows in the title.</summary>
+    public static GenericChart AhaAgainstBase(IReadOnlyList<AhaBaselineRow> rows, string what = "")
     {
-        if (rows.Count == 0) return Empty("Re-thinking and recoveries against the base rate", "No completions to count");
+        string title = "Re-thinking and recoveries" + (what.Length > 0 ? " in " + what : "") + " against the base rate";
+        if (rows.Count == 0) return Empty(title, "No completions to count");
         int minStep = rows.Min(r => r.Rate.LastStep), maxStep = rows.Max(r => r.Rate.LastStep);
         var series = rows.GroupBy(r => r.Series).ToList();
         GenericChart Panel(Func<AhaRate, double> value, bool legend) => Chart.Combine(series.SelectMany((g, i) =>
@@ -63,6 +65,6 @@ public static partial class Charts
         var grid = Chart.Grid([Panel(r => 100 * r.ReflectionRate, true), Panel(r => r.RecoveriesPer100, false)], 2, 1,
             SubPlotTitles: new[] { "completions with a re-thinking marker (%)", "recoveries per 100 completions" },
             Pattern: StyleParam.LayoutGridPattern.Coupled);
-        return Titled(grid, "Re-thinking and recoveries against the base rate (dotted: each series' base)", "step", null, 900, 620);
+        return Titled(grid, title + " (dotted: each series' base)", "step", null, 900, 620);
     }
 }

@@ -58,31 +58,61 @@ public static partial class Charts
     public static GenericChart TargetHistogram(IEnumerable<int> targets) =>
         Titled(Chart.Histogram<int, int, string>(X: targets.ToArray(), Name: "targets"), "Targets", "target", "problems");
 
-    /// <summary>Aha-phrase hits per step, split into correct and wrong completions.</summary>
+    /// <summary>Aha-phrase hits per step, split into correct and wrong completions: one panel for the evaluations (the
+    /// same held-out problems at each checkpoint, x = the checkpoint's step) and one for the training samples (x = the
+    /// step that sampled them), each where it has hits.</summary>
     public static GenericChart AhaCountsPerStep(IEnumerable<AhaHit> hits)
     {
         var list = hits.ToList();
         if (list.Count == 0) return Empty("Aha phrases per step", "No aha phrase in the scanned completions");
-        var steps = list.Select(h => h.Step).Distinct().OrderBy(s => s).ToArray();
-        GenericChart Bars(bool correct, string name) => Chart.Column<int, string, string>(
-            steps.Select(s => list.Count(h => h.Step == s && h.Correct == correct)).ToArray(),
-            Keys: steps.Select(s => s.ToString()).ToArray(), Name: name);
-        return Titled(Chart.Combine([Bars(true, "correct"), Bars(false, "wrong")]), "Aha phrases per step", "step", "hits");
+        var panels = new List<(string Title, GenericChart Chart)>();
+        foreach (var (title, ofPanel) in HitPanels(list))
+        {
+            var steps = ofPanel.Select(h => h.Step).Distinct().OrderBy(s => s).ToArray();
+            GenericChart Bars(bool correct, string name, string color) => Chart.Column<int, string, string>(
+                steps.Select(s => ofPanel.Count(h => h.Step == s && h.Correct == correct)).ToArray(),
+                Keys: steps.Select(s => s.ToString()).ToArray(), Name: name, ShowLegend: panels.Count == 0,
+                MarkerColor: Color.fromString(color));
+            panels.Add((title, Chart.Combine([Bars(true, "in correct completions", Palette[2]), Bars(false, "in wrong completions", Palette[3])])));
+        }
+        return Titled(Chart.Grid(panels.Select(p => p.Chart), panels.Count, 1, SubPlotTitles: panels.Select(p => p.Title).ToArray(),
+            Pattern: StyleParam.LayoutGridPattern.Independent, YGap: 0.4), "Aha phrases per step", null, "hits", 800, 300 * panels.Count + 120);
     }
 
-    /// <summary>Share of scanned completions with at least one aha phrase, per step, one line per source
-    /// (texts per step vary, so rates compare where raw counts do not).</summary>
+    /// <summary>Share of scanned completions with at least one aha phrase, against the step: one panel for the evaluations
+    /// (greedy and sampled lines across checkpoints), one for the training samples (a line per sample file); texts per
+    /// step vary, so rates compare where raw counts do not.</summary>
     public static GenericChart AhaHitRate(IEnumerable<AhaStepCount> counts)
     {
-        var charts = counts.GroupBy(c => c.Source).Select(g =>
+        var list = counts.ToList();
+        if (list.Count == 0) return Empty("Completions with an aha phrase", "No completions to scan");
+        var panels = new List<(string Title, GenericChart Chart)>();
+        int color = 0;
+        foreach (var (title, ofPanel) in new[] { (EvaluationsTitle, list.Where(c => AhaExtractor.IsEvalSource(c.Source)).ToList()),
+                                                 (TrainingTitle, list.Where(c => !AhaExtractor.IsEvalSource(c.Source)).ToList()) })
         {
-            var points = g.OrderBy(c => c.Step).ToList();
-            return Chart.Line<int, double, string>(points.Select(c => c.Step).ToArray(), points.Select(c => c.HitRate).ToArray(),
-                ShowMarkers: true, Name: g.Key);
-        }).ToList();
-        return charts.Count == 0
-            ? Empty("Completions with an aha phrase", "No completions to scan")
-            : Titled(Chart.Combine(charts), "Completions with an aha phrase", "step", "share of completions");
+            if (ofPanel.Count == 0) continue;
+            panels.Add((title, Chart.Combine(ofPanel.GroupBy(c => AhaBaseline.SeriesOf(c.Source)).Select(g =>
+            {
+                var points = g.OrderBy(c => c.Step).ToList();
+                return Chart.Line<int, double, string>(points.Select(c => c.Step).ToArray(), points.Select(c => c.HitRate).ToArray(),
+                    ShowMarkers: true, Name: g.Key, LineColor: Color.fromString(Palette[color++ % Palette.Length]));
+            }))));
+        }
+        return Titled(Chart.Grid(panels.Select(p => p.Chart), panels.Count, 1, SubPlotTitles: panels.Select(p => p.Title).ToArray(),
+            Pattern: StyleParam.LayoutGridPattern.Independent, YGap: 0.4), "Completions with an aha phrase", null,
+            "share of completions", 800, 300 * panels.Count + 120);
+    }
+
+    const string EvaluationsTitle = "evaluations: held-out problems, the base model (step 0) and each checkpoint";
+    const string TrainingTitle = "training samples: completions sampled while training, by step";
+
+    static IEnumerable<(string Title, List<AhaHit> Hits)> HitPanels(List<AhaHit> hits)
+    {
+        var eval = hits.Where(h => AhaExtractor.IsEvalSource(h.Source)).ToList();
+        var training = hits.Where(h => !AhaExtractor.IsEvalSource(h.Source)).ToList();
+        if (eval.Count > 0) yield return (EvaluationsTitle, eval);
+        if (training.Count > 0) yield return (TrainingTitle, training);
     }
 
     /// <summary>A chart with nothing to plot: its title and a sentence saying so, no axes (Plotly draws empty axes

@@ -113,6 +113,37 @@ public static class ReportSections
         return html.Append("</table>\n").ToString();
     }
 
+    /// <summary>One row per compared run: its name, the settings that differ between the runs, and what it holds to
+    /// compare (checkpoints evaluated, the last one's greedy and sampled accuracy).</summary>
+    public static string RunsTable(IReadOnlyList<ComparedRun> runs)
+    {
+        var html = new StringBuilder("<table><tr><th>run</th><th>settings that differ between these runs (config.json)</th>" +
+            "<th>evaluated</th><th>last checkpoint: greedy</th><th>sampled</th></tr>\n");
+        foreach (var run in runs)
+        {
+            var last = run.Evals.Where(e => e.Checkpoint != "base").MaxBy(e => e.Step);
+            html.Append("<tr><td class=\"text\">").Append(E(run.Name)).Append("</td><td class=\"text\">")
+                .Append(E(run.Differences.Count == 0 ? "none" : string.Join(", ", run.Differences)))
+                .Append("</td><td class=\"text\">").Append(E(run.Evals.Count == 0 ? "nothing yet" : string.Join(", ", run.Evals.Select(e => e.Checkpoint))))
+                .Append("</td><td>").Append(last is null ? "" : E($"{Pct(last.Accuracy)} ({last.Checkpoint})"))
+                .Append("</td><td>").Append(last?.Sampled is { } s ? Pct(s.MeanAccuracy) : "").Append("</td></tr>\n");
+        }
+        return html.Append("</table>\n").ToString();
+    }
+
+    /// <summary>The aha conclusion (notebook 05, report.html): what was compared, the headline, one line per measure, the
+    /// training samples, and the conclusion in plain words, with how to read it.</summary>
+    public static string AhaSummary(AhaSummary? summary)
+    {
+        if (summary is null)
+            return "<p>No conclusion yet: it compares the base model's eval (eval/base.json) with the last checkpoint's, and this " +
+                   "run does not have both yet (notebook 04 or the <code>eval</code> command writes them).</p>\n";
+        var html = new StringBuilder("<div class=\"summary\">\n<p><b>In short.</b> ").Append(E(summary.Conclusion)).Append("</p>\n<ul>\n");
+        foreach (var sentence in summary.Sentences.Where(s => s != summary.Conclusion)) html.Append("<li>").Append(E(sentence)).Append("</li>\n");
+        return html.Append("</ul>\n<p class=\"method\">").Append(E(RunSummary.Method.Split(" Behaviour numbers")[0]))
+            .Append("</p>\n</div>\n").ToString();
+    }
+
     /// <summary>Re-thinking markers, marker hits and recoveries of every series beside its base rate (AhaBaseline).</summary>
     public static string AhaBaselineTable(IReadOnlyList<AhaBaselineRow> rows)
     {

@@ -1,6 +1,7 @@
 // Writes runs/<name>/report.html from the run folder's files: a plain-language summary (base against the last checkpoint),
 // accuracy and behaviour per checkpoint, the same problems answered before and after, smoothed training curves, sample
-// completions and aha moments against their base rate. Self-contained: plotly.js is inlined once, no CDN.
+// completions and aha moments against their base rate; with other runs to compare, their accuracy and behaviour overlaid
+// on this run's. Self-contained: plotly.js is inlined once, no CDN.
 using System.Text;
 using Grpo.Evaluation;
 using Grpo.Training;
@@ -10,17 +11,19 @@ namespace Grpo.Reports;
 public static class RunReport
 {
     /// <summary>Builds the report from whatever the run folder holds (sections without data say so) and writes it
-    /// to runs/&lt;name&gt;/report.html. Returns the path.</summary>
-    public static string Write(RunFolder run, int maxSamples = 12)
+    /// to runs/&lt;name&gt;/report.html. <paramref name="compareWith"/>: other run folders whose accuracy and behaviour
+    /// per checkpoint are overlaid on this run's. Returns the path.</summary>
+    public static string Write(RunFolder run, int maxSamples = 12, IReadOnlyList<RunFolder>? compareWith = null)
     {
         if (!Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"Run folder not found: {run.Root}");
         if (maxSamples < 0) throw new BadInputException($"report: the number of samples shown must be >= 0, got {maxSamples}");
-        Grpo.Files.AtomicFile.WriteAllText(run.ReportPath, Build(run, maxSamples));
+        Grpo.Files.AtomicFile.WriteAllText(run.ReportPath, Build(run, maxSamples, compareWith));
         return run.ReportPath;
     }
 
-    public static string Build(RunFolder run, int maxSamples = 12)
+    public static string Build(RunFolder run, int maxSamples = 12, IReadOnlyList<RunFolder>? compareWith = null)
     {
+        var compared = compareWith is { Count: > 0 } ? RunComparison.Of([run, .. compareWith]) : null;
         string name = Path.GetFileName(Path.GetFullPath(run.Root).TrimEnd('/', '\\'));
         var evals = RunFiles.ReadEvals(run);
         var metrics = RunFiles.ReadMetricsIfAny(run);
@@ -39,6 +42,14 @@ public static class RunReport
             .Append("<p>Written ").Append(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm")).Append(" UTC from ").Append(E(Path.GetFullPath(run.Root))).Append("</p>\n");
 
         html.Append("<h2>Summary: base model against the last checkpoint</h2>\n").Append(ReportSections.Summary(RunSummary.ForRun(run, evals)));
+
+        if (compared is not null)
+            html.Append("<h2>Runs side by side</h2>\n<p>This run first, then the runs it is compared with; each legend names the ")
+                .Append("settings (config.json) that differ between them. Every run is evaluated on its own eval/*.json: compare ")
+                .Append("runs evaluated on the same test set and number of problems.</p>\n")
+                .Append(ReportSections.RunsTable(compared))
+                .Append(ChartHtml.Fragment(Charts.AccuracyOverlay(compared)))
+                .Append(ChartHtml.Fragment(Charts.BehaviourOverlay(compared)));
 
         html.Append("<h2>Accuracy per checkpoint</h2>\n");
         if (evals.Count == 0) html.Append("<p>No eval/*.json in this run.</p>\n");
@@ -76,10 +87,14 @@ public static class RunReport
         html.Append("<h2>Aha moments</h2>\n");
         if (File.Exists(run.AhaCountsPath))
         {
-            var rates = AhaBaseline.Rows(AhaExtractor.ReadCounts(run.AhaCountsPath), RunFiles.SaveSteps(run));
-            html.Append("<p>Re-thinking markers and recoveries against the base rate: the base model's eval, and the first step " +
-                        "with training samples (normally step 1, generated before any update).</p>\n")
-                .Append(ReportSections.AhaBaselineTable(rates));
+            var counts = AhaExtractor.ReadCounts(run.AhaCountsPath);
+            html.Append(ReportSections.AhaSummary(AhaSummary.ForRun(run, counts, RunFiles.SaveSteps(run))))
+                .Append("<p>Re-thinking markers and recoveries against the base rate. Evaluations: the same held-out problems, ")
+                .Append("the base model's eval first.</p>\n")
+                .Append(ReportSections.AhaBaselineTable(AhaBaseline.EvaluationRows(counts)))
+                .Append("<p>Training samples: the completions kept while training, against the first step that has them ")
+                .Append("(normally step 1, generated before any update).</p>\n")
+                .Append(ReportSections.AhaBaselineTable(AhaBaseline.TrainingRows(counts, RunFiles.SaveSteps(run))));
         }
         if (aha.Count == 0)
             html.Append(File.Exists(run.AhaPath)

@@ -15,6 +15,8 @@ public sealed class NotebookChain
     public string Root { get; } = Path.Combine(NotebookProcess.WorkDir, "chain");
     public string DataDir => Path.Combine(Root, "data");
     public string RunDir => Path.Combine(Root, "run");
+    /// <summary>The run notebook 04 overlays on <see cref="RunDir"/> (<see cref="PrepareComparedRun"/>).</summary>
+    public string ComparedRunDir => Path.Combine(Root, "run-lr3e-4");
 
     /// <summary>The model the notebooks run with, or null (then <see cref="MissingModelReason"/> says why).</summary>
     public string? ModelDir => model.Value;
@@ -35,6 +37,7 @@ public sealed class NotebookChain
                 if (!runs.ContainsKey(n))
                 {
                     if (n == Names[0] && Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+                    if (n == "04-checkpoint-eval") PrepareComparedRun();
                     runs[n] = NotebookProcess.Run(NotebookPath(n), Overrides(n));
                 }
                 if (n == name) return runs[n];
@@ -79,11 +82,31 @@ public sealed class NotebookChain
             "04-checkpoint-eval" => new()
             {
                 ["modelDir"] = S(ModelDir!), ["runDir"] = S(RunDir), ["testFile"] = testFile, ["numProblems"] = "8",
-                ["samples"] = "2", ["batchSize"] = "16",
+                ["samples"] = "2", ["batchSize"] = "16", ["compareWith"] = $"new[] {{ {S(ComparedRunDir)} }}",
             },
             "05-aha-moments" => new() { ["runDir"] = S(RunDir) },
             _ => throw new ArgumentException(name),
         };
+    }
+
+    /// <summary>A second run for notebook 04 to overlay: the chain's run as 03 left it (checkpoints, eval/base.json),
+    /// copied with another learning_rate in its config.json. Its weights are the same, so its lines coincide with the
+    /// run's; what the test checks is that both are evaluated, drawn and told apart by the setting that differs.</summary>
+    void PrepareComparedRun()
+    {
+        if (!Directory.Exists(RunDir)) return;   // 03 failed; 04 fails on its own account
+        if (Directory.Exists(ComparedRunDir)) Directory.Delete(ComparedRunDir, recursive: true);
+        foreach (var file in Directory.EnumerateFiles(RunDir, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(ComparedRunDir, Path.GetRelativePath(RunDir, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var configPath = Path.Combine(ComparedRunDir, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!;
+        config["learning_rate"] = 3e-4;
+        config["output_dir"] = ComparedRunDir;
+        File.WriteAllText(configPath, config.ToJsonString());
     }
 
     /// <summary>The embedded tiny model when it exists; otherwise a scratch folder with the reference

@@ -54,6 +54,8 @@ public static class NotebookProcess
         psi.Environment["MALLOC_TOP_PAD_"] = "1073741824";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        // The notebooks read notebooks/settings.json, which the overrides replace; never a file named by the caller's shell.
+        psi.Environment.Remove("GRPO_NOTEBOOK_SETTINGS");
 
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(psi)!;

@@ -81,7 +81,7 @@ public sealed class NotebookTests(NotebookChain chain)
         Assert.Equal(4, File.ReadAllLines(Path.Combine(chain.RunDir, "metrics.jsonl")).Count(l => l.Trim().Length > 0));
         Assert.Contains($"starting {chain.RunDir} at step 0 of 4", run.Streams());   // says what the (re)run does
         // The training cell shows one chart, updated in place to all four steps (not one output per update).
-        var trainCell = run.Executed!["cells"]!.AsArray().Single(c => string.Concat(c!["source"]!.AsArray().Select(l => (string?)l)).Contains("trainer.Train("));
+        var trainCell = run.Executed!["cells"]!.AsArray().Single(c => string.Concat(c!["source"]!.AsArray().Select(l => (string?)l)).Contains("LiveTraining.Run("));
         var charts = trainCell!["outputs"]!.AsArray().Select(o => (string?)o!["data"]?["text/html"]).OfType<string>()
             .Where(h => h.Contains("Plotly.newPlot(")).ToList();
         Assert.Single(charts);
@@ -119,6 +119,16 @@ public sealed class NotebookTests(NotebookChain chain)
         Assert.Contains(html, h => h.Contains("the base model and checkpoint-4 answered the same 8 held-out problems"));
         Assert.Contains(html, h => h.Contains("<th>greedy</th><th>base</th><th>checkpoint-2</th><th>checkpoint-4</th>"));
         Assert.Contains(html, h => h.Contains("Chosen by a fixed rule, not by eye"));
+
+        // The compared run (the same run with another learning_rate in config.json): evaluated too, drawn over this run,
+        // each named by the setting that differs, in the notebook and in report.html.
+        foreach (var name in new[] { "base", "checkpoint-2", "checkpoint-4" })
+            Assert.True(File.Exists(Path.Combine(chain.ComparedRunDir, "eval", name + ".json")), $"compared run: missing eval/{name}.json");
+        Assert.Contains(html, h => h.Contains("learning_rate 0.0001") && h.Contains("learning_rate 0.0003"));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "runs-accuracy.html"));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "runs-behaviour.html"));
+        Assert.Contains("run-lr3e-4 (learning_rate 0.0003)", File.ReadAllText(Path.Combine(chain.RunDir, "charts", "runs-accuracy.html")));
+        Assert.Contains("<h2>Runs side by side</h2>", File.ReadAllText(Path.Combine(chain.RunDir, "report.html")));
     }
 
     [SkippableFact]
@@ -131,10 +141,18 @@ public sealed class NotebookTests(NotebookChain chain)
         // Every series beside its base rate (the chain's evals scan completions even when none re-thinks).
         Assert.Contains(run.Data("text/html"), h => h.Contains("<th>with a re-thinking marker</th>") && h.Contains("(base)"));
         AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "aha-against-base.html"));
-        // With hits: the base-rate table and three tables of hits. Without (a model this small may write no aha
+        // Evaluations and training samples each get their base-rate table and chart.
+        Assert.Contains(run.Data("text/html"), h => h.Contains("<th>with a re-thinking marker</th>") && h.Contains("eval, greedy") && !h.Contains("training samples"));
+        Assert.Contains(run.Data("text/html"), h => h.Contains("<th>with a re-thinking marker</th>") && h.Contains("training samples") && !h.Contains("eval, greedy"));
+        AssertSelfContainedChart(Path.Combine(chain.RunDir, "charts", "aha-training-against-base.html"));
+        // It ends with the conclusion in plain words, after the sign-tested comparison of base and last checkpoint.
+        var last = run.Executed!["cells"]!.AsArray().Last(c => (string?)c!["cell_type"] == "code")!["outputs"]!.AsArray();
+        Assert.Contains(last, o => ((string?)o!["data"]?["text/html"])?.Contains("In plain words") == true);
+        Assert.Contains(last, o => ((string?)o!["data"]?["text/html"])?.Contains("Greedy completions with a re-thinking marker") == true);
+        // With hits: two base-rate tables and three tables of hits. Without (a model this small may write no aha
         // phrase): each place says so.
         if (File.ReadAllLines(aha).Any(l => l.Trim().Length > 0))
-            Assert.Equal(4, run.Data("text/html").Count(h => h.Contains("<table")));
+            Assert.Equal(5, run.Data("text/html").Count(h => h.Contains("<table")));
         else
         {
             Assert.Contains("No aha phrase in", text);

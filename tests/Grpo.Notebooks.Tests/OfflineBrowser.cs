@@ -14,6 +14,10 @@ public sealed record ChartCheck(int Expected, int Drawn, string Console)
 public static partial class OfflineBrowser
 {
     public static string? Chromium { get; } = Find("chromium", "chromium-browser", "google-chrome");
+
+    /// <summary>How long nbconvert or Chromium may take before it counts as hung: a page with plotly.js inlined takes
+    /// seconds, but minutes on a machine busy with other jobs.</summary>
+    static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(5);
     public static string? NbConvert { get; } = Find("jupyter-nbconvert");
 
     /// <summary>Null when both tools are installed, else what to install (CI installs both: .ci/run).</summary>
@@ -26,7 +30,7 @@ public static partial class OfflineBrowser
     {
         Directory.CreateDirectory(outDir);
         var name = Path.GetFileNameWithoutExtension(executedNotebook);
-        var (code, output) = Run(NbConvert!, ["--to", "html", "--output-dir", outDir, "--output", name, executedNotebook], TimeSpan.FromMinutes(2));
+        var (code, output) = Run(NbConvert!, ["--to", "html", "--output-dir", outDir, "--output", name, executedNotebook], HangGuard);
         var html = Path.Combine(outDir, name + ".html");
         if (code != 0 || !File.Exists(html)) throw new InvalidOperationException($"nbconvert failed ({code}):\n{output}");
         return html;
@@ -46,7 +50,7 @@ public static partial class OfflineBrowser
                 $"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
                 "--enable-logging=stderr", "--v=0", "--virtual-time-budget=15000", "--dump-dom",
                 new Uri(Path.GetFullPath(htmlPath)).AbsoluteUri,
-            ], TimeSpan.FromMinutes(2), splitStreams: true);
+            ], HangGuard, splitStreams: true);
             var dom = output.Stdout;
             if (code != 0 || !dom.Contains("</html>")) throw new InvalidOperationException($"chromium failed ({code}):\n{output.Stderr}");
             var console = string.Join("\n", output.Stderr.Split('\n').Where(l => l.Contains("CONSOLE")));
@@ -66,6 +70,36 @@ public static partial class OfflineBrowser
             if (dom.AsSpan(m.Index, (end < 0 ? dom.Length : end) - m.Index).Contains("class=\"main-svg\"", StringComparison.Ordinal)) drawn++;
         }
         return new ChartCheck(expected, drawn, console);
+    }
+
+    // require.js (classic Jupyter, and nbconvert pages that reach its CDN) makes a bare anonymous define() throw.
+    const string AmdLoader =
+        "<script>window.define = function () { throw new Error('Mismatched anonymous define() module'); }; window.define.amd = {};</script>";
+
+    /// <summary>A copy of the page with an AMD loader in its head (as classic Jupyter has); returns the copy's path.</summary>
+    public static string WithAmdLoader(string htmlPath)
+    {
+        var html = File.ReadAllText(htmlPath);
+        int head = html.IndexOf("<head>", StringComparison.Ordinal);
+        if (head < 0) throw new InvalidDataException($"{htmlPath}: no <head>");
+        var path = Path.ChangeExtension(htmlPath, ".amd.html");
+        File.WriteAllText(path, html.Insert(head + "<head>".Length, AmdLoader));
+        return path;
+    }
+
+    /// <summary>An executed notebook's charts as a user sees them offline: its nbconvert HTML export opened with the
+    /// network blocked, plain and with an AMD loader on the page. Expected: the notebook's chart outputs.</summary>
+    public static (ChartCheck Plain, ChartCheck WithAmd) CheckExecutedNotebook(string executedPath, string htmlDir)
+    {
+        var executed = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(executedPath))!.AsObject();
+        int expected = ChartOutputs(new NotebookRun(0, "", "", executed, TimeSpan.Zero));
+        var html = ExportHtml(executedPath, htmlDir);
+        ChartCheck Open(string page)
+        {
+            var (dom, console) = OpenOffline(page);
+            return CheckCharts(dom, console, expected);
+        }
+        return (Open(html), Open(WithAmdLoader(html)));
     }
 
     /// <summary>Outputs that ask Plotly to draw a chart (Plotly.NET.Interactive's and this project's formatter both

@@ -11,10 +11,6 @@ public sealed class OfflineChartTests(NotebookChain chain)
 {
     public static TheoryData<string> Notebooks => new(NotebookChain.Names);
 
-    // require.js (classic Jupyter, and nbconvert pages that reach its CDN) makes a bare anonymous define() throw.
-    const string AmdLoader =
-        "<script>window.define = function () { throw new Error('Mismatched anonymous define() module'); }; window.define.amd = {};</script>";
-
     static string Html(string executedPath) =>
         OfflineBrowser.ExportHtml(executedPath, Path.Combine(NotebookProcess.WorkDir, "html"));
 
@@ -22,16 +18,6 @@ public sealed class OfflineChartTests(NotebookChain chain)
     {
         var (dom, console) = OfflineBrowser.OpenOffline(htmlPath);
         return OfflineBrowser.CheckCharts(dom, console, expected);
-    }
-
-    static string WithAmdLoader(string htmlPath)
-    {
-        var html = File.ReadAllText(htmlPath);
-        int head = html.IndexOf("<head>", StringComparison.Ordinal);
-        Assert.True(head >= 0, $"{htmlPath}: no <head>");
-        var path = Path.ChangeExtension(htmlPath, ".amd.html");
-        File.WriteAllText(path, html.Insert(head + "<head>".Length, AmdLoader));
-        return path;
     }
 
     [SkippableTheory]
@@ -45,10 +31,9 @@ public sealed class OfflineChartTests(NotebookChain chain)
         int charts = OfflineBrowser.ChartOutputs(run);
         Assert.True(charts > 0, $"{name} shows no chart");
 
-        var html = Html(Path.Combine(NotebookProcess.WorkDir, name + ".executed.ipynb"));
-        var plain = Open(html, charts);
-        Assert.True(plain.Drawn == charts, $"{name}: {plain.Describe()}");
-        var amd = Open(WithAmdLoader(html), charts);
+        var (plain, amd) = OfflineBrowser.CheckExecutedNotebook(Path.Combine(NotebookProcess.WorkDir, name + ".executed.ipynb"),
+            Path.Combine(NotebookProcess.WorkDir, "html"));
+        Assert.True(plain.Expected == charts && plain.Drawn == charts, $"{name}: {plain.Describe()}");
         Assert.True(amd.Drawn == charts, $"{name} with an AMD loader on the page: {amd.Describe()}");
     }
 

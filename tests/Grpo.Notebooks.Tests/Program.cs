@@ -1,8 +1,14 @@
 // Entry point of the runner (the tests start it once per notebook, so each notebook gets a fresh process):
 //   dotnet Grpo.Notebooks.Tests.dll NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--set name=value]...
 // Exit code 0: every cell ran; 1: a cell failed or the notebook is empty (details on stderr); 2: bad arguments.
+// And the offline chart check of notebooks executed elsewhere (CI runs it on Jupyter's nbconvert outputs):
+//   dotnet Grpo.Notebooks.Tests.dll --charts-offline EXECUTED.ipynb...
+// Exit code 0: every chart output drew offline (plain and with an AMD loader); 1: one did not, or a notebook has none;
+// 2: nbconvert or Chromium missing.
 using System.Text.Json;
 using Grpo.Notebooks.Tests;
+
+if (args.Length > 0 && args[0] == "--charts-offline") return ChartsOffline(args[1..]);
 
 if (args.Length == 0 || args[0].StartsWith('-'))
 {
@@ -43,3 +49,34 @@ catch (Exception e) when (e is NotebookCellFailedException or InvalidDataExcepti
     Console.Error.WriteLine(e.Message);
     return 1;
 }
+
+static int ChartsOffline(string[] notebooks)
+{
+    if (OfflineBrowser.MissingTools is { } missing)
+    {
+        Console.Error.WriteLine(missing);
+        return 2;
+    }
+    if (notebooks.Length == 0)
+    {
+        Console.Error.WriteLine("usage: Grpo.Notebooks.Tests --charts-offline EXECUTED.ipynb...");
+        return 2;
+    }
+    var htmlDir = Directory.CreateTempSubdirectory("grpo-charts-offline-").FullName;
+    int failed = 0;
+    foreach (var notebook in notebooks)
+    {
+        var (plain, amd) = OfflineBrowser.CheckExecutedNotebook(notebook, htmlDir);
+        bool ok = plain.Expected > 0 && plain.Drawn == plain.Expected && amd.Drawn == amd.Expected;
+        Console.WriteLine($"{Path.GetFileName(notebook)}: {plain.Drawn} of {plain.Expected} charts drew offline, " +
+                          $"{amd.Drawn} with an AMD loader on the page{(plain.Expected == 0 ? " (no chart output: failed)" : "")}");
+        if (!ok)
+        {
+            failed++;
+            Console.Error.WriteLine($"{Path.GetFileName(notebook)}: {plain.Describe()}");
+        }
+    }
+    Directory.Delete(htmlDir, recursive: true);
+    return failed == 0 ? 0 : 1;
+}
+

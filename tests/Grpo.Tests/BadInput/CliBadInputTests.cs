@@ -25,6 +25,16 @@ public sealed class CliBadInputTests : IDisposable
     public void Flag_without_its_value_is_refused_naming_the_flag(params string[] args) =>
         cli.AssertCleanError(cli.Run(args), args[1], "needs a value");
 
+    [Theory]
+    [InlineData("missing", "folder not found")]
+    [InlineData("a-file", "is a file, not a folder")]
+    public void Report_with_a_compared_run_that_is_no_folder_is_refused_before_any_report_is_written(string other, string why)
+    {
+        Directory.CreateDirectory(Path.Combine(cli.WorkDir, "runs", "a"));
+        File.WriteAllText(Path.Combine(cli.WorkDir, "a-file"), "x");
+        cli.AssertCleanError(cli.Run("report", "--run", "runs/a", "--run", other), "--run", other, why);
+    }
+
     [Fact]
     public void Train_empty_run_name_is_refused() =>
         cli.AssertCleanError(cli.Run("train", "--name", ""), "--name", "empty");

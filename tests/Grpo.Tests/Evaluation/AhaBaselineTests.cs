@@ -47,4 +47,20 @@ public sealed class AhaBaselineTests
         Assert.Empty(AhaBaseline.Rows([], 50));
         Assert.Throws<ArgumentOutOfRangeException>(() => AhaBaseline.Rows([], 0));
     }
+
+    [Fact]
+    public void Evaluation_and_training_rows_come_apart_each_with_its_own_base()
+    {
+        AhaStepCount[] counts =
+        [
+            Count(AhaExtractor.SamplesSource, 1, 20, 2, 2, 1), Count(AhaExtractor.SamplesSource, 2, 10, 1, 1, 0),
+            Count("eval/base", 0, 100, 10, 10, 4), Count("eval/checkpoint-50", 50, 100, 30, 40, 12),
+            Count("eval/base/sampled", 0, 800, 40, 50, 8),
+        ];
+        Assert.Equal([AhaBaseline.EvalGreedy, AhaBaseline.EvalGreedy, AhaBaseline.EvalSampled],
+            AhaBaseline.EvaluationRows(counts).Select(r => r.Series));
+        var training = AhaBaseline.TrainingRows(counts, 50);
+        Assert.Equal([("step 1", true), ("step 2", false)], training.Select(r => (r.Rate.Label, r.IsBase)));
+        Assert.All(training, r => Assert.Equal(AhaBaseline.TrainingSamples, r.Series));
+    }
 }

@@ -31,7 +31,7 @@ public sealed class NotebookChartsTests
         var chart = Charts.TrainingCurves([new MetricsRow(1, new Dictionary<string, double> { ["reward"] = 0.5 }),
                                            new MetricsRow(2, new Dictionary<string, double> { ["reward"] = 0.75 })]);
         var html = NotebookCharts.Html(chart);
-        var id = Regex.Match(html, "<div class=\"grpo-chart\" id=\"(grpo-chart-[0-9a-f]{32})\" style=\"width:900px;height:330px\">").Groups[1].Value;
+        var id = Regex.Match(html, "<div class=\"grpo-chart\" id=\"(grpo-chart-[0-9a-f]{32})\" style=\"width:1000px;height:330px\">").Groups[1].Value;
         Assert.NotEmpty(id);
         Assert.Contains($"Plotly.newPlot('{id}', figure.data, figure.layout, figure.config)", html);
         Assert.Contains("\"x\":[1,2],\"y\":[0.5,0.75]", html);
@@ -62,6 +62,33 @@ public sealed class NotebookChartsTests
     }
 
     [Fact]
+    public void Aha_charts_keep_evaluations_and_training_samples_in_panels_of_their_own()
+    {
+        AhaHit[] hits =
+        [
+            new("completion_samples", 20, "wait", "x", true, null), new("completion_samples", 20, "wait", "x", false, null),
+            new("eval/checkpoint-20", 20, "wait", "x", true, 3), new("eval/base/sampled", 0, "wait", "x", false, 4),
+        ];
+        var figure = System.Text.Json.Nodes.JsonNode.Parse(GenericChart.toJson(Charts.AhaCountsPerStep(hits)))!;
+        var bars = figure["data"]!.AsArray();
+        Assert.Equal(4, bars.Count);                       // correct and wrong, in each of the two panels
+        Assert.Equal(2, bars.Select(b => (string?)b!["yaxis"] ?? "y").Distinct().Count());
+        // Step 20 of the training samples: one correct and one wrong hit, not mixed with checkpoint-20's eval hit.
+        var trainingPanel = bars.Where(b => ((string?)b!["yaxis"] ?? "y") == ((string?)bars[^1]!["yaxis"] ?? "y")).ToList();
+        Assert.Equal([1, 1], trainingPanel.Select(b => (int)b!["y"]![0]!));
+        var json = figure.ToJsonString();
+        Assert.Contains("evaluations: held-out problems", json);
+        Assert.Contains("training samples: completions sampled while training", json);
+
+        AhaStepCount Count(string source, int step, int with) => new(source, step, 10, with, with, 0, new Dictionary<string, int>());
+        var rate = System.Text.Json.Nodes.JsonNode.Parse(GenericChart.toJson(Charts.AhaHitRate(
+            [Count("eval/base", 0, 1), Count("eval/checkpoint-20", 20, 3), Count("completion_samples", 1, 2), Count("completion_samples", 20, 4)])))!;
+        // One line for the greedy evals across checkpoints (not one per eval file), one for the training samples.
+        Assert.Equal([AhaBaseline.EvalGreedy, AhaBaseline.TrainingSamples], rate["data"]!.AsArray().Select(t => (string?)t!["name"]));
+        Assert.Equal([0, 20], rate["data"]![0]!["x"]!.AsArray().Select(x => (int)x!));
+    }
+
+    [Fact]
     public void Empty_tables_become_a_note_and_the_aha_summary_says_when_there_are_no_hits()
     {
         Assert.Equal("No hits to show.", Frames.OrNote(Frames.AhaHits([]), "No hits to show."));
@@ -81,16 +108,25 @@ public sealed class NotebookChartsTests
         var charts = new List<GenericChart>();
         var status = new List<string>();
         var history = Enumerable.Range(1, 50).Select(s => new MetricsRow(s, new Dictionary<string, double> { ["reward"] = 0.1 }));
-        var view = new LiveTraining(charts.Add, status.Add, history: history);
+        var clock = new ManualClock();
+        var view = new LiveTraining(charts.Add, status.Add, history: history, time: clock);
         Assert.Contains("\"x\":[1,2,3", GenericChart.toJson(view.Chart()));
-        Thread.Sleep(50);
+        clock.Advance(TimeSpan.FromSeconds(2));
         view.Report(new GrpoProgress(51, 100, [new("reward", 0.5)], null));
         Assert.Equal(Enumerable.Range(1, 51), view.Rows.Select(r => r.Step));
-        // One step took ~50 ms this session, 49 remain: about 2-3 s, not the ~0 s that 51 steps "done" would suggest.
-        var left = Regex.Match(status[^1], @"about (\d\d):(\d\d) left");
-        Assert.True(left.Success, status[^1]);
-        Assert.InRange(int.Parse(left.Groups[1].Value) * 60 + int.Parse(left.Groups[2].Value), 2, 600);
+        // One step took 2 s this session and 49 remain: 98 s, not the ~0 s that 51 steps "done" would suggest.
+        Assert.Contains("elapsed 00:02  about 01:38 left", status[^1]);
+        clock.Advance(TimeSpan.FromSeconds(98));
         view.Report(new GrpoProgress(100, 100, [new("reward", 0.5)], null));
-        Assert.Contains("  done", status[^1]);
+        Assert.Contains("elapsed 01:40  done", status[^1]);
+    }
+
+    /// <summary>A clock that moves only when told to.</summary>
+    sealed class ManualClock : TimeProvider
+    {
+        long ticks;
+        public void Advance(TimeSpan by) => ticks += by.Ticks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => ticks;
     }
 }

@@ -164,12 +164,26 @@ public sealed class RunReportTests : IDisposable
     }
 
     [Fact]
-    public void Eval_records_frame_has_one_row_per_problem_with_sampled_accuracy()
+    public void Eval_records_frame_has_one_row_per_problem_with_sampled_accuracy_in_percent()
     {
         var eval = RunFiles.ReadEvals(new RunFolder(run))[0];
         var frame = Frames.EvalRecords(eval);
         Assert.Equal(2, frame.Rows.Count);
-        Assert.Equal(0.25, (double)frame["sampled_accuracy"][0]!);
+        Assert.Equal(25.0, (double)frame["sampled %"][0]!);
         Assert.Equal("[3, 5, 7]", frame["nums"][0]);
+    }
+
+    [Fact]
+    public void Tables_round_their_numbers_shares_to_percent_with_one_decimal_and_metrics_to_four_digits()
+    {
+        File.WriteAllText(Path.Combine(run, "eval", "checkpoint-60.json"), Eval("checkpoint-60", 60, accuracy: 1.0 / 3, sampledMean: 2.0 / 3, passAtK: 0.123456));
+        var accuracy = Frames.Accuracy(RunFiles.ReadEvals(new RunFolder(run)));
+        Assert.Equal(["checkpoint", "step", "problems", "greedy %", "format %", "sampled %", "pass@k %"], accuracy.Columns.Select(c => c.Name));
+        Assert.Equal(33.3, (double)accuracy["greedy %"][2]!);
+        Assert.Equal(66.7, (double)accuracy["sampled %"][2]!);
+        Assert.Equal("12.3 (k=4)", accuracy["pass@k %"][2]);
+        var metrics = Frames.Metrics([new MetricsRow(1, new Dictionary<string, double> { ["reward"] = 1.23456789, ["kl"] = 0.000123456, ["loss"] = 1234.5678 })],
+            "reward", "kl", "loss");
+        Assert.Equal([1.235, 0.0001235, 1235.0], new[] { "reward", "kl", "loss" }.Select(m => (double)metrics[m][0]!));
     }
 }

@@ -42,4 +42,33 @@ public sealed class TrainingPanelsTests
         Assert.False((bool)raw["showlegend"]!);
         Assert.Equal((string?)raw["line"]!["color"], (string?)smooth["line"]!["color"]);
     }
+
+    [Fact]
+    public void Each_panel_has_its_own_legend_beside_it_and_no_two_metrics_share_a_colour()
+    {
+        string[] metrics =
+        [
+            "reward", "rewards/format_reward/mean", "rewards/equation_reward/mean", "frac_reward_zero_std", "kl", "entropy",
+            "completions/mean_length", "behaviour/length_correct", "behaviour/length_wrong", "behaviour/reflection_rate",
+            "behaviour/faithful_steps", "behaviour/answer_follows_reasoning", "behaviour/recoveries_per_100",
+        ];
+        var rows = Enumerable.Range(1, 3).Select(step => Row(step, metrics.Select((m, i) => (m, (double)(i + step))).ToArray())).ToList();
+        var figure = JsonNode.Parse(GenericChart.toJson(Charts.TrainingCurves(rows)))!;
+        var traces = figure["data"]!.AsArray().Select(t => t!).ToList();
+        int panels = TrainingPanels.For(rows).Count;
+        Assert.Equal(7, panels);
+
+        // The traces of one panel (one y axis) list in one legend, each panel in another, and the layout places each.
+        var legendOfPanel = traces.GroupBy(t => (string?)t["yaxis"] ?? "y")
+            .ToDictionary(g => g.Key, g => g.Select(t => (string?)t["legend"]).Distinct().Single());
+        Assert.Equal(panels, legendOfPanel.Count);
+        Assert.Equal(panels, legendOfPanel.Values.Distinct().Count());
+        var tops = legendOfPanel.Values.Select(id => (double)figure["layout"]![id!]!["y"]!).ToList();
+        Assert.Equal(panels, tops.Distinct().Count());
+
+        // One legend entry per metric, each in a colour no other metric has.
+        var shown = traces.Where(t => (bool?)t["showlegend"] != false).ToList();
+        Assert.Equal(metrics.Length, shown.Count);
+        Assert.Equal(metrics.Length, shown.Select(t => (string?)t["line"]!["color"]).Distinct().Count());
+    }
 }
