@@ -5,7 +5,7 @@
 // weight sync a server run does after each update). Prints medians and paired ratios to the first variant.
 using System.ComponentModel;
 using System.Globalization;
-using Grpo.Model;
+using Grpo.Bench;
 using Grpo.Pipeline;
 using Grpo.Training;
 using Spectre.Console;
