@@ -6,7 +6,6 @@
 using System.ComponentModel;
 using System.Globalization;
 using Grpo.Bench;
-using Grpo.Pipeline;
 using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
