@@ -1,9 +1,11 @@
 // `bench`: where the time goes, with the share of the machine's measured matmul peak. Parts: `peak` (a large matmul
 // per dtype), `tiny` (the tiny preset's GRPO step split into generation / reference / update, and the evaluation of
 // held-out problems, greedy + samples) and `model` (batched greedy generation and forward+backward of a
-// Qwen2.5-0.5B-shaped model with random weights, per dtype, plus peak memory). Run with the MALLOC_* settings of
-// GlibcMalloc (see docs/benchmarks.md).
+// Qwen2.5-0.5B-shaped model with random weights, per dtype, plus peak memory). The shares are of the peak a fresh
+// process measures (FreshProcessPeak), as a standalone `bench --parts peak` does; this process's own reading is printed
+// beside it. Run with the MALLOC_* settings of GlibcMalloc (see docs/benchmarks.md).
 using System.ComponentModel;
+using Grpo.Bench;
 using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Model;
@@ -46,10 +48,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public int LogitsChunk { get; init; } = ChunkedLogProbs.DefaultChunkSize;
         [CommandOption("--gradient-checkpointing"), Description("model part: recompute each decoder layer in backward during forward+backward.")]
         public bool GradientCheckpointing { get; init; }
+        [CommandOption("--peak-dtypes <LIST>"), Description("peak part: comma-separated dtypes (default float32,bfloat16).")]
+        public string PeakDtypes { get; init; } = "float32,bfloat16";
         [CommandOption("--save-model <DIR>"), Description("Write the random model (the model part's shape, first dtype) as a Hugging Face folder to DIR and exit, e.g. for `bench-step --model DIR --synthetic-token ID`.")]
         public string? SaveModel { get; init; }
 
         public string[] PartList => Parts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        public string[] PeakDtypeList => PeakDtypes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         public override ValidationResult Validate() =>
             new[] { Prompts, PromptLength, NewTokens, TrainBatch, TrainSeq, TrainIters, Steps, EvalProblems }.Any(n => n is < 1 or > GrpoConfig.MaxSize)
@@ -59,6 +64,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             : ModelPart is not ("both" or "generate" or "train") ? ValidationResult.Error($"--model-part must be generate, train or both, got '{ModelPart}'")
             : LogitsChunk < 0 ? ValidationResult.Error($"--logits-chunk must be >= 0, got {LogitsChunk}")
             : Dtype is not ("both" or "float32" or "bfloat16" or "float16") ? ValidationResult.Error($"--dtype must be float32, bfloat16, float16 or both, got '{Dtype}'")
+            : PeakDtypeList.Length == 0 || PeakDtypeList.Any(d => d is not ("float32" or "bfloat16" or "float16"))
+                ? ValidationResult.Error($"--peak-dtypes must list float32, bfloat16 and/or float16, got '{PeakDtypes}'")
             : ValidationResult.Success();
     }
 
@@ -91,22 +98,34 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         // A part left out (--model-part) is NaN, written as "NaN" (plain JSON has no NaN: the serializer would throw).
         static void Json(object result) => Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, JsonNaN));
 
-        // The yardstick: every dtype a later part computes in (the tiny preset runs in its own dtype).
-        var peaks = new Dictionary<string, double>();
+        // The yardstick: every dtype a later part computes in (the tiny preset runs in its own dtype), measured by a
+        // fresh process unless this one is only that (`--parts peak`), then again here.
         var tinyRun = CountdownRunConfig.Tiny with { Grpo = GrpoConfig.Tiny with { ModelNameOrPath = s.TinyModel ?? GrpoConfig.Tiny.ModelNameOrPath } };
         var tiny = tinyRun.Grpo;
         var peakDtypes = (parts.Contains("tiny") ? [tiny.Dtype] : Array.Empty<string>()).Concat(parts.Contains("model") ? modelDtypes : [])
-            .Concat(parts.Contains("peak") ? ["float32", "bfloat16"] : []).Distinct().ToList();
-        foreach (var name in peakDtypes)
+            .Concat(parts.Contains("peak") ? s.PeakDtypeList : []).Distinct().ToList();
+        IReadOnlyList<PeakReading>? fresh = null;
+        if (parts.Any(p => p != "peak"))
         {
-            Log($"{name}: matmul peak (2048^3)");
-            peaks[name] = MatmulPeak.GigaflopsPerSecond(TorchOptions.ParseDtype(name), device);
-            Json(new { MatmulPeak = name, Gflops = peaks[name] });
+            var command = FreshProcessPeak.Arguments(peakDtypes, s.Device, s.Threads);
+            Log($"matmul peak in a fresh process: grpo {string.Join(' ', command)}");
+            fresh = FreshProcessPeak.Measure(command, cancellationToken);
         }
-        string Share(double gflops, string dtype) => $"{gflops:F1} ({100 * gflops / peaks[dtype]:F0}% of {peaks[dtype]:F0})";
-        if (parts.Contains("peak"))
-            AnsiConsole.Write(new Table().AddColumns("dtype", "matmul peak (GFLOP/s)").AddRow("float32", peaks["float32"].ToString("F0"))
-                .AddRow("bfloat16", peaks["bfloat16"].ToString("F0")));
+        var here = MatmulPeak.Measure(peakDtypes, device, Log);
+        var yardstick = (fresh ?? here).ToDictionary(r => r.Dtype);
+        string Share(double gflops, string dtype) =>
+            $"{gflops:F1} ({100 * gflops / yardstick[dtype].Gflops:F0}% of {yardstick[dtype].Gflops:F0})";
+        var peakTable = new Table().AddColumns("dtype", fresh is null ? "matmul peak (GFLOP/s)" : "matmul peak, fresh process (GFLOP/s)", "threads");
+        if (fresh is not null) peakTable.AddColumns("this process (GFLOP/s)", "threads");
+        foreach (var r in here)
+        {
+            var y = yardstick[r.Dtype];
+            Json(fresh is null ? new { MatmulPeak = r.Dtype, r.Gflops, r.Threads }
+                : new { MatmulPeak = r.Dtype, y.Gflops, y.Threads, InProcessGflops = r.Gflops, InProcessThreads = r.Threads });
+            string[] cells = [r.Dtype, y.Gflops.ToString("F0"), y.Threads.ToString(), .. fresh is null ? [] : new[] { r.Gflops.ToString("F0"), r.Threads.ToString() }];
+            peakTable.AddRow(cells);
+        }
+        AnsiConsole.Write(peakTable);
 
         if (parts.Contains("tiny"))
         {
@@ -118,7 +137,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Log($"tiny: evaluation of {eval.NumProblems} problems, greedy + {eval.Samples} samples, <= {eval.MaxNewTokens} tokens, batches of {eval.BatchSize}");
             var ev = DefaultRunBench.Evaluation(tiny.ModelNameOrPath, eval);
             Json(ev);
-            AnsiConsole.Write(new Table().AddColumns("tiny preset", "seconds", "tokens/s", $"model GFLOP/s (share of {tiny.Dtype} peak)")
+            AnsiConsole.Write(new Table().AddColumns("tiny preset", "seconds", "tokens/s", $"model GFLOP/s (share of fresh-process {tiny.Dtype} peak)")
                 .AddRow("GRPO step", step.StepSeconds.ToString("F2"), "", "")
                 .AddRow("  generation", step.GenerationSeconds.ToString("F2"), step.GenerationTokensPerSecond.ToString("F0"), Share(step.GenerationGflops, tiny.Dtype))
                 .AddRow("  reference", step.ReferenceSeconds.ToString("F2"), "", "")
@@ -133,8 +152,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 Generate: s.ModelPart != "train", Train: s.ModelPart != "generate", LogitsChunkSize: s.LogitsChunk, GradientCheckpointing: s.GradientCheckpointing);
             AnsiConsole.MarkupLine($"model: hidden {config.HiddenSize}, {config.NumHiddenLayers} layers, {config.NumAttentionHeads}/{config.NumKeyValueHeads} heads, " +
                 $"intermediate {config.IntermediateSize}, vocab {config.VocabSize}, tied {config.TieWordEmbeddings}");
-            var table = new Table().AddColumns("dtype", $"generate {o.Prompts}x{o.NewTokens} (s)", "generate tokens/s", "generate GFLOP/s (share of peak)",
-                $"fwd+bwd {o.TrainBatch}x{o.TrainSeqLength} (s/iter)", "fwd+bwd tokens/s", "fwd+bwd GFLOP/s (share of peak)", "peak RSS (GiB, process so far)");
+            var table = new Table().AddColumns("dtype", $"generate {o.Prompts}x{o.NewTokens} (s)", "generate tokens/s", "generate GFLOP/s (share of fresh-process peak)",
+                $"fwd+bwd {o.TrainBatch}x{o.TrainSeqLength} (s/iter)", "fwd+bwd tokens/s", "fwd+bwd GFLOP/s (share of fresh-process peak)", "peak RSS (GiB, process so far)");
             foreach (var name in modelDtypes)
             {
                 var r = ModelBench.Run(config, TorchOptions.ParseDtype(name), device, o, Log);

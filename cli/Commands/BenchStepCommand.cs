@@ -5,8 +5,7 @@
 // weight sync a server run does after each update). Prints medians and paired ratios to the first variant.
 using System.ComponentModel;
 using System.Globalization;
-using Grpo.Model;
-using Grpo.Pipeline;
+using Grpo.Bench;
 using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -4,7 +4,6 @@
 using System.ComponentModel;
 using System.Globalization;
 using Grpo.Model;
-using Grpo.Pipeline;
 using Grpo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -2,7 +2,6 @@
 // further --run folders are overlaid on the first run's accuracy and behaviour per checkpoint.
 using System.ComponentModel;
 using Grpo.Files;
-using Grpo.Notebook;
 using Grpo.Reports;
 using Grpo.Training;
 using Spectre.Console;

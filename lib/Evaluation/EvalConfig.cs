@@ -1,6 +1,5 @@
 // Settings of one evaluation: which problems, how to decode (greedy and/or k samples), where the model runs.
 using Grpo.Countdown;
-using Grpo.Model;
 using Grpo.Torch;
 using Grpo.Training;
 

@@ -3,7 +3,6 @@
 // attend to its per-layer keys/values (GRPO's G completions of one prompt share it, so the prompt's share of the work
 // drops G-fold). A prompt's keys reach its rows through index_select, so the rows' gradients add up in the one prompt
 // computation, as they would over G copies.
-using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 

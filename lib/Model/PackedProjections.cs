@@ -1,7 +1,6 @@
 // Projections of the same input (q/k/v, gate/up) computed as one matmul when nothing needs their gradients. Each stays
 // a Linear under its Hugging Face name (state_dict, safetensors, LoRA's ReplaceProjection); their weights are row
 // views of one packed tensor, so a weight load or an optimizer step writes the packed copy too.
-using Grpo.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

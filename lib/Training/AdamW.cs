@@ -1,7 +1,6 @@
 // AdamW (Loshchilov & Hutter, decoupled weight decay), op for op as TorchSharp's torch.optim.AdamW computes it
 // (PyTorch's single-tensor path without amsgrad), but with held Scalars: TorchSharp's own step() passes temporary
 // ones (mul_(beta1), add_(grad, alpha: 1 - beta1), ...) that the finalizer may free mid-call (HeldScalars).
-using Grpo.Model;
 using Grpo.Torch;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,6 +1,5 @@
 // The GRPO objective as TRL's GRPOTrainer computes it, one small function per term: per-token log-probs, the
 // clipped surrogate, the k3 KL estimator, each loss_type's averaging, and the logged entropy / clip_ratio.
-using Grpo.Model;
 using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -32,7 +32,7 @@
 // Not implemented: vLLM colocate mode and NCCL weight transfer, multi-GPU / distributed training, Liger kernels (the
 // chunked LM head above plays their part); reward models, async or normalize_then_sum rewards; tools, multi-turn
 // rollouts, vision-language models; loss types cispo, sapo, luspo, vespo, sequence-level importance sampling (GSPO),
-// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, sync_ref_model, disable_dropout; min_p and
+// two-sided clipping (delta), top_entropy_quantile, the entropy bonus, disable_dropout; min_p and
 // repetition_penalty in sampling.
 using System.Diagnostics;
 using Grpo.Model;
@@ -63,9 +63,7 @@ public sealed class GrpoTrainer : IDisposable
     readonly LoraAdapters? lora;
     readonly GrpoTask task;
     readonly IReadOnlyList<TrainingPrompt> prompts;
-    readonly IReadOnlyList<RewardFunction> rewardFunctions;
-    readonly IReadOnlyList<string> rewardNames;
-    readonly double[] rewardWeights;
+    readonly CompletionScorer scorer;
     readonly TokenSpec tokens;
     readonly RunFolder run;
     readonly RunLog log;
@@ -112,9 +110,8 @@ public sealed class GrpoTrainer : IDisposable
         this.policy = policy;
         this.referenceModel = referenceModel;
         this.lora = lora;
-        (prompts, rewardFunctions, tokens, taskLog) = (task.Prompts, task.Rewards, task.Tokens, task.Log);
-        rewardNames = rewardFunctions.Select(f => f.Name).ToList();
-        rewardWeights = config.RequireRewardWeights(rewardNames);
+        (prompts, tokens, taskLog) = (task.Prompts, task.Tokens, task.Log);
+        scorer = new CompletionScorer(task, config);
         this.run = run;
         this.tokenizerDir = tokenizerDir;
         run.Create();
@@ -169,7 +166,7 @@ public sealed class GrpoTrainer : IDisposable
         PhaseEnded?.Invoke("generation");
         // Logged: everything generated (what the policy does). Trained on: the kept groups (all of them without
         // dynamic_sampling).
-        var scored = Scored(generated.Completions, generated.Scores, GlobalStep + 1);
+        var scored = scorer.Scored(generated.Completions, generated.Scores, GlobalStep + 1);
         taskLog?.Write(scored);
         var taskMetrics = taskLog?.Metrics(scored) ?? [];
         var (completions, scores) = kept;
@@ -195,12 +192,13 @@ public sealed class GrpoTrainer : IDisposable
                 double updateTime = watch.Elapsed.TotalSeconds;
                 PhaseEnded?.Invoke("update");
                 GlobalStep++;
-                if (config.SyncRefModel && GlobalStep % config.RefModelSyncSteps == 0) SyncReferenceModel();
+                if (config.SyncRefModel && GlobalStep % config.RefModelSyncSteps == 0)
+                    ReferenceModelSync.MixTowards(referenceModel!, policy, config.RefModelMixupAlpha, log);
 
                 bool first = iteration == 0;
                 var times = new StepTimes(first ? generationTime : 0, first ? referenceTime : 0, updateTime,
                     first ? stepWatch.Elapsed.TotalSeconds : updateTime, config.UseVllm ? (first ? weightSyncTime : 0) : null);
-                var metrics = StepMetrics.Build(rewardNames, generated.Scores.Total, generated.Scores.PerFunction, signal,
+                var metrics = StepMetrics.Build(scorer.Names, generated.Scores.Total, generated.Scores.PerFunction, signal,
                     generated.Completions.Select(c => (c.Ids.Length, c.Finished)).ToList(), update, config.Beta > 0, times);
                 if (config.DynamicSampling)
                 {
@@ -210,7 +208,7 @@ public sealed class GrpoTrainer : IDisposable
                 metrics.AddRange(taskMetrics);
                 log.Metrics(GlobalStep, metrics);
                 history.Add(metrics.Prepend(new("step", GlobalStep)).ToDictionary(kv => kv.Key, kv => kv.Value));
-                log.Info(StepMetrics.Describe(GlobalStep, config.MaxSteps, rewardNames, config.Beta > 0, metrics));
+                log.Info(StepMetrics.Describe(GlobalStep, config.MaxSteps, scorer.Names, config.Beta > 0, metrics));
 
                 string? saved = null;
                 if (GlobalStep % config.SaveSteps == 0 || GlobalStep == config.MaxSteps)
@@ -249,7 +247,7 @@ public sealed class GrpoTrainer : IDisposable
         {
             var batch = sampler.Next(b).Select(i => prompts[i]).ToList();
             var drawn = Generate(batch, draws++);
-            var drawnScores = Score(drawn);
+            var drawnScores = scorer.Score(drawn);
             var hasSignal = Advantages.Compute(drawnScores.Total, g, config.ScaleRewards).GroupHasSignal;
             for (int group = 0; group < batch.Count && keptRows.Count < b * g; group++)
                 if (!config.DynamicSampling || hasSignal[group])
@@ -307,36 +305,6 @@ public sealed class GrpoTrainer : IDisposable
         log.Info($"stopped before step {GlobalStep + 1}: {e.Message}; {where}");
         return new RolloutServerException($"{e.Message}; stopped before step {GlobalStep + 1} of {config.MaxSteps}: {where}", e, e.Status);
     }
-
-    // ------------------------------------------------------------------ score
-
-    sealed record Scores(double[] Total, double[][] PerFunction, string[] Texts, int[] TextTokens)
-    {
-        public static Scores Concat(IReadOnlyList<Scores> parts) => parts.Count == 1 ? parts[0] : new(
-            parts.SelectMany(p => p.Total).ToArray(),
-            Enumerable.Range(0, parts[0].PerFunction.Length).Select(f => parts.SelectMany(p => p.PerFunction[f]).ToArray()).ToArray(),
-            parts.SelectMany(p => p.Texts).ToArray(), parts.SelectMany(p => p.TextTokens).ToArray());
-
-        public Scores Select(IReadOnlyList<int> rows) => new(rows.Select(i => Total[i]).ToArray(),
-            PerFunction.Select(f => rows.Select(i => f[i]).ToArray()).ToArray(),
-            rows.Select(i => Texts[i]).ToArray(), rows.Select(i => TextTokens[i]).ToArray());
-    }
-
-    Scores Score(IReadOnlyList<Completion> completions)
-    {
-        var bodies = completions.Select(c => c.Ids.Where(t => !tokens.EosIds.Contains(t) && t != tokens.PadId).ToList()).ToArray();
-        var texts = bodies.Select(ids => tokens.Decode(ids)).ToArray();
-        var per = rewardFunctions.Select(f => completions.Select((c, i) => f.Score(new RewardInput(c.Prompt, texts[i], c.Ids))).ToArray()).ToArray();
-        var total = new double[completions.Count];
-        for (int f = 0; f < per.Length; f++)
-            for (int i = 0; i < total.Length; i++) total[i] += rewardWeights[f] * per[f][i];
-        return new Scores(total, per, texts, bodies.Select(ids => ids.Count).ToArray());
-    }
-
-    /// <summary>The batch as the task log sees it (completions are prompt-major, so row i belongs to prompt i / G).</summary>
-    ScoredBatch Scored(IReadOnlyList<Completion> completions, Scores scores, int step) =>
-        new(step, rewardNames, completions.Select((c, i) => new ScoredCompletion(c.Prompt,
-            i / config.NumGenerations, scores.Texts[i], scores.TextTokens[i], scores.Total[i], scores.PerFunction.Select(f => f[i]).ToList())).ToList());
 
     // ------------------------------------------------------------------ old / reference log-probs
 
@@ -435,19 +403,6 @@ public sealed class GrpoTrainer : IDisposable
         return new UpdateResult(loss, gradNorm, kl, entropy, low / tokens, high / tokens, lr, Skipped: false, mismatch?.Metrics());
     }
 
-    /// <summary>TRL's sync_ref_model (SyncRefModelCallback, after TR-DPO): the reference moves towards the policy,
-    /// ref = alpha * policy + (1 - alpha) * ref, so the KL term anchors to a recent policy rather than the base.</summary>
-    void SyncReferenceModel()
-    {
-        using var _ = no_grad();
-        using var scalars = HeldScalars.NewScope();
-        var alpha = scalars.Of(config.RefModelMixupAlpha);
-        var policyWeights = policy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, r) in referenceModel!.named_parameters())
-            r.mul_(scalars.Of(1 - config.RefModelMixupAlpha)).add_(policyWeights[name], alpha);
-        log.Info($"reference model synced to the policy (alpha {config.RefModelMixupAlpha})");
-    }
-
     // ------------------------------------------------------------------ checkpoints
 
     /// <summary>Writes checkpoints/checkpoint-N (atomic): HF model folder (merged if LoRA) + tokenizer files,
@@ -504,8 +459,4 @@ public sealed class GrpoTrainer : IDisposable
         policy.Dispose();
         HeldLock?.Dispose();
     }
-
-    // ------------------------------------------------------------------ batch tensors
-
-    sealed record Completion(TrainingPrompt Prompt, int[] PromptIds, int[] Ids, bool Finished, float[]? SamplerLogProbs);
 }

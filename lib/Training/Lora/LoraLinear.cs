@@ -1,6 +1,5 @@
 // LoRA (Hu et al. 2021, as PEFT implements it): y = base(x) + (dropout(x) A^T B^T) * alpha/r around a frozen Linear.
 // A is kaiming-uniform and B zero, so a fresh adapter computes exactly the base layer.
-using Grpo.Model;
 using Grpo.Torch;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -21,7 +21,9 @@ public sealed class CommandLineTests : IDisposable
         new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "grpo.dll");
 
     /// <summary>The CLI, run from the repository root (where the tiny model's default path points).</summary>
-    static Process Start(params string[] args)
+    static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    static Process Start(Dictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -32,12 +34,15 @@ public sealed class CommandLineTests : IDisposable
         psi.Environment["OMP_NUM_THREADS"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["COLUMNS"] = "200";
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         return Process.Start(psi)!;
     }
 
-    static (int Code, string Output) Run(params string[] args)
+    static (int Code, string Output) Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+    static (int Code, string Output) Run(Dictionary<string, string> environment, params string[] args)
     {
-        using var p = Start(args);
+        using var p = Start(environment, args);
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEnd();
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), $"grpo {string.Join(' ', args)} did not finish");
@@ -72,6 +77,23 @@ public sealed class CommandLineTests : IDisposable
             .Single(l => l.TryGetProperty("GenerateTokensPerSecond", out _));
         Assert.True(result.GetProperty("GenerateTokensPerSecond").GetDouble() > 0);
         Assert.Equal("NaN", result.GetProperty("TrainTokensPerSecond").GetString());
+    }
+
+    [Fact]
+    public void Bench_takes_its_yardstick_from_a_fresh_process_with_the_same_threads_and_prints_this_process_reading_beside_it()
+    {
+        // The environment asks for two threads, --threads for one: a fresh process that did not get --threads would run on two.
+        var (code, output) = Run(new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "2" }, "bench", "--parts", "model", "--threads", "1",
+            "--model", "tests/reference/qwen2-tiny", "--dtype", "float32", "--model-part", "generate", "--prompts", "1",
+            "--prompt-length", "2", "--new-tokens", "1");
+        Assert.True(code == 0, output);
+        Assert.Contains("matmul peak in a fresh process: grpo bench --parts peak --peak-dtypes float32 --device cpu --threads 1", output);
+        var peak = output.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Single(l => l.TryGetProperty("MatmulPeak", out _));
+        Assert.Equal("float32", peak.GetProperty("MatmulPeak").GetString());
+        Assert.Equal((1, 1), (peak.GetProperty("Threads").GetInt32(), peak.GetProperty("InProcessThreads").GetInt32()));
+        Assert.True(peak.GetProperty("Gflops").GetDouble() > 0 && peak.GetProperty("InProcessGflops").GetDouble() > 0, peak.ToString());
+        Assert.Contains("share of fresh-process peak", output);
     }
 
     [Theory]

@@ -26,14 +26,22 @@ public static class ScalarTemporaryScan
     /// scans both. Throws if either does not compile: an unbound call could hide a conversion.</summary>
     public static IReadOnlyList<ScalarFinding> ScanRepository(string repoRoot)
     {
-        var lib = Compile("Grpo.Lib", SourcesUnder(repoRoot, "lib"), OutputKind.DynamicallyLinkedLibrary, []);
-        var cli = Compile("grpo", SourcesUnder(repoRoot, "cli"), OutputKind.ConsoleApplication, [lib.ToMetadataReference()]);
+        var (lib, cli) = CompileRepository(repoRoot);
         return [.. Scan(lib, repoRoot), .. Scan(cli, repoRoot)];
     }
 
-    /// <summary>lib/ compiled from the repository's sources as Grpo.Lib (for other rules' scans).</summary>
-    internal static CSharpCompilation CompileLibrary(string repoRoot) =>
-        Compile("Grpo.Lib", SourcesUnder(repoRoot, "lib"), OutputKind.DynamicallyLinkedLibrary, []);
+    /// <summary>lib/ compiled from the repository's sources as Grpo.Lib, and cli/ against it (for other rules' scans);
+    /// compiled once per test run, as every rule reads the same sources.</summary>
+    internal static (CSharpCompilation Lib, CSharpCompilation Cli) CompileRepository(string repoRoot) =>
+        Compiled.GetOrAdd(Path.GetFullPath(repoRoot), root => new(() =>
+        {
+            var lib = Compile("Grpo.Lib", SourcesUnder(root, "lib"), OutputKind.DynamicallyLinkedLibrary, []);
+            return (lib, Compile("grpo", SourcesUnder(root, "cli"), OutputKind.ConsoleApplication, [lib.ToMetadataReference()]));
+        })).Value;
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<(CSharpCompilation, CSharpCompilation)>> Compiled = new();
+
+    internal static CSharpCompilation CompileLibrary(string repoRoot) => CompileRepository(repoRoot).Lib;
 
     /// <summary>Source texts (path, code) compiled together as one library (for tests of a scan on planted code).</summary>
     internal static CSharpCompilation CompileSources(IEnumerable<(string Path, string Code)> sources) =>

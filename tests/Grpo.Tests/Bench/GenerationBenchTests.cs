@@ -1,11 +1,12 @@
 // The generation lever bench (`bench-step --generation-levers`): every variant generates the same tokens, and the
 // paired ratio compares each variant with the first one of the same repetition.
+using Grpo.Bench;
 using Grpo.Countdown;
 using Grpo.Pipeline;
 using Grpo.Training;
 using Xunit;
 
-namespace Grpo.Tests.Pipeline;
+namespace Grpo.Tests.Bench;
 
 public class GenerationBenchTests
 {

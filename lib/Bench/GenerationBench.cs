@@ -6,7 +6,7 @@ using Grpo.Model;
 using Grpo.Torch;
 using Grpo.Training;
 
-namespace Grpo.Pipeline;
+namespace Grpo.Bench;
 
 public sealed record GenerationVariant(string Name, bool SharePrompts, bool DropFinishedRows);
 

@@ -1,12 +1,13 @@
 // bench-step's instruments on tests/reference/qwen2-tiny: the synthetic task's id ranges (which give a random model
 // rewards that differ within a group), and the gradient file that lets two processes show a memory lever leaves the
 // gradients alone.
+using Grpo.Bench;
 using Grpo.Model;
 using Grpo.Pipeline;
 using Grpo.Training;
 using Xunit;
 
-namespace Grpo.Tests.Pipeline;
+namespace Grpo.Tests.Bench;
 
 public class StepBenchTests
 {

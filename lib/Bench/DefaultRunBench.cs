@@ -2,12 +2,12 @@
 // reference pass and update, as the trainer times them) and the evaluation of held-out problems (greedy + k samples).
 // Model FLOP/s come from ModelBench.FlopsPerToken, so they compare with MatmulPeak's yardstick.
 using System.Diagnostics;
-using Grpo.Countdown;
 using Grpo.Evaluation;
 using Grpo.Model;
+using Grpo.Pipeline;
 using Grpo.Training;
 
-namespace Grpo.Pipeline;
+namespace Grpo.Bench;
 
 /// <summary>Medians per step. Tokens/s count completion tokens for the generation and prompt + completion tokens of
 /// the rows that reach the update (all rows, unless drop_zero_std_groups drops some).</summary>

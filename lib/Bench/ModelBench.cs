@@ -2,11 +2,13 @@
 // forward+backward pass (next-token log-probs through the chunked LM head, as the trainers compute them; chunk 0 = full
 // logits and cross-entropy, the path before chunking), with the process's peak resident memory (VmHWM).
 using System.Diagnostics;
+using Grpo.Model;
 using Grpo.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
+using Generator = Grpo.Model.Generator;
 
-namespace Grpo.Model;
+namespace Grpo.Bench;
 
 public sealed record BenchOptions(int Prompts = 64, int PromptLength = 64, int NewTokens = 128,
     int TrainBatch = 4, int TrainSeqLength = 128, int TrainIterations = 2, long Seed = 0,

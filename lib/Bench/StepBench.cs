@@ -2,10 +2,11 @@
 // (`bench-step`): each repetition runs one step of a fresh trainer per variant, from the same weights and seed, so every
 // variant samples the same generation batch and updates on it; warm-up rounds run first and are not reported.
 using Grpo.Model;
+using Grpo.Pipeline;
 using Grpo.Training;
 using static TorchSharp.torch;
 
-namespace Grpo.Pipeline;
+namespace Grpo.Bench;
 
 public sealed record StepVariant(string Name, GrpoConfig Config);
 

@@ -1,9 +1,10 @@
 // The bench's bookkeeping: peak memory read from /proc/self/status whatever its padding (a tab alone once the number
 // has 8 digits threw a FormatException after the timings were printed), and the model FLOPs it divides by.
+using Grpo.Bench;
 using Grpo.Model;
 using Xunit;
 
-namespace Grpo.Tests.Model;
+namespace Grpo.Tests.Bench;
 
 public class ModelBenchTests
 {
