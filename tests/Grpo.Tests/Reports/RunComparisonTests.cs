@@ -86,8 +86,8 @@ public sealed class RunComparisonTests : IDisposable
             Assert.Equal([-0.02, 1.02], layout[axis]!["range"]!.AsArray().Select(v => (double)v!));
 
         var behaviour = JsonNode.Parse(GenericChart.toJson(Charts.BehaviourOverlay(runs)))!;
-        Assert.Equal(4 * 2 * 2, behaviour["data"]!.AsArray().Count);   // 4 measures x greedy/sampled x 2 runs
-        Assert.Equal([-2.0, 102.0], behaviour["layout"]!["yaxis8"]!["range"]!.AsArray().Select(v => (double)v!));
+        Assert.Equal(5 * 2 * 2, behaviour["data"]!.AsArray().Count);   // 5 measures x greedy/sampled x 2 runs
+        Assert.Equal([-2.0, 102.0], behaviour["layout"]!["yaxis10"]!["range"]!.AsArray().Select(v => (double)v!));
     }
 
     [Fact]

@@ -19,10 +19,14 @@ public sealed class FakeRolloutServer : IDisposable
 
     public string Url { get; }
 
-    /// <summary>Answers GET /v1/models with one model named "base"; everything else goes to <paramref name="handle"/>.</summary>
-    public FakeRolloutServer(Func<FakeRequest, (int Status, string Body)> handle)
+    readonly bool answerModels;
+
+    /// <summary>Answers GET /v1/models with one model named "base" (unless <paramref name="answerModels"/> is false: a
+    /// proxy forwards it too); everything else goes to <paramref name="handle"/>.</summary>
+    public FakeRolloutServer(Func<FakeRequest, (int Status, string Body)> handle, bool answerModels = true)
     {
         this.handle = handle;
+        this.answerModels = answerModels;
         Url = $"http://127.0.0.1:{FreePort()}";
         listener.Prefixes.Add(Url + "/");
         listener.Start();
@@ -50,7 +54,7 @@ public sealed class FakeRolloutServer : IDisposable
             string text;
             using (var reader = new StreamReader(context.Request.InputStream)) text = await reader.ReadToEndAsync();
             var request = new FakeRequest(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, text.Length > 0 ? JsonNode.Parse(text) : null);
-            var (status, body) = request.Path == "/v1/models"
+            var (status, body) = answerModels && request.Path == "/v1/models"
                 ? (200, """{"object": "list", "data": [{"id": "base", "object": "model"}]}""")
                 : Record(request);
             var bytes = Encoding.UTF8.GetBytes(body);
