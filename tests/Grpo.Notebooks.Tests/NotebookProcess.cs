@@ -9,11 +9,19 @@ public sealed record NotebookRun(int ExitCode, string Output, string Errors, Jso
     /// <summary>All output data of the executed notebook, per mime type (e.g. "text/html").</summary>
     public IEnumerable<string> Data(string mimeType) =>
         Executed?["cells"]?.AsArray().SelectMany(c => c?["outputs"]?.AsArray() ?? [])
-            .Select(o => (string?)o?["data"]?[mimeType]).OfType<string>() ?? [];
+            .Select(o => Text(o?["data"]?[mimeType])).OfType<string>() ?? [];
 
     /// <summary>Everything the notebook printed (stdout and stderr streams).</summary>
     public string Streams() => string.Concat(Executed?["cells"]?.AsArray().SelectMany(c => c?["outputs"]?.AsArray() ?? [])
-        .Where(o => (string?)o?["output_type"] == "stream").Select(o => (string?)o?["text"]) ?? []);
+        .Where(o => (string?)o?["output_type"] == "stream").Select(o => Text(o?["text"])) ?? []);
+
+    /// <summary>nbformat's multiline text: one string, or (as nbconvert writes it) a list of lines to concatenate.</summary>
+    static string? Text(JsonNode? node) => node switch
+    {
+        JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
+        JsonValue value => (string?)value,
+        _ => null,
+    };
 
     public string Describe() => $"exit code {ExitCode} after {Elapsed.TotalSeconds:F0} s\n--- stdout ---\n{Output}\n--- stderr ---\n{Errors}";
 }
