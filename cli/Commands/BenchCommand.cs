@@ -104,6 +104,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var tiny = tinyRun.Grpo;
         var peakDtypes = (parts.Contains("tiny") ? [tiny.Dtype] : Array.Empty<string>()).Concat(parts.Contains("model") ? modelDtypes : [])
             .Concat(parts.Contains("peak") ? s.PeakDtypeList : []).Distinct().ToList();
+        if (CpuBf16.Warning(peakDtypes, s.Device) is { } slowBf16) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(slowBf16)}[/]");
         IReadOnlyList<PeakReading>? fresh = null;
         if (parts.Any(p => p != "peak"))
         {
